@@ -1,0 +1,164 @@
+/*
+ * bundle-int.h: what the three files of the bundle stage share.
+ *
+ * ledger.c owns every SQL statement; bundle.c drives one batch's
+ * transaction through the ledger_txn_* functions below. manifest.c knows
+ * the output formats (CSV rows, audit manifest XML) and nothing of the
+ * lifecycle; bundle.c hands it one struct bundle_entry per account, the
+ * outcome already normalised (a rejection by ingest and one by decide look
+ * alike there).
+ *
+ * Ownership: as in bundle.h, everything is borrowed unless a field says
+ * "owned".
+ */
+#ifndef PL_BUNDLE_INT_H
+#define PL_BUNDLE_INT_H
+
+#include "../pl.h"
+#include "../model.h"
+#include "../core/atomfile.h"
+#include "../core/buf.h"
+#include "../core/diag.h"
+#include "bundle.h"
+
+#include <sqlite3.h>
+
+struct _xmlTextWriter;
+
+/* s, or "" for NULL: fields of a rejected record may be partial. */
+static inline const char *bundle_str(const char *s)
+{
+	return s ? s : "";
+}
+
+/* ---- the contact ledger (ledger.c) ---- */
+
+/* PRAGMA user_version of the schema this program writes. */
+#define LEDGER_SCHEMA_VERSION 1
+#define LEDGER_FILE "ledger.sqlite"
+/*
+ * The letter code whose earliest issue ledger_history() reports. It names
+ * a template of decide's vocabulary, not a legal text.
+ */
+#define LEDGER_VALIDATION_LETTER "validation-notice"
+
+struct ledger {
+	sqlite3 *db;                   /* owned connection */
+	char *path;                    /* owned: state_dir/ledger.sqlite */
+	bool in_txn;                   /* a batch transaction is open */
+	/* Prepared once in ledger_open(), reset after each use. All owned. */
+	sqlite3_stmt *batch_done;
+	sqlite3_stmt *history_first;
+	sqlite3_stmt *history_count;
+	sqlite3_stmt *insert_piece;
+	sqlite3_stmt *insert_batch;
+};
+
+/* One row of the pieces table. Strings borrowed. */
+struct ledger_piece {
+	const char *piece_id, *batch_id, *agency_id, *account_id, *consumer_id;
+	const char *letter_code, *template_id, *template_version, *language;
+	int mail_date, validation_end_date;   /* PL_NO_DATE is stored as NULL */
+	const char *content_sha256, *pdf;
+	unsigned first_page, page_count;
+};
+
+/* One row of the batches table. Strings borrowed. */
+struct ledger_batch {
+	const char *batch_id, *agency_id, *rules_digest;
+	int run_date, mail_date;
+	unsigned long letters, suppressed, deferred, rejected;
+};
+
+/* BEGIN IMMEDIATE: the ledger's write lock is held until commit/rollback. */
+PL_WARN_UNUSED int ledger_txn_begin(struct ledger *ledger, struct pl_diag *diag);
+PL_WARN_UNUSED int ledger_txn_add_piece(struct ledger *ledger,
+					const struct ledger_piece *piece,
+					struct pl_diag *diag);
+/* Insert the batch row and COMMIT. On failure the transaction is rolled back. */
+PL_WARN_UNUSED int ledger_txn_commit(struct ledger *ledger,
+				     const struct ledger_batch *batch,
+				     struct pl_diag *diag);
+/* ROLLBACK if a transaction is open; otherwise nothing. */
+void ledger_txn_rollback(struct ledger *ledger);
+
+/* ---- one account's outcome, as the writers see it (manifest.c) ---- */
+
+struct bundle_entry {
+	const struct account *account;
+	const struct verdict *verdict;    /* NULL: rejected by ingest */
+	const struct letter_ref *letter;  /* non-NULL exactly for letters */
+	enum outcome outcome;
+	/* Never NULL ("" when absent). */
+	const char *account_id, *file;
+	const char *reason_code, *citation, *field, *message;
+	int deferred_until;               /* PL_NO_DATE unless deferred */
+	const char *name;                 /* "first middle last suffix" */
+	const char *language;             /* of the letter actually typeset */
+	int mail_date, validation_end_date;
+};
+
+/* ---- CSV (RFC 4180) ---- */
+
+/*
+ * Record separator. RFC 4180 asks for CRLF; a line break inside a quoted
+ * field is written as the input had it.
+ */
+#define CSV_EOL "\r\n"
+
+/* Does s need double quotes (comma, quote, CR, LF, or a formula lead)? */
+bool csv_needs_quotes(const char *s);
+/* Write one record of n fields; NULL fields are written empty. */
+PL_WARN_UNUSED int csv_write_row(struct atomfile *af, const char *const *fields,
+				 size_t n);
+
+/* The headers, each one record without its CSV_EOL. */
+extern const char *const manifest_csv_header[];
+extern const size_t manifest_csv_columns;
+extern const char *const suppressed_csv_header[];
+extern const size_t suppressed_csv_columns;
+extern const char *const rejects_csv_header[];
+extern const size_t rejects_csv_columns;
+
+PL_WARN_UNUSED int csv_write_header(struct atomfile *af,
+				    const char *const *header, size_t n);
+/* One row of print/manifest.csv, audit/suppressed.csv, audit/rejects.csv. */
+PL_WARN_UNUSED int manifest_csv_letter(struct atomfile *af,
+				       const struct bundle_opts *opts,
+				       const struct bundle_entry *e);
+PL_WARN_UNUSED int manifest_csv_suppressed(struct atomfile *af,
+					   const struct bundle_entry *e);
+PL_WARN_UNUSED int manifest_csv_reject(struct atomfile *af,
+				       const struct bundle_entry *e);
+
+/* ---- the audit manifest (audit/manifest.xml) ---- */
+
+/*
+ * A libxml2 xmlTextWriter streaming into an atomfile: the output buffer's
+ * write callback is atomfile_write(), so the digest is computed as the
+ * bytes pass and memory does not grow with the batch. Errors are sticky:
+ * the first one is kept in status and every later call does nothing.
+ */
+struct audit_xml {
+	struct atomfile af;              /* owned */
+	struct _xmlTextWriter *writer;   /* owned; NULL when closed */
+	struct buf clean;                /* owned scratch for sanitised text */
+	int status;                      /* first failure, or PL_OK */
+};
+
+PL_WARN_UNUSED int audit_xml_open(struct audit_xml *x, const char *path,
+				  const struct bundle_opts *opts,
+				  struct pl_diag *diag);
+PL_WARN_UNUSED int audit_xml_account(struct audit_xml *x,
+				     const struct bundle_opts *opts,
+				     const struct bundle_entry *e,
+				     struct pl_diag *diag);
+/* Write <totals>, end the document, commit the file. */
+PL_WARN_UNUSED int audit_xml_finish(struct audit_xml *x,
+				    const struct run_counts *totals,
+				    char sha_out[PL_SHA256_HEX],
+				    struct pl_diag *diag);
+/* Drop the writer and remove the lock file. Safe after finish. */
+void audit_xml_abort(struct audit_xml *x);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * bundle.h: write the print bundle, the audit files and the contact ledger.
+ *
+ * bundle_begin() opens the output files of one batch inside a staging
+ * directory (the caller renames the directory into place when the bundle
+ * is complete) and begins one transaction on the contact ledger, a SQLite
+ * database in the state directory. bundle_add() streams one account's
+ * outcome into the files (print/manifest.csv for letters,
+ * audit/suppressed.csv, audit/rejects.csv, audit/manifest.xml for every
+ * account) and records an issued letter in the pending transaction.
+ * bundle_finish() writes the run summary and commits every file
+ * atomically; bundle_commit() commits the ledger transaction, so the
+ * ledger holds a batch wholly or not at all, and only after the bundle is
+ * complete. ledger_* lets the run ask what was issued before.
+ *
+ * Order of calls:
+ *   ledger_open(&ledger, state_dir, &diag)
+ *   ledger_batch_done(ledger, batch_id)?  -> nothing to do
+ *   bundle_begin(&b, &opts, ledger, &diag)
+ *   ledger_history(...) / bundle_add(...)  per account
+ *   bundle_finish(b, &counts, &diag)
+ *   [caller renames the staging directory into place]
+ *   bundle_commit(b, &diag)
+ *   bundle_free(b)            rolls back whatever was not committed
+ *   ledger_close(ledger)
+ *
+ * Ownership: functions borrow their arguments; opts' strings must outlive
+ * the bundle.
+ */
+#ifndef PL_BUNDLE_H
+#define PL_BUNDLE_H
+
+#include "../pl.h"
+#include "../model.h"
+#include "../core/arena.h"
+#include "../core/diag.h"
+#include "../core/profile.h"
+
+struct ledger;
+struct bundle;
+
+/* ---- the contact ledger ---- */
+
+/* Open (creating if needed) state_dir/ledger.sqlite. */
+PL_WARN_UNUSED int ledger_open(struct ledger **out, const char *state_dir,
+			       struct pl_diag *diag);
+void ledger_close(struct ledger *ledger);
+/*
+ * Was batch_id committed? *when_out (may be NULL) gets its run date. A
+ * read error answers false (the batch's piece ids then collide in
+ * bundle_add(), so nothing is issued twice).
+ */
+bool ledger_batch_done(struct ledger *ledger, const char *batch_id, int *when_out);
+/* What the ledger knows of an account of this agency. */
+PL_WARN_UNUSED int ledger_history(struct ledger *ledger, const char *agency_id,
+				  const char *account_id, struct arena *arena,
+				  struct account_history *out, struct pl_diag *diag);
+
+/* ---- the bundle ---- */
+
+struct bundle_opts {
+	const char *staging_dir;     /* OUT/.<batch-id>.partial, exists */
+	const char *batch_id;
+	const struct agency *agency;
+	int run_date, mail_date;
+	const char *rules_digest;
+	const char *pdf_name;        /* combined PDF, relative to print/ */
+};
+
+PL_WARN_UNUSED int bundle_begin(struct bundle **out, const struct bundle_opts *opts,
+				struct ledger *ledger, struct pl_diag *diag);
+/* letter is non-NULL exactly when verdict->outcome is OUTCOME_LETTER;
+ * verdict is NULL for an account rejected by ingest. */
+PL_WARN_UNUSED int bundle_add(struct bundle *b, const struct account *account,
+			      const struct verdict *verdict,
+			      const struct letter_ref *letter,
+			      struct pl_diag *diag);
+/*
+ * counts must reconcile with what was added (read = letters + suppressed
+ * + deferred + rejected, each as bundle_add() saw it), or PL_MANIFEST and
+ * nothing is committed. Pages and sheets in the totals are the sums of
+ * the letter_refs added; counts' own are not used.
+ */
+PL_WARN_UNUSED int bundle_finish(struct bundle *b, const struct run_counts *counts,
+				 struct pl_diag *diag);
+PL_WARN_UNUSED int bundle_commit(struct bundle *b, struct pl_diag *diag);
+void bundle_free(struct bundle *b);
+
+#endif

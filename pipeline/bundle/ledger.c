@@ -1,0 +1,403 @@
+/*
+ * ledger.c: the contact ledger, a SQLite database in the state directory.
+ *
+ * The ledger remembers every letter fairnotice issued (table pieces) and
+ * every batch it completed (table batches), so decide can tell a first
+ * validation notice from a repeat and a re-run of a batch issues nothing
+ * twice. The database runs in WAL mode with synchronous=FULL: a reader
+ * (another run's ledger_history(), an auditor's sqlite3 shell) sees the
+ * last committed batch while a batch is being written, and a committed
+ * batch survives a power cut. A batch is one transaction, opened with
+ * BEGIN IMMEDIATE by bundle_begin() and committed by bundle_commit(), so
+ * the ledger holds a batch wholly or not at all.
+ *
+ * Dates are stored as ISO 8601 text, so the file reads plainly in any
+ * SQLite tool. Every statement is prepared once in ledger_open() and reset
+ * after each use.
+ */
+#include "../pl.h"
+#include "bundle-int.h"
+#include "../core/date.h"
+#include "../core/xalloc.h"
+
+
+/*
+ * Schema version 1. pieces.batch_id names batches.batch_id, but there is
+ * no FOREIGN KEY clause: the pieces of a batch are inserted before its
+ * batches row, in the same transaction, and SQLite leaves foreign keys
+ * off by default anyway.
+ */
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS batches (\n"
+	"  batch_id TEXT PRIMARY KEY NOT NULL,\n"
+	"  agency_id TEXT NOT NULL,\n"
+	"  run_date TEXT NOT NULL,\n"
+	"  mail_date TEXT NOT NULL,\n"
+	"  rules_digest TEXT NOT NULL,\n"
+	"  letters INTEGER NOT NULL,\n"
+	"  suppressed INTEGER NOT NULL,\n"
+	"  deferred INTEGER NOT NULL,\n"
+	"  rejected INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE IF NOT EXISTS pieces (\n"
+	"  piece_id TEXT PRIMARY KEY NOT NULL,\n"
+	"  batch_id TEXT NOT NULL,\n"
+	"  agency_id TEXT NOT NULL,\n"
+	"  account_id TEXT NOT NULL,\n"
+	"  consumer_id TEXT NOT NULL,\n"
+	"  letter_code TEXT NOT NULL,\n"
+	"  template_id TEXT NOT NULL,\n"
+	"  template_version TEXT NOT NULL,\n"
+	"  language TEXT NOT NULL,\n"
+	"  mail_date TEXT NOT NULL,\n"
+	"  validation_end_date TEXT,\n"
+	"  content_sha256 TEXT NOT NULL,\n"
+	"  pdf TEXT NOT NULL,\n"
+	"  first_page INTEGER NOT NULL,\n"
+	"  page_count INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX IF NOT EXISTS pieces_by_account\n"
+	"  ON pieces (agency_id, account_id);\n"
+	"PRAGMA user_version = 1;\n";
+
+static const char batch_done_sql[] =
+	"SELECT run_date FROM batches WHERE batch_id = ?1";
+static const char history_first_sql[] =
+	"SELECT mail_date, piece_id FROM pieces"
+	" WHERE agency_id = ?1 AND account_id = ?2 AND letter_code = ?3"
+	" ORDER BY mail_date, piece_id LIMIT 1";
+static const char history_count_sql[] =
+	"SELECT count(*) FROM pieces WHERE agency_id = ?1 AND account_id = ?2";
+static const char insert_piece_sql[] =
+	"INSERT INTO pieces (piece_id, batch_id, agency_id, account_id,"
+	" consumer_id, letter_code, template_id, template_version, language,"
+	" mail_date, validation_end_date, content_sha256, pdf, first_page,"
+	" page_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	" ?12, ?13, ?14, ?15)";
+static const char insert_batch_sql[] =
+	"INSERT INTO batches (batch_id, agency_id, run_date, mail_date,"
+	" rules_digest, letters, suppressed, deferred, rejected)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+/* ---- helpers ---- */
+
+static int ledger_error(struct ledger *ledger, struct pl_diag *diag,
+			const char *what)
+{
+	return pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+			   "cannot %s in the contact ledger: %s", what,
+			   sqlite3_errmsg(ledger->db));
+}
+
+static int exec_sql(struct ledger *ledger, const char *sql,
+		    const char *what, struct pl_diag *diag)
+{
+	if (sqlite3_exec(ledger->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return ledger_error(ledger, diag, what);
+	return PL_OK;
+}
+
+static int prepare(struct ledger *ledger, const char *sql,
+		   sqlite3_stmt **out, struct pl_diag *diag)
+{
+	if (sqlite3_prepare_v3(ledger->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       out, NULL) != SQLITE_OK)
+		return ledger_error(ledger, diag, "prepare a statement");
+	return PL_OK;
+}
+
+static void bind_text(sqlite3_stmt *st, int col, const char *s)
+{
+	sqlite3_bind_text(st, col, s ? s : "", -1, SQLITE_STATIC);
+}
+
+/* Bind an ISO date, or NULL for PL_NO_DATE. */
+static void bind_date(sqlite3_stmt *st, int col, int date)
+{
+	char iso[PL_DATE_ISO_LEN];
+
+	if (date == PL_NO_DATE)
+		sqlite3_bind_null(st, col);
+	else
+		sqlite3_bind_text(st, col, date_format_iso(date, iso), -1,
+				  SQLITE_TRANSIENT);
+}
+
+static int column_date(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	int d;
+
+	if (!s || date_parse_iso(s, &d) != 0)
+		return PL_NO_DATE;
+	return d;
+}
+
+/* Run a statement that returns no row, then reset it. */
+static int step_done(struct ledger *ledger, sqlite3_stmt *st, const char *what,
+		     struct pl_diag *diag)
+{
+	int rc = PL_OK;
+
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = ledger_error(ledger, diag, what);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/*
+ * Create the schema when the file is new (user_version 0). Only then is
+ * a write lock taken, so opening a ledger another run is writing to does
+ * not wait for that run.
+ */
+static int ensure_schema(struct ledger *ledger, struct pl_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	int version = -1;
+	int rc = prepare(ledger, "PRAGMA user_version", &st, diag);
+
+	if (rc == PL_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		else
+			rc = ledger_error(ledger, diag, "read the schema version");
+	}
+	sqlite3_finalize(st);
+	if (rc == PL_OK && version > LEDGER_SCHEMA_VERSION)
+		rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+				 "contact ledger schema version %d is newer than "
+				 "this program's (%d)", version,
+				 LEDGER_SCHEMA_VERSION);
+	if (rc != PL_OK || version == LEDGER_SCHEMA_VERSION)
+		return rc;
+
+	rc = exec_sql(ledger, "BEGIN IMMEDIATE", "begin creating the schema", diag);
+	if (rc == PL_OK)
+		rc = exec_sql(ledger, schema_sql, "create the schema", diag);
+	if (rc == PL_OK)
+		rc = exec_sql(ledger, "COMMIT", "commit the schema", diag);
+	if (rc != PL_OK && !sqlite3_get_autocommit(ledger->db))
+		sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* ---- open and close ---- */
+
+int ledger_open(struct ledger **out, const char *state_dir, struct pl_diag *diag)
+{
+	struct ledger *ledger = xcalloc(1, sizeof(*ledger));
+	int rc = PL_OK;
+
+	*out = NULL;
+	ledger->path = xasprintf("%s/%s", state_dir, LEDGER_FILE);
+	if (sqlite3_open_v2(ledger->path, &ledger->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+				 "cannot open the contact ledger: %s",
+				 ledger->db ? sqlite3_errmsg(ledger->db)
+					    : "out of memory");
+		goto out;
+	}
+	sqlite3_extended_result_codes(ledger->db, 1);
+	if (sqlite3_busy_timeout(ledger->db, 10000) != SQLITE_OK)
+		rc = ledger_error(ledger, diag, "set the busy timeout");
+	/*
+	 * WAL lets readers see the last committed batch while one is being
+	 * written. Asking again on a ledger already in WAL mode takes no lock.
+	 */
+	if (rc == PL_OK)
+		rc = exec_sql(ledger, "PRAGMA journal_mode = WAL",
+			      "switch to WAL mode", diag);
+	if (rc == PL_OK)
+		rc = exec_sql(ledger, "PRAGMA synchronous = FULL",
+			      "set synchronous mode", diag);
+	if (rc == PL_OK)
+		rc = ensure_schema(ledger, diag);
+	if (rc == PL_OK)
+		rc = prepare(ledger, batch_done_sql, &ledger->batch_done, diag);
+	if (rc == PL_OK)
+		rc = prepare(ledger, history_first_sql, &ledger->history_first, diag);
+	if (rc == PL_OK)
+		rc = prepare(ledger, history_count_sql, &ledger->history_count, diag);
+	if (rc == PL_OK)
+		rc = prepare(ledger, insert_piece_sql, &ledger->insert_piece, diag);
+	if (rc == PL_OK)
+		rc = prepare(ledger, insert_batch_sql, &ledger->insert_batch, diag);
+out:
+	if (rc != PL_OK) {
+		ledger_close(ledger);
+		return rc;
+	}
+	*out = ledger;
+	return PL_OK;
+}
+
+void ledger_close(struct ledger *ledger)
+{
+	if (!ledger)
+		return;
+	ledger_txn_rollback(ledger);
+	sqlite3_finalize(ledger->insert_batch);
+	sqlite3_finalize(ledger->insert_piece);
+	sqlite3_finalize(ledger->history_count);
+	sqlite3_finalize(ledger->history_first);
+	sqlite3_finalize(ledger->batch_done);
+	sqlite3_close(ledger->db);   /* NULL is a harmless no-op */
+	free(ledger->path);
+	free(ledger);
+}
+
+/* ---- questions ---- */
+
+bool ledger_batch_done(struct ledger *ledger, const char *batch_id, int *when_out)
+{
+	sqlite3_stmt *st = ledger->batch_done;
+	bool done = false;
+
+	bind_text(st, 1, batch_id);
+	/*
+	 * A read error answers "not done": the batch then runs, and its
+	 * piece ids, already in the ledger, make bundle_add() fail loudly
+	 * rather than issue anything twice.
+	 */
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		done = true;
+		if (when_out)
+			*when_out = column_date(st, 0);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return done;
+}
+
+int ledger_history(struct ledger *ledger, const char *agency_id,
+		   const char *account_id, struct arena *arena,
+		   struct account_history *out, struct pl_diag *diag)
+{
+	sqlite3_stmt *first = ledger->history_first;
+	sqlite3_stmt *count = ledger->history_count;
+	int rc = PL_OK, step;
+
+	out->validation_sent_on = PL_NO_DATE;
+	out->validation_piece_id = "";
+	out->letters_issued = 0;
+
+	bind_text(first, 1, agency_id);
+	bind_text(first, 2, account_id);
+	bind_text(first, 3, LEDGER_VALIDATION_LETTER);
+	step = sqlite3_step(first);
+	if (step == SQLITE_ROW) {
+		const char *piece = (const char *)sqlite3_column_text(first, 1);
+
+		out->validation_sent_on = column_date(first, 0);
+		out->validation_piece_id = arena_strdup(arena, piece ? piece : "");
+	} else if (step != SQLITE_DONE) {
+		rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+				 "cannot read the history of account '%s' in the "
+				 "contact ledger: %s", account_id,
+				 sqlite3_errmsg(ledger->db));
+	}
+	sqlite3_reset(first);
+	sqlite3_clear_bindings(first);
+
+	if (rc == PL_OK) {
+		bind_text(count, 1, agency_id);
+		bind_text(count, 2, account_id);
+		if (sqlite3_step(count) == SQLITE_ROW)
+			out->letters_issued = (unsigned)sqlite3_column_int64(count, 0);
+		else
+			rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+					 "cannot count the letters of account '%s' "
+					 "in the contact ledger: %s", account_id,
+					 sqlite3_errmsg(ledger->db));
+		sqlite3_reset(count);
+		sqlite3_clear_bindings(count);
+	}
+	return rc;
+}
+
+/* ---- the batch transaction (for bundle.c) ---- */
+
+int ledger_txn_begin(struct ledger *ledger, struct pl_diag *diag)
+{
+	int rc;
+
+	if (ledger->in_txn)
+		PL_BUG("a second batch transaction on the contact ledger");
+	rc = exec_sql(ledger, "BEGIN IMMEDIATE", "begin the batch transaction", diag);
+	if (rc == PL_OK)
+		ledger->in_txn = true;
+	return rc;
+}
+
+int ledger_txn_add_piece(struct ledger *ledger, const struct ledger_piece *p,
+			 struct pl_diag *diag)
+{
+	sqlite3_stmt *st = ledger->insert_piece;
+	int rc = PL_OK;
+
+	if (!ledger->in_txn)
+		PL_BUG("piece '%s' added outside a batch transaction", p->piece_id);
+	bind_text(st, 1, p->piece_id);
+	bind_text(st, 2, p->batch_id);
+	bind_text(st, 3, p->agency_id);
+	bind_text(st, 4, p->account_id);
+	bind_text(st, 5, p->consumer_id);
+	bind_text(st, 6, p->letter_code);
+	bind_text(st, 7, p->template_id);
+	bind_text(st, 8, p->template_version);
+	bind_text(st, 9, p->language);
+	bind_date(st, 10, p->mail_date);
+	bind_date(st, 11, p->validation_end_date);
+	bind_text(st, 12, p->content_sha256);
+	bind_text(st, 13, p->pdf);
+	sqlite3_bind_int64(st, 14, p->first_page);
+	sqlite3_bind_int64(st, 15, p->page_count);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+				 "cannot record piece '%s' of account '%s' in the "
+				 "contact ledger: %s", p->piece_id, p->account_id,
+				 sqlite3_errmsg(ledger->db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int ledger_txn_commit(struct ledger *ledger, const struct ledger_batch *b,
+		      struct pl_diag *diag)
+{
+	sqlite3_stmt *st = ledger->insert_batch;
+	int rc;
+
+	if (!ledger->in_txn)
+		PL_BUG("commit of batch '%s' outside a transaction", b->batch_id);
+	bind_text(st, 1, b->batch_id);
+	bind_text(st, 2, b->agency_id);
+	bind_date(st, 3, b->run_date);
+	bind_date(st, 4, b->mail_date);
+	bind_text(st, 5, b->rules_digest);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)b->letters);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)b->suppressed);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)b->deferred);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)b->rejected);
+	rc = step_done(ledger, st, "record the batch", diag);
+	if (rc == PL_OK)
+		rc = exec_sql(ledger, "COMMIT", "commit the batch", diag);
+	if (rc == PL_OK)
+		ledger->in_txn = false;
+	else
+		ledger_txn_rollback(ledger);
+	return rc;
+}
+
+void ledger_txn_rollback(struct ledger *ledger)
+{
+	if (!ledger->in_txn)
+		return;
+	/* A failed COMMIT may already have ended the transaction. */
+	if (!sqlite3_get_autocommit(ledger->db))
+		sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
+	ledger->in_txn = false;
+}

@@ -1,0 +1,486 @@
+/*
+ * manifest.c: the formats of the bundle's files.
+ *
+ * Three CSV files (print/manifest.csv for the print vendor,
+ * audit/suppressed.csv and audit/rejects.csv for the agency) and the
+ * audit manifest, audit/manifest.xml, for auditors. Column names and
+ * element names are a contract with other people's scripts
+ * (shared/DESIGN.md, "Outputs"): new columns go at the end, new XML goes
+ * in new attributes or elements.
+ *
+ * Text from the input is data. CSV fields are quoted by RFC 4180 rules;
+ * XML text goes through libxml2's writer, which escapes it, after bytes
+ * that XML 1.0 cannot carry at all (invalid UTF-8, control characters)
+ * are replaced by U+FFFD so the manifest always parses. The CSV files
+ * keep the input's bytes exactly.
+ */
+#include "../pl.h"
+#include "bundle-int.h"
+#include "../core/date.h"
+#include "../core/digest.h"
+#include "../core/limits.h"
+
+#include <glib.h>
+#include <libxml/xmlwriter.h>
+
+/* ====================================================================
+ * CSV
+ * ==================================================================== */
+
+const char *const manifest_csv_header[] = {
+	"piece_id", "account_id", "pdf", "first_page", "page_count",
+	"sheet_count", "envelope", "mail_class", "template", "language",
+	"name", "address_line1", "address_line2", "city", "state",
+	"postal_code", "imb",
+	/* more columns may follow the ones above (DESIGN.md) */
+	"template_version", "mail_date", "validation_end_date", "content_sha256",
+};
+const size_t manifest_csv_columns = PL_ARRAY_SIZE(manifest_csv_header);
+
+const char *const suppressed_csv_header[] = {
+	"account_id", "outcome", "reason_code", "citation", "message",
+	"deferred_until", "file", "line",
+};
+const size_t suppressed_csv_columns = PL_ARRAY_SIZE(suppressed_csv_header);
+
+const char *const rejects_csv_header[] = {
+	"file", "line", "account_id", "reason_code", "field", "message",
+};
+const size_t rejects_csv_columns = PL_ARRAY_SIZE(rejects_csv_header);
+
+/* Every print piece goes in the same envelope for now (PRINT.md). */
+#define ENVELOPE "#10-double-window"
+
+/*
+ * RFC 4180 needs quotes around a field with a comma, a quote, CR or LF.
+ * We also quote a field that starts like a spreadsheet formula (= + - @,
+ * and tab or CR, which some spreadsheets strip before looking): quoting
+ * changes no byte of the value, so scripts read the same data, and it
+ * marks the field as text for tools that honour quotes. It is not a
+ * defence against every spreadsheet (see the report of this stage).
+ */
+bool csv_needs_quotes(const char *s)
+{
+	if (s[0] && strchr("=+-@\t\r", s[0]))
+		return true;
+	return strpbrk(s, ",\"\r\n") != NULL;
+}
+
+static int csv_write_field(struct atomfile *af, const char *s)
+{
+	const char *p, *q;
+	int rc;
+
+	if (!s)
+		s = "";
+	if (!csv_needs_quotes(s))
+		return atomfile_write(af, s, strlen(s));
+	rc = atomfile_write(af, "\"", 1);
+	/* Double every quote: write up to and including it, then one more. */
+	for (p = s; rc == PL_OK && (q = strchr(p, '"')); p = q + 1) {
+		rc = atomfile_write(af, p, (size_t)(q - p) + 1);
+		if (rc == PL_OK)
+			rc = atomfile_write(af, "\"", 1);
+	}
+	if (rc == PL_OK)
+		rc = atomfile_write(af, p, strlen(p));
+	if (rc == PL_OK)
+		rc = atomfile_write(af, "\"", 1);
+	return rc;
+}
+
+int csv_write_row(struct atomfile *af, const char *const *fields, size_t n)
+{
+	int rc = PL_OK;
+
+	for (size_t i = 0; rc == PL_OK && i < n; i++) {
+		if (i)
+			rc = atomfile_write(af, ",", 1);
+		if (rc == PL_OK)
+			rc = csv_write_field(af, fields[i]);
+	}
+	if (rc == PL_OK)
+		rc = atomfile_write(af, CSV_EOL, strlen(CSV_EOL));
+	return rc;
+}
+
+int csv_write_header(struct atomfile *af, const char *const *header, size_t n)
+{
+	return csv_write_row(af, header, n);
+}
+
+static const char *outcome_name(enum outcome o)
+{
+	switch (o) {
+	case OUTCOME_LETTER:     return "letter";
+	case OUTCOME_SUPPRESSED: return "suppressed";
+	case OUTCOME_DEFERRED:   return "deferred";
+	case OUTCOME_REJECTED:   return "rejected";
+	}
+	PL_BUG("unknown outcome %d", (int)o);
+}
+
+int manifest_csv_letter(struct atomfile *af, const struct bundle_opts *opts,
+			const struct bundle_entry *e)
+{
+	const struct account *a = e->account;
+	const struct letter_ref *l = e->letter;
+	char first[16], pages[16], sheets[16];
+	char mail[PL_DATE_ISO_LEN], vend[PL_DATE_ISO_LEN];
+	const char *row[] = {
+		bundle_str(l->piece_id), e->account_id, opts->pdf_name, first,
+		pages, sheets, ENVELOPE, bundle_str(opts->agency->mail_class),
+		bundle_str(l->template_id), e->language, e->name,
+		bundle_str(a->address_line1), bundle_str(a->address_line2),
+		bundle_str(a->city), bundle_str(a->state),
+		bundle_str(a->postal_code),
+		"",   /* imb: NEEDSWORK: the IMb tracking code comes with issue 4 */
+		bundle_str(l->template_version), date_format_iso(e->mail_date, mail),
+		date_format_iso(e->validation_end_date, vend), l->content_sha256,
+	};
+
+	if (PL_ARRAY_SIZE(row) != manifest_csv_columns)
+		PL_BUG("print manifest row and header disagree");
+	snprintf(first, sizeof(first), "%u", l->first_page);
+	snprintf(pages, sizeof(pages), "%u", l->page_count);
+	snprintf(sheets, sizeof(sheets), "%u", l->sheet_count);
+	return csv_write_row(af, row, PL_ARRAY_SIZE(row));
+}
+
+int manifest_csv_suppressed(struct atomfile *af, const struct bundle_entry *e)
+{
+	char until[PL_DATE_ISO_LEN], line[16];
+	const char *row[] = {
+		e->account_id, outcome_name(e->outcome), e->reason_code,
+		e->citation, e->message, date_format_iso(e->deferred_until, until),
+		e->file, line,
+	};
+
+	if (PL_ARRAY_SIZE(row) != suppressed_csv_columns)
+		PL_BUG("suppressed row and header disagree");
+	snprintf(line, sizeof(line), "%u", e->account->line);
+	return csv_write_row(af, row, PL_ARRAY_SIZE(row));
+}
+
+int manifest_csv_reject(struct atomfile *af, const struct bundle_entry *e)
+{
+	char line[16];
+	const char *row[] = {
+		e->file, line, e->account_id, e->reason_code, e->field, e->message,
+	};
+
+	if (PL_ARRAY_SIZE(row) != rejects_csv_columns)
+		PL_BUG("rejects row and header disagree");
+	snprintf(line, sizeof(line), "%u", e->account->line);
+	return csv_write_row(af, row, PL_ARRAY_SIZE(row));
+}
+
+/* ====================================================================
+ * The audit manifest
+ * ==================================================================== */
+
+#define AUDIT_NS "urn:fairnotice:audit:1"
+/* Sanitised text: any one field or message, each bad byte grown to 3. */
+#define AUDIT_CLEAN_MAX (3 * (size_t)PL_MAX_RECORD_BYTES)
+
+/* libxml2 output callbacks: every byte goes through atomfile_write(). */
+static int xml_out_write(void *ctx, const char *data, int len)
+{
+	struct atomfile *af = ctx;
+
+	if (len < 0 || atomfile_write(af, data, (size_t)len) != PL_OK)
+		return -1;
+	return len;
+}
+
+static int xml_out_close(void *ctx)
+{
+	return 0;   /* the atomfile is committed or rolled back by us */
+}
+
+/* Can XML 1.0 carry the character c (its production [2] Char)? */
+static bool xml_char_ok(gunichar c)
+{
+	return c == 0x9 || c == 0xA || c == 0xD ||
+	       (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+	       (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+/*
+ * s as XML can carry it: s itself when it is clean (the common case, no
+ * copy), else a copy in x->clean with each bad sequence replaced by
+ * U+FFFD. Borrowed until the next call. NULL on a sticky failure.
+ */
+static const char *xml_clean(struct audit_xml *x, const char *s)
+{
+	const char *p, *end;
+	bool clean = true;
+
+	if (!s)
+		return "";
+	end = s + strlen(s);
+	for (p = s; p < end; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char_validated(p, end - p);
+		if (c == (gunichar)-1 || c == (gunichar)-2 || !xml_char_ok(c)) {
+			clean = false;
+			break;
+		}
+	}
+	if (clean)
+		return s;
+
+	buf_clear(&x->clean);
+	for (p = s; p < end && x->status == PL_OK; ) {
+		gunichar c = g_utf8_get_char_validated(p, end - p);
+		int rc;
+
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			rc = buf_addstr(&x->clean, "\xEF\xBF\xBD");
+			p++;
+		} else {
+			const char *next = g_utf8_next_char(p);
+			if (xml_char_ok(c))
+				rc = buf_add(&x->clean, p, (size_t)(next - p));
+			else
+				rc = buf_addstr(&x->clean, "\xEF\xBF\xBD");
+			p = next;
+		}
+		if (rc != PL_OK)
+			x->status = rc;
+	}
+	return x->status == PL_OK ? buf_str(&x->clean) : NULL;
+}
+
+/* The writer calls, with sticky failure (x->status). */
+static void xml_check(struct audit_xml *x, int ret)
+{
+	if (ret < 0 && x->status == PL_OK)
+		x->status = PL_IO_WRITE;
+}
+
+static void xml_start(struct audit_xml *x, const char *name)
+{
+	if (x->status == PL_OK)
+		xml_check(x, xmlTextWriterStartElement(x->writer, BAD_CAST name));
+}
+
+static void xml_end(struct audit_xml *x)
+{
+	if (x->status == PL_OK)
+		xml_check(x, xmlTextWriterEndElement(x->writer));
+}
+
+static void xml_attr(struct audit_xml *x, const char *name, const char *value)
+{
+	const char *v;
+
+	if (x->status != PL_OK || !(v = xml_clean(x, value)))
+		return;
+	xml_check(x, xmlTextWriterWriteAttribute(x->writer, BAD_CAST name,
+						 BAD_CAST v));
+}
+
+/* An attribute that is left out when it has no value. */
+static void xml_attr_opt(struct audit_xml *x, const char *name, const char *value)
+{
+	if (value && value[0])
+		xml_attr(x, name, value);
+}
+
+static void xml_attr_uint(struct audit_xml *x, const char *name, unsigned long n)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%lu", n);
+	xml_attr(x, name, num);
+}
+
+static void xml_attr_date(struct audit_xml *x, const char *name, int date)
+{
+	char iso[PL_DATE_ISO_LEN];
+
+	xml_attr_opt(x, name, date_format_iso(date, iso));
+}
+
+static void xml_text(struct audit_xml *x, const char *text)
+{
+	const char *v;
+
+	if (x->status != PL_OK || !(v = xml_clean(x, text)))
+		return;
+	xml_check(x, xmlTextWriterWriteString(x->writer, BAD_CAST v));
+}
+
+static int xml_status(struct audit_xml *x, struct pl_diag *diag)
+{
+	if (x->status == PL_OK)
+		return PL_OK;
+	if (PL_CLASS(x->status) == PL_LIMIT)
+		return pl_diag_set(diag, x->status, x->af.path, 0,
+				   "cannot write a text longer than %zu bytes to "
+				   "the audit manifest", AUDIT_CLEAN_MAX);
+	return pl_diag_set(diag, x->status, x->af.path, 0,
+			   x->af.failed ? "cannot write the audit manifest"
+					: "cannot write the audit manifest: libxml2 "
+					  "writer error");
+}
+
+int audit_xml_open(struct audit_xml *x, const char *path,
+		   const struct bundle_opts *opts, struct pl_diag *diag)
+{
+	xmlOutputBuffer *out;
+	char run[PL_DATE_ISO_LEN], mail[PL_DATE_ISO_LEN];
+	int rc;
+
+	memset(x, 0, sizeof(*x));
+	buf_init(&x->clean, AUDIT_CLEAN_MAX);
+	rc = atomfile_open(&x->af, path, diag);
+	if (rc != PL_OK)
+		return rc;
+	/* The writer owns out from here on; xmlFreeTextWriter() closes it. */
+	out = xmlOutputBufferCreateIO(xml_out_write, xml_out_close, &x->af, NULL);
+	if (out)
+		x->writer = xmlNewTextWriter(out);
+	if (!x->writer) {
+		if (out)
+			xmlOutputBufferClose(out);
+		atomfile_rollback(&x->af);
+		return pl_diag_set(diag, PL_IO_WRITE, path, 0,
+				   "cannot start the audit manifest writer");
+	}
+	xml_check(x, xmlTextWriterSetIndent(x->writer, 1));
+	xml_check(x, xmlTextWriterSetIndentString(x->writer, BAD_CAST "  "));
+	if (x->status == PL_OK)
+		xml_check(x, xmlTextWriterStartDocument(x->writer, "1.0", "UTF-8", NULL));
+	xml_start(x, "audit-manifest");
+	xml_attr(x, "xmlns", AUDIT_NS);
+	xml_attr(x, "batch", opts->batch_id);
+	xml_attr(x, "agency", opts->agency->id);
+	xml_attr(x, "run-date", date_format_iso(opts->run_date, run));
+	xml_attr(x, "mail-date", date_format_iso(opts->mail_date, mail));
+	xml_attr(x, "rules-digest", opts->rules_digest);
+	return xml_status(x, diag);
+}
+
+static void xml_rule_hits(struct audit_xml *x, const struct verdict *v)
+{
+	for (size_t i = 0; i < v->nhits; i++) {
+		const struct rule_hit *h = &v->hits[i];
+		char source[PL_MAX_PATH + 16];
+
+		snprintf(source, sizeof(source), "%s:%u",
+			 bundle_str(h->source_file), h->source_line);
+		xml_start(x, "rule");
+		xml_attr(x, "id", h->rule_id);
+		xml_attr_opt(x, "citation", h->citation);
+		xml_attr(x, "source", source);
+		xml_end(x);
+	}
+}
+
+static void xml_letter(struct audit_xml *x, const struct bundle_opts *opts,
+		       const struct bundle_entry *e)
+{
+	const struct verdict *v = e->verdict;
+	const struct letter_ref *l = e->letter;
+
+	xml_start(x, "dates");
+	xml_attr_date(x, "mail", e->mail_date);
+	xml_attr_date(x, "assumed-receipt", v->assumed_receipt_date);
+	xml_attr_date(x, "validation-end", e->validation_end_date);
+	xml_attr_opt(x, "holiday-method", v->holiday_method);
+	xml_attr_opt(x, "calendar", v->calendar_version);
+	xml_end(x);
+
+	xml_rule_hits(x, v);
+
+	for (size_t i = 0; i < v->ndisclosures; i++) {
+		const struct disclosure *d = &v->disclosures[i];
+		const char *text = bundle_str(d->text);
+		char sha[PL_SHA256_HEX];
+
+		sha256_hex(text, strlen(text), sha);
+		xml_start(x, "disclosure");
+		xml_attr(x, "slot", d->slot);
+		xml_attr(x, "rule", d->rule_id);
+		xml_attr_opt(x, "citation", d->citation);
+		xml_attr(x, "text-sha256", sha);
+		xml_end(x);
+	}
+
+	xml_start(x, "letter");
+	xml_attr(x, "piece", l->piece_id);
+	xml_attr(x, "pdf", opts->pdf_name);
+	xml_attr(x, "template", l->template_id);
+	xml_attr_opt(x, "template-version", l->template_version);
+	xml_attr(x, "language", e->language);
+	xml_attr_uint(x, "first-page", l->first_page);
+	xml_attr_uint(x, "pages", l->page_count);
+	xml_attr_uint(x, "sheets", l->sheet_count);
+	xml_attr(x, "content-sha256", l->content_sha256);
+	xml_end(x);
+}
+
+int audit_xml_account(struct audit_xml *x, const struct bundle_opts *opts,
+		      const struct bundle_entry *e, struct pl_diag *diag)
+{
+	xml_start(x, "account");
+	xml_attr(x, "id", e->account_id);
+	xml_attr(x, "file", e->file);
+	xml_attr_uint(x, "line", e->account->line);
+	xml_attr(x, "outcome", outcome_name(e->outcome));
+
+	if (e->outcome != OUTCOME_LETTER) {
+		xml_start(x, "reason");
+		xml_attr(x, "code", e->reason_code);
+		xml_attr_opt(x, "citation", e->citation);
+		xml_attr_opt(x, "field", e->field);
+		xml_attr_date(x, "until", e->deferred_until);
+		xml_text(x, e->message);
+		xml_end(x);
+	}
+	if (e->outcome == OUTCOME_LETTER)
+		xml_letter(x, opts, e);
+	else if (e->verdict)
+		xml_rule_hits(x, e->verdict);
+	xml_end(x);
+	return xml_status(x, diag);
+}
+
+int audit_xml_finish(struct audit_xml *x, const struct run_counts *t,
+		     char sha_out[PL_SHA256_HEX], struct pl_diag *diag)
+{
+	int rc;
+
+	xml_start(x, "totals");
+	xml_attr_uint(x, "read", t->read);
+	xml_attr_uint(x, "letters", t->letters);
+	xml_attr_uint(x, "suppressed", t->suppressed);
+	xml_attr_uint(x, "deferred", t->deferred);
+	xml_attr_uint(x, "rejected", t->rejected);
+	xml_attr_uint(x, "pages", t->pages);
+	xml_attr_uint(x, "sheets", t->sheets);
+	xml_end(x);
+	if (x->status == PL_OK)
+		xml_check(x, xmlTextWriterEndDocument(x->writer));
+	/* Freeing the writer flushes its last bytes through the callback. */
+	xmlFreeTextWriter(x->writer);
+	x->writer = NULL;
+	if (x->af.failed)
+		xml_check(x, -1);
+	rc = xml_status(x, diag);
+	if (rc == PL_OK)
+		rc = atomfile_commit(&x->af, sha_out, diag);
+	audit_xml_abort(x);
+	return rc;
+}
+
+void audit_xml_abort(struct audit_xml *x)
+{
+	if (x->writer) {
+		xmlFreeTextWriter(x->writer);
+		x->writer = NULL;
+	}
+	atomfile_rollback(&x->af);
+	buf_release(&x->clean);
+}

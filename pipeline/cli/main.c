@@ -1,0 +1,183 @@
+/*
+ * main.c: the fairnotice command. Parses arguments, calls the library,
+ * maps the result to an exit code. The only place die() exists.
+ */
+#include "pl.h"
+#include "run.h"
+#include "core/date.h"
+#include "core/diag.h"
+
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * Exit codes a scheduler can rely on (README.md "Exit codes").
+ * Suppression is a normal outcome, so it does not change the code.
+ */
+enum exit_code {
+	EXIT_COMPLETE = 0,     /* batch complete, nothing rejected */
+	EXIT_REJECTS = 1,      /* batch complete, some records rejected */
+	EXIT_USAGE = 2,        /* bad command line or configuration */
+	EXIT_FATAL = 3,        /* the run stopped; nothing was written */
+};
+
+static const char usage_text[] =
+	"usage: fairnotice run   --batch DIR --out DIR --state DIR [--date YYYY-MM-DD]\n"
+	"                        [--rules DIR] [--templates DIR] [--layout-dumps]\n"
+	"       fairnotice check --batch DIR [--date YYYY-MM-DD] [--rules DIR]\n"
+	"       fairnotice version\n"
+	"\n"
+	"run    reads the batch, decides every account, typesets the letters and\n"
+	"       writes OUT/<batch-id>/{print,audit}; records issued letters in the\n"
+	"       contact ledger under --state\n"
+	"check  validates and decides the batch, reports every record that would\n"
+	"       not get a letter, and writes nothing\n";
+
+static PL_NORETURN PL_PRINTF(2, 3) void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fairnotice: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (code == EXIT_USAGE)
+		fputs("try 'fairnotice help'\n", stderr);
+	exit(code);
+}
+
+static int today(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	return date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+struct cli {
+	struct run_opts opts;
+	const char *date;
+};
+
+/* Parse "--name value" pairs into cli; unknown options are usage errors. */
+static void parse_options(int argc, char **argv, struct cli *cli)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		const char **slot = NULL;
+
+		if (!strcmp(arg, "--layout-dumps")) {
+			cli->opts.layout_dumps = true;
+			continue;
+		}
+		if (!strcmp(arg, "--batch"))
+			slot = &cli->opts.batch_dir;
+		else if (!strcmp(arg, "--out"))
+			slot = &cli->opts.out_dir;
+		else if (!strcmp(arg, "--state"))
+			slot = &cli->opts.state_dir;
+		else if (!strcmp(arg, "--date"))
+			slot = &cli->date;
+		else if (!strcmp(arg, "--rules"))
+			slot = &cli->opts.rules_dir;
+		else if (!strcmp(arg, "--templates"))
+			slot = &cli->opts.templates_dir;
+		else if (!strcmp(arg, "--fonts"))
+			slot = &cli->opts.font_files_dir;
+		else
+			die(EXIT_USAGE, "unknown option '%s'", arg);
+		if (i + 1 >= argc)
+			die(EXIT_USAGE, "option '%s' needs a value", arg);
+		*slot = argv[++i];
+	}
+	if (cli->date) {
+		if (date_parse_iso(cli->date, &cli->opts.run_date) != 0)
+			die(EXIT_USAGE, "--date '%s' is not a date (YYYY-MM-DD)", cli->date);
+	} else {
+		cli->opts.run_date = today();
+	}
+}
+
+static int exit_for(int rc, const struct run_result *result, const struct pl_diag *diag)
+{
+	char msg[1024];
+
+	if (rc != PL_OK) {
+		fprintf(stderr, "fairnotice: %s: %s\n", pl_strerror(rc),
+			pl_diag_format(diag, msg, sizeof(msg)));
+		return PL_CLASS(rc) == PL_USAGE ? EXIT_USAGE : EXIT_FATAL;
+	}
+	return result->counts.rejected ? EXIT_REJECTS : EXIT_COMPLETE;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	struct run_result result;
+	struct pl_diag diag = { 0 };
+	int rc;
+
+	parse_options(argc, argv, &cli);
+	if (!cli.opts.batch_dir || !cli.opts.out_dir || !cli.opts.state_dir)
+		die(EXIT_USAGE, "run needs --batch, --out and --state");
+	cli.opts.log = stderr;
+	rc = run_batch(&cli.opts, &result, &diag);
+	if (rc == PL_OK) {
+		const struct run_counts *c = &result.counts;
+		if (result.already_done)
+			printf("batch %s: already issued, nothing to do\n", result.batch_id);
+		else
+			printf("batch %s: read %lu = %lu letters + %lu suppressed + "
+			       "%lu deferred + %lu rejected; bundle in %s\n",
+			       result.batch_id, c->read, c->letters, c->suppressed,
+			       c->deferred, c->rejected, result.bundle_dir);
+	}
+	return exit_for(rc, &result, &diag);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	struct run_result result;
+	struct pl_diag diag = { 0 };
+	int rc;
+
+	parse_options(argc, argv, &cli);
+	if (!cli.opts.batch_dir)
+		die(EXIT_USAGE, "check needs --batch");
+	if (cli.opts.out_dir || cli.opts.state_dir)
+		die(EXIT_USAGE, "check writes nothing: --out and --state do not apply");
+	cli.opts.log = stdout;
+	rc = run_check(&cli.opts, &result, &diag);
+	if (rc == PL_OK) {
+		const struct run_counts *c = &result.counts;
+		printf("batch %s: read %lu = %lu letters + %lu suppressed + "
+		       "%lu deferred + %lu rejected (nothing written)\n",
+		       result.batch_id, c->read, c->letters, c->suppressed,
+		       c->deferred, c->rejected);
+	}
+	return exit_for(rc, &result, &diag);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd)
+		die(EXIT_USAGE, "no command given");
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(argc - 2, argv + 2);
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		puts("fairnotice 0.1.0");
+		return EXIT_COMPLETE;
+	}
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage_text, stdout);
+		return EXIT_COMPLETE;
+	}
+	die(EXIT_USAGE, "unknown command '%s'", cmd);
+}

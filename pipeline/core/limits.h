@@ -1,0 +1,36 @@
+/*
+ * limits.h: every size cap of the pipeline, in one place.
+ *
+ * A hostile or corrupt input meets one of these and fails cleanly (a
+ * rejected record or a fatal status naming the limit) instead of
+ * exhausting memory. Change a cap here and nowhere else.
+ */
+#ifndef PL_LIMITS_H
+#define PL_LIMITS_H
+
+/* ingest */
+#define PL_MAX_FIELD_BYTES        4096     /* one CSV/XML field */
+#define PL_MAX_RECORD_BYTES       65536    /* one whole record, quotes included */
+#define PL_MAX_FIELDS_PER_RECORD  128
+#define PL_MAX_ACCOUNT_FILES      256      /* account files in one batch */
+#define PL_MAX_MONEY_CENTS        100000000000LL  /* $1,000,000,000.00 */
+
+/* agency profile, rules and templates */
+#define PL_MAX_PROFILE_BYTES      (1L << 20)
+#define PL_MAX_RULES_FILE_BYTES   (4L << 20)
+#define PL_MAX_RULES              4096     /* rules in one loaded set */
+#define PL_MAX_TEMPLATE_BYTES     (1L << 20)
+#define PL_MAX_TEXT_BYTES         16384    /* one expanded paragraph */
+
+/* per account */
+#define PL_MAX_RULE_HITS          64       /* rules fired for one account */
+#define PL_MAX_DISCLOSURES        64       /* disclosure texts in one letter */
+#define PL_MAX_PAGES_PER_LETTER   12
+#define PL_ARENA_BLOCK_BYTES      65536
+#define PL_MAX_ARENA_BYTES        (8L << 20)
+
+/* outputs */
+#define PL_MAX_PATH               4096
+#define PL_MAX_BATCH_ACCOUNTS     50000000L
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * decide.h: apply the rules of rules/ to one account.
+ *
+ * The rule set is law as data: XML files in a rules directory (format in
+ * README.md, "Rules"), each rule with an id, a citation, effective dates
+ * and what it does (a disclosure text for a letter slot, a hold that
+ * suppresses or defers, the validation period). The holiday calendar of
+ * 5 U.S.C. 6103(a) is data there too (calendar.h computes from it).
+ * decide_eval() turns an account and what the contact ledger knows of it
+ * into a verdict: a letter (which one, which disclosures, which dates), a
+ * suppression or a deferral (reason code and citation), or a rejection
+ * when the record is unusable for the rules (e.g. the state is unknown).
+ * Every rule that fired is listed in firing order with its source place.
+ *
+ * Order of calls:
+ *   ruleset_load(&rules, dir, &diag)      once; fails closed on any error
+ *   decide_eval(rules, &ctx, acct, hist, arena, &verdict)   per account
+ *   ruleset_free(rules)
+ *
+ * Ownership: functions borrow their arguments. Strings in a verdict are
+ * borrowed from the rule set (which must outlive it) or the arena.
+ */
+#ifndef PL_DECIDE_H
+#define PL_DECIDE_H
+
+#include "../pl.h"
+#include "../model.h"
+#include "../core/arena.h"
+#include "../core/diag.h"
+#include "../core/profile.h"
+
+struct ruleset;
+
+/* What is fixed for the whole run. */
+struct decide_ctx {
+	const struct agency *agency;   /* borrowed */
+	int run_date;                  /* --date */
+};
+
+/*
+ * Load every *.xml of dir (sorted by name), check it, compile it. Any
+ * problem (malformed XML, unknown element, duplicate rule id, a required
+ * rule missing, a disclosure without text) is fatal: no letter goes on a
+ * broken rule set. *out is owned by the caller (ruleset_free).
+ */
+PL_WARN_UNUSED int ruleset_load(struct ruleset **out, const char *dir,
+				struct pl_diag *diag);
+void ruleset_free(struct ruleset *rules);
+
+/* SHA-256 over the loaded files' names and bytes, in load order. Borrowed. */
+const char *ruleset_digest(const struct ruleset *rules);
+/* Number of rules loaded. */
+size_t ruleset_count(const struct ruleset *rules);
+
+/*
+ * The mail date for a run date: run_date plus the agency's
+ * mail_drop_business_days business days (weekends and 6103(a) holidays,
+ * observed days included, skipped).
+ */
+int decide_mail_date(const struct ruleset *rules, const struct agency *agency,
+		     int run_date);
+
+/*
+ * Decide one account. account must not be rejected by ingest. Fills *out
+ * completely. Returns PL_OK (whatever the outcome) or PL_BUG-level
+ * statuses only; a problem with the account is an outcome, not a status.
+ */
+PL_WARN_UNUSED int decide_eval(const struct ruleset *rules,
+			       const struct decide_ctx *ctx,
+			       const struct account *account,
+			       const struct account_history *history,
+			       struct arena *arena, struct verdict *out);
+
+/*
+ * Reason codes decide itself produces. Hold reasons (CEASE_1006.6(c),
+ * BANKRUPTCY_STAY, ...) are not here: they are data, in the rules files.
+ */
+#define REASON_ALREADY_SENT    "VALIDATION_ALREADY_SENT"
+#define REASON_NO_LETTER       "NO_LETTER_TYPE"
+/* No validation-period rule is in force on the mail date (fail closed). */
+#define REASON_NO_RULE         "NO_RULE_IN_FORCE"
+
+#endif

@@ -1,0 +1,317 @@
+/*
+ * ingest.c: one canonical CSV account file, record by record.
+ *
+ * ingest_open() reads the header row and maps each column to a canonical
+ * field. The header is strict: an unknown column is fatal, because an
+ * agency's typo ("acount_id") silently ignored would drop data on the
+ * floor; a duplicate column or a missing required column is fatal too.
+ *
+ * ingest_next() turns each record into a struct account: first the
+ * framing (csv.c reports quotes, lengths, encoding; here the field count
+ * is checked against the header), then the field values (fields.c), then
+ * duplicates across the batch (ids.c). Each problem becomes a reject on
+ * the account; only I/O errors and caps of the whole batch are statuses.
+ */
+#include "../pl.h"
+#include "../core/xalloc.h"
+#include "ingest-int.h"
+
+#include <glib.h>
+
+/* ---- USPS codes ---- */
+
+/*
+ * The 50 states and DC, the territories with their own USPS codes (Puerto
+ * Rico, Virgin Islands, Guam, American Samoa, Northern Mariana Islands)
+ * and the military "states" (Armed Forces Americas, Europe, Pacific).
+ */
+static const char usps_codes[][3] = {
+	"AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA",
+	"HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD",
+	"MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ",
+	"NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC",
+	"SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+	"DC",
+	"PR", "VI", "GU", "AS", "MP",
+	"AA", "AE", "AP",
+};
+
+bool usps_state_known(const char *code)
+{
+	if (!code || strlen(code) != 2)
+		return false;
+	for (size_t i = 0; i < PL_ARRAY_SIZE(usps_codes); i++)
+		if (code[0] == usps_codes[i][0] && code[1] == usps_codes[i][1])
+			return true;
+	return false;
+}
+
+/* ---- the header ---- */
+
+static int map_header(struct ingest_state *st, const struct csv_record *hdr,
+		      struct pl_diag *diag)
+{
+	char name[PL_MAX_FIELD_BYTES + 1];
+
+	if (hdr->problem != CSV_FINE)
+		return pl_diag_set(diag, PL_PARSE, st->path, hdr->line,
+				   "cannot read the header row: %s",
+				   csv_problem_name(hdr->problem));
+	for (size_t col = 0; col < hdr->nstored; col++) {
+		const char *start = hdr->field[col];
+		size_t len = hdr->len[col];
+		int idx;
+
+		fields_trim(&start, &len);
+		memcpy(name, start, len);
+		name[len] = '\0';
+		if (!len)
+			return pl_diag_set(diag, PL_PARSE, st->path, hdr->line,
+					   "empty column name in the header (column %zu)",
+					   col + 1);
+		idx = ingest_field_index(name);
+		if (idx < 0)
+			return pl_diag_set(diag, PL_PARSE, st->path, hdr->line,
+					   "unknown column '%.100s' in the header (column %zu)",
+					   name, col + 1);
+		if (st->field_column[idx] >= 0)
+			return pl_diag_set(diag, PL_PARSE, st->path, hdr->line,
+					   "duplicate column '%s' in the header (columns %d and %zu)",
+					   name, st->field_column[idx] + 1, col + 1);
+		st->field_column[idx] = (int)col;
+		st->column_field[col] = idx;
+	}
+	st->ncolumns = hdr->nstored;
+	for (size_t i = 0; i < INGEST_NFIELDS; i++)
+		if (ingest_fields[i].required && st->field_column[i] < 0)
+			return pl_diag_set(diag, PL_PARSE, st->path, hdr->line,
+					   "missing required column '%s' in the header",
+					   ingest_fields[i].name);
+	return PL_OK;
+}
+
+/* ---- open / release ---- */
+
+static void state_free(struct ingest_state *st)
+{
+	if (!st)
+		return;
+	csv_release(&st->csv);
+	if (st->fp)
+		fclose(st->fp);
+	free(st);
+}
+
+int ingest_open(struct ingest *in, const char *path, struct ingest_ids *ids,
+		int run_date, struct pl_diag *diag)
+{
+	struct ingest_state *st = xcalloc(1, sizeof(*st));
+	const struct csv_record *hdr = NULL;
+	int rc = PL_OK, file_index;
+
+	in->state = NULL;
+	st->path = path;
+	st->ids = ids;
+	st->run_date = run_date;
+	for (size_t i = 0; i < INGEST_NFIELDS; i++)
+		st->field_column[i] = -1;
+
+	st->fp = fopen(path, "rb");
+	if (!st->fp)
+		rc = pl_diag_set(diag, PL_IO_OPEN, path, 0,
+				 "cannot open account file '%s': %s", path,
+				 strerror(errno));
+	if (rc == PL_OK) {
+		csv_init(&st->csv, st->fp, 0);
+		rc = csv_next(&st->csv, &hdr);
+		if (rc == PL_DONE)
+			rc = pl_diag_set(diag, PL_PARSE, path, 0,
+					 "account file has no header row");
+		else if (rc != PL_OK)
+			rc = pl_diag_set(diag, PL_IO, path, 0,
+					 "cannot read account file '%s': %s", path,
+					 strerror(st->csv.io_errno));
+	}
+	if (rc == PL_OK)
+		rc = map_header(st, hdr, diag);
+	if (rc == PL_OK) {
+		file_index = ingest_ids_add_file(ids, path);
+		if (file_index < 0)
+			rc = pl_diag_set(diag, PL_LIMIT, path, 0,
+					 "more than %d account files in one batch",
+					 PL_MAX_ACCOUNT_FILES);
+		else
+			st->file_index = (unsigned)file_index;
+	}
+	if (rc == PL_OK) {
+		in->state = st;
+		st = NULL;
+	}
+	state_free(st);
+	return rc;
+}
+
+void ingest_release(struct ingest *in)
+{
+	state_free(in->state);
+	in->state = NULL;
+}
+
+/* ---- one record ---- */
+
+/* "'creditor_name' (column 3)", or "column 9" past the header. Arena-owned. */
+static const char *column_desc(const struct ingest_state *st, size_t col,
+			       struct arena *arena)
+{
+	if (col < st->ncolumns)
+		return arena_printf(arena, "'%s' (column %zu)",
+				    ingest_fields[st->column_field[col]].name, col + 1);
+	return arena_printf(arena, "column %zu", col + 1);
+}
+
+static const char *column_name(const struct ingest_state *st, size_t col)
+{
+	return col < st->ncolumns ? ingest_fields[st->column_field[col]].name : "";
+}
+
+/*
+ * The account_id of a record whatever else is wrong with it, so a reject
+ * can still name it: "" when the field is absent, cut off or not UTF-8.
+ */
+static const char *read_account_id(const struct ingest_state *st,
+				   const struct csv_record *rec,
+				   struct arena *arena)
+{
+	int col = st->field_column[0];   /* account_id is field 0 */
+	const char *start;
+	size_t len;
+
+	if (col < 0 || (size_t)col >= rec->nstored)
+		return "";
+	start = rec->field[col];
+	len = rec->len[col];
+	if (!g_utf8_validate(start, (gssize)len, NULL))
+		return "";
+	fields_trim(&start, &len);
+	return arena_strndup(arena, start, len);
+}
+
+static void reject_framing(const struct ingest_state *st,
+			   const struct csv_record *rec, struct account *out,
+			   struct arena *arena)
+{
+	size_t col = rec->problem_field;
+	const char *field = column_name(st, col);
+
+	switch (rec->problem) {
+	case CSV_FINE:
+		break;
+	case CSV_BARE_QUOTE:
+		fields_reject(out, arena, REJECT_BAD_CSV, field,
+			      "stray quote in unquoted field %s",
+			      column_desc(st, col, arena));
+		break;
+	case CSV_JUNK_AFTER_QUOTE:
+		fields_reject(out, arena, REJECT_BAD_CSV, field,
+			      "text after the closing quote of field %s",
+			      column_desc(st, col, arena));
+		break;
+	case CSV_UNTERMINATED:
+		fields_reject(out, arena, REJECT_BAD_CSV, field,
+			      "quote opened in field %s is not closed before the end of the file",
+			      column_desc(st, col, arena));
+		break;
+	case CSV_FIELD_TOO_LONG:
+		fields_reject(out, arena, REJECT_TOO_LONG, field,
+			      "field %s is longer than %d bytes",
+			      column_desc(st, col, arena), PL_MAX_FIELD_BYTES);
+		break;
+	case CSV_RECORD_TOO_LONG:
+		fields_reject(out, arena, REJECT_TOO_LONG, "",
+			      "record is longer than %d bytes", PL_MAX_RECORD_BYTES);
+		break;
+	case CSV_TOO_MANY_FIELDS:
+		fields_reject(out, arena, REJECT_FIELD_COUNT, "",
+			      "record has more than %d fields, the header has %zu",
+			      PL_MAX_FIELDS_PER_RECORD, st->ncolumns);
+		break;
+	case CSV_BAD_UTF8:
+		fields_reject(out, arena, REJECT_BAD_UTF8, field,
+			      "field %s is not valid UTF-8",
+			      column_desc(st, col, arena));
+		break;
+	}
+}
+
+int ingest_next(struct ingest *in, struct arena *arena, struct account *out,
+		struct pl_diag *diag)
+{
+	struct ingest_state *st = in->state;
+	const struct csv_record *rec = NULL;
+	const char *values[INGEST_NFIELDS];
+	const char *first_file = "";
+	unsigned first_line = 0;
+	int rc;
+
+	fields_defaults(out);
+	if (!st)
+		PL_BUG("ingest_next() on an ingest that is not open");
+	rc = csv_next(&st->csv, &rec);
+	if (rc == PL_IO)
+		rc = pl_diag_set(diag, PL_IO, st->path, st->csv.line,
+				 "cannot read account file '%s': %s", st->path,
+				 strerror(st->csv.io_errno));
+	if (rc != PL_OK)
+		goto out;   /* PL_DONE or the read error */
+
+	st->records++;
+	out->file = st->path;
+	out->line = rec->line;
+	out->record = st->records;
+	out->account_id = read_account_id(st, rec, arena);
+
+	/* Framing first: with a broken record the fields cannot be trusted. */
+	if (rec->problem != CSV_FINE) {
+		reject_framing(st, rec, out, arena);
+		goto out;
+	}
+	if (rec->nfields != st->ncolumns) {
+		fields_reject(out, arena, REJECT_FIELD_COUNT, "",
+			      "record has %zu fields, the header has %zu",
+			      rec->nfields, st->ncolumns);
+		goto out;
+	}
+
+	for (size_t i = 0; i < INGEST_NFIELDS; i++) {
+		int col = st->field_column[i];
+
+		values[i] = col >= 0 ? rec->field[col] : "";
+	}
+	fields_convert(out, values, st->run_date, arena);
+	if (out->rejected)
+		goto out;
+
+	/* Only a record that is good in every other way counts as seen. */
+	rc = ingest_ids_insert(st->ids, out->account_id, st->file_index, out->line,
+			       &first_file, &first_line);
+	if (rc == PL_DONE) {
+		/*
+		 * The base name, not the path: the batch's files share one
+		 * directory, and the message lands in rejects.csv, which must
+		 * not change with where the batch lies (same input, same bytes).
+		 */
+		const char *slash = strrchr(first_file, '/');
+
+		fields_reject(out, arena, REJECT_DUPLICATE_ID, "account_id",
+			      "account_id '%s' already appears at %s:%u",
+			      fields_shown(arena, out->account_id),
+			      slash ? slash + 1 : first_file, first_line);
+		rc = PL_OK;
+	} else if (rc == PL_LIMIT) {
+		rc = pl_diag_set(diag, PL_LIMIT, st->path, out->line,
+				 "more than %ld accounts in one batch",
+				 (long)PL_MAX_BATCH_ACCOUNTS);
+	}
+out:
+	return rc;
+}

@@ -1,0 +1,97 @@
+/*
+ * ingest.h: read account records from one batch file into struct account.
+ *
+ * The canonical CSV (RFC 4180, UTF-8 with or without BOM, CRLF or LF, a
+ * header row naming the fields of ../shared/DESIGN.md in any order) is
+ * read one record at a time: memory does not grow with the file. Every
+ * record is validated (required fields, ISO dates, money as integer
+ * cents, the balance equation, USPS state codes, enumerations, duplicate
+ * account_id across all files of the batch). A malformed record is not an
+ * error of the run: it comes back as an account with rejected = true and a
+ * struct reject naming the field and the reason code, and the batch goes
+ * on. Only a file that cannot be read at all (missing, no header row,
+ * unknown or missing required columns) is a status.
+ *
+ * Order of calls:
+ *   ingest_ids_init(&ids)                 once per batch
+ *   ingest_open(&in, path, &ids, &diag)   per file
+ *   while ((rc = ingest_next(&in, &arena, &acct)) == PL_OK) ...
+ *   ingest_release(&in)                   per file (also after errors)
+ *   ingest_ids_release(&ids)
+ *
+ * Ownership: functions borrow their arguments. Strings of a returned
+ * account are owned by the arena passed to ingest_next(). The ids set and
+ * the ingest keep their own memory until released.
+ */
+#ifndef PL_INGEST_H
+#define PL_INGEST_H
+
+#include "../pl.h"
+#include "../model.h"
+#include "../core/arena.h"
+#include "../core/diag.h"
+
+/* ---- reason codes of rejected records (documented in README.md) ---- */
+#define REJECT_MISSING_FIELD     "MISSING_FIELD"
+#define REJECT_BAD_DATE          "BAD_DATE"
+#define REJECT_BAD_AMOUNT        "BAD_AMOUNT"
+#define REJECT_BAD_ENUM          "BAD_VALUE"
+#define REJECT_BAD_STATE         "UNKNOWN_STATE"
+#define REJECT_BAD_POSTAL_CODE   "BAD_POSTAL_CODE"
+#define REJECT_BALANCE_MISMATCH  "BALANCE_MISMATCH"
+#define REJECT_DUPLICATE_ID      "DUPLICATE_ACCOUNT_ID"
+#define REJECT_BAD_CSV           "BAD_CSV"
+#define REJECT_FIELD_COUNT       "FIELD_COUNT"
+#define REJECT_TOO_LONG          "FIELD_TOO_LONG"
+#define REJECT_BAD_UTF8          "BAD_ENCODING"
+#define REJECT_BAD_DATE_ORDER    "DATE_IN_FUTURE"
+
+/* ---- duplicate detection across the files of a batch ---- */
+
+/*
+ * Remembers every account_id seen (a 64-bit hash plus where it was seen:
+ * 16 bytes a slot; the table stays at most 3/4 full and doubles, so a
+ * million accounts cost 32 MiB).
+ */
+struct ingest_ids {
+	struct ingest_id_slot *slots;  /* owned open-addressing table */
+	size_t nslots, used;
+	const char **files;            /* owned array of borrowed file names */
+	size_t nfiles;
+};
+
+void ingest_ids_init(struct ingest_ids *ids);
+void ingest_ids_release(struct ingest_ids *ids);
+
+/* ---- one account file ---- */
+
+struct ingest {
+	struct ingest_state *state;    /* owned; private (ingest-int.h) */
+};
+
+/*
+ * Open path (kept borrowed: it must outlive the ingest, as account.file
+ * points at it). run_date: dates after it are rejected where the field
+ * cannot lie in the future. Returns PL_OK or a fatal status with diag.
+ */
+PL_WARN_UNUSED int ingest_open(struct ingest *in, const char *path,
+			       struct ingest_ids *ids, int run_date,
+			       struct pl_diag *diag);
+
+/*
+ * Next record into *out (cleared first). PL_OK: *out holds a record, maybe
+ * rejected. PL_DONE: end of file. Other: fatal, see diag. A reject message
+ * that names another file (a duplicate account_id) uses its base name, so
+ * it does not depend on where the batch directory lies.
+ */
+PL_WARN_UNUSED int ingest_next(struct ingest *in, struct arena *arena,
+			       struct account *out, struct pl_diag *diag);
+
+void ingest_release(struct ingest *in);
+
+/* ---- helpers shared with tests and other readers ---- */
+
+/* True for the 50 states, DC and the USPS territory/military codes. */
+bool usps_state_known(const char *code);
+
+#endif

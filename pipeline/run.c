@@ -1,0 +1,475 @@
+/*
+ * run.c: the per-account loop that ties the four stages together.
+ *
+ * This is the centre of the star: the only library file that includes
+ * more than one stage header. Its job is sequencing and bookkeeping:
+ * load what the whole run needs, stream each record through the stages
+ * with one arena per account, count outcomes so that read = letters +
+ * suppressed + deferred + rejected, and make the result appear atomically
+ * (staging directory renamed into place, then the ledger committed).
+ */
+#include "pl.h"
+#include "run.h"
+#include "core/arena.h"
+#include "core/atomfile.h"
+#include "core/date.h"
+#include "core/digest.h"
+#include "core/fsutil.h"
+#include "core/profile.h"
+#include "core/xalloc.h"
+#include "ingest/ingest.h"
+#include "decide/decide.h"
+#include "typeset/typeset.h"
+#include "bundle/bundle.h"
+
+#include <unistd.h>
+
+#ifndef PL_DATADIR
+#define PL_DATADIR "."
+#endif
+#ifndef PL_FONTFILES
+#define PL_FONTFILES "build/fonts"
+#endif
+
+#define PDF_NAME "letters.pdf"
+
+/* Everything one run holds; released in reverse order by run_release(). */
+struct run {
+	const struct run_opts *opts;
+	char *rules_dir, *templates_dir, *fonts_dir, *font_files_dir;
+	char *profile_path;
+	struct agency agency;
+	bool have_agency;
+	struct ruleset *rules;
+	char **files;
+	size_t nfiles;
+	struct ledger *ledger;
+	struct typesetter *typesetter;
+	struct bundle *bundle;
+	char *staging_dir;
+	struct arena arena;
+	int mail_date;
+};
+
+static char *default_path(const char *given, const char *fallback)
+{
+	return xstrdup(given ? given : fallback);
+}
+
+static void run_init(struct run *r, const struct run_opts *opts)
+{
+	memset(r, 0, sizeof(*r));
+	r->opts = opts;
+	r->rules_dir = default_path(opts->rules_dir, PL_DATADIR "/rules");
+	r->templates_dir = default_path(opts->templates_dir, PL_DATADIR "/templates");
+	r->fonts_dir = default_path(opts->fonts_dir, PL_DATADIR "/fonts");
+	r->font_files_dir = default_path(opts->font_files_dir, PL_FONTFILES);
+	r->profile_path = xasprintf("%s/agency.xml", opts->batch_dir);
+	arena_init(&r->arena);
+}
+
+static void run_release(struct run *r)
+{
+	bundle_free(r->bundle);
+	typeset_free(r->typesetter);
+	if (r->staging_dir) {
+		/* Whatever was half built goes; the bundle dir never sees it. */
+		if (fs_remove_tree(r->staging_dir, NULL) != PL_OK && r->opts->log)
+			fprintf(r->opts->log, "warning: cannot remove '%s'\n",
+				r->staging_dir);
+		free(r->staging_dir);
+	}
+	ledger_close(r->ledger);
+	fs_list_free(r->files, r->nfiles);
+	ruleset_free(r->rules);
+	if (r->have_agency)
+		profile_release(&r->agency);
+	arena_release(&r->arena);
+	free(r->rules_dir);
+	free(r->templates_dir);
+	free(r->fonts_dir);
+	free(r->font_files_dir);
+	free(r->profile_path);
+}
+
+static PL_PRINTF(2, 3) void run_log(const struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->opts->log)
+		return;
+	va_start(ap, fmt);
+	vfprintf(r->opts->log, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->opts->log);
+	fflush(r->opts->log);
+}
+
+/* ---- loading what the whole run needs ---- */
+
+/* The account files of a batch: *.csv except contacts*.csv. */
+static int list_account_files(struct run *r, struct pl_diag *diag)
+{
+	char **all;
+	size_t n, kept = 0;
+	int rc = fs_list(r->opts->batch_dir, ".csv", &all, &n, diag);
+
+	if (rc != PL_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const char *base = strrchr(all[i], '/') + 1;
+		if (!strncmp(base, "contacts", 8)) {
+			free(all[i]);
+			continue;
+		}
+		all[kept++] = all[i];
+	}
+	r->files = all;
+	r->nfiles = kept;
+	if (!kept)
+		return pl_diag_set(diag, PL_PARSE, r->opts->batch_dir, 0,
+				   "no account files (*.csv) in batch '%s'",
+				   r->opts->batch_dir);
+	if (kept > PL_MAX_ACCOUNT_FILES)
+		return pl_diag_set(diag, PL_LIMIT, r->opts->batch_dir, 0,
+				   "more than %d account files in batch '%s'",
+				   PL_MAX_ACCOUNT_FILES, r->opts->batch_dir);
+	return PL_OK;
+}
+
+static int load_inputs(struct run *r, struct pl_diag *diag)
+{
+	int rc;
+
+	if (!fs_is_dir(r->opts->batch_dir))
+		return pl_diag_set(diag, PL_USAGE, r->opts->batch_dir, 0,
+				   "batch directory '%s' does not exist",
+				   r->opts->batch_dir);
+	rc = profile_load(&r->agency, r->profile_path, diag);
+	if (rc == PL_OK)
+		r->have_agency = true;
+	if (rc == PL_OK)
+		rc = ruleset_load(&r->rules, r->rules_dir, diag);
+	if (rc == PL_OK)
+		rc = list_account_files(r, diag);
+	if (rc == PL_OK)
+		r->mail_date = decide_mail_date(r->rules, &r->agency,
+						r->opts->run_date);
+	return rc;
+}
+
+/*
+ * The batch id names one drop on one date: agency id, run date, and a
+ * digest of the profile and every account file (names and bytes), so
+ * re-running the same drop gives the same id and a different drop never
+ * collides with it.
+ */
+static int compute_batch_id(struct run *r, char *out, size_t size,
+			    struct pl_diag *diag)
+{
+	struct digest d;
+	char hex[PL_SHA256_HEX], iso[PL_DATE_ISO_LEN];
+	int y, m, dd;
+
+	digest_init(&d);
+	date_format_iso(r->opts->run_date, iso);
+	digest_update(&d, iso, strlen(iso) + 1);
+	for (size_t i = 0; i <= r->nfiles; i++) {
+		const char *path = i < r->nfiles ? r->files[i] : r->profile_path;
+		const char *base = strrchr(path, '/') + 1;
+		if (sha256_file(path, hex) != PL_OK) {
+			digest_finish(&d, hex);
+			return pl_diag_set(diag, PL_IO_OPEN, path, 0,
+					   "cannot read '%s'", path);
+		}
+		digest_update(&d, base, strlen(base) + 1);
+		digest_update(&d, hex, strlen(hex));
+	}
+	digest_finish(&d, hex);
+	date_to_ymd(r->opts->run_date, &y, &m, &dd);
+	snprintf(out, size, "%s-%04d%02d%02d-%.10s", r->agency.id, y, m, dd, hex);
+	return PL_OK;
+}
+
+/* ---- the per-account loop ---- */
+
+/* Outcome counters and the first lines a person reads. */
+static void count_outcome(struct run_counts *c, enum outcome outcome)
+{
+	switch (outcome) {
+	case OUTCOME_LETTER:     c->letters++; break;
+	case OUTCOME_SUPPRESSED: c->suppressed++; break;
+	case OUTCOME_DEFERRED:   c->deferred++; break;
+	case OUTCOME_REJECTED:   c->rejected++; break;
+	}
+}
+
+static void report_check(const struct run *r, const struct account *a,
+			 const struct verdict *v)
+{
+	char until[PL_DATE_ISO_LEN];
+
+	if (!r->opts->log)
+		return;
+	if (a->rejected || (v && v->outcome == OUTCOME_REJECTED)) {
+		const struct reject *rej = &a->reject;
+		fprintf(r->opts->log, "%s:%u: rejected %s: %s (field %s, account '%s')\n",
+			a->file, a->line, rej->code, rej->message,
+			*rej->field ? rej->field : "-", a->account_id ? a->account_id : "");
+	} else if (v->outcome == OUTCOME_SUPPRESSED) {
+		fprintf(r->opts->log, "%s:%u: suppressed %s: %s [%s] (account '%s')\n",
+			a->file, a->line, v->reason_code, v->message, v->citation,
+			a->account_id);
+	} else if (v->outcome == OUTCOME_DEFERRED) {
+		fprintf(r->opts->log, "%s:%u: deferred until %s %s: %s (account '%s')\n",
+			a->file, a->line, date_format_iso(v->deferred_until, until),
+			v->reason_code, v->message, a->account_id);
+	}
+}
+
+/*
+ * Stream every record of every file through the stages. write_outputs
+ * false is `check`: decide only, report on the log.
+ */
+static int process_records(struct run *r, const char *batch_id, bool write_outputs,
+			   struct run_counts *counts, struct pl_diag *diag)
+{
+	struct ingest_ids ids;
+	struct decide_ctx ctx = { &r->agency, r->opts->run_date };
+	int rc = PL_OK;
+
+	ingest_ids_init(&ids);
+	for (size_t f = 0; f < r->nfiles && rc == PL_OK; f++) {
+		struct ingest in;
+		/* Outputs name a file relative to the batch, never a machine path. */
+		const char *name = strrchr(r->files[f], '/') + 1;
+
+		rc = ingest_open(&in, r->files[f], &ids, r->opts->run_date, diag);
+		while (rc == PL_OK) {
+			struct account acct;
+			struct account_history hist = { PL_NO_DATE, "", 0 };
+			struct verdict *verdict = NULL;
+			struct letter_ref letter, *letter_out = NULL;
+
+			arena_clear(&r->arena);
+			rc = ingest_next(&in, &r->arena, &acct, diag);
+			if (rc == PL_DONE) {
+				rc = PL_OK;
+				break;
+			}
+			if (rc != PL_OK)
+				break;
+			acct.file = name;
+			counts->read++;
+			if (acct.rejected) {
+				counts->rejected++;
+				if (write_outputs)
+					rc = bundle_add(r->bundle, &acct, NULL, NULL, diag);
+				else
+					report_check(r, &acct, NULL);
+				continue;
+			}
+			if (r->ledger)
+				rc = ledger_history(r->ledger, r->agency.id, acct.account_id,
+						    &r->arena, &hist, diag);
+			verdict = arena_alloc(&r->arena, sizeof(*verdict));
+			if (rc == PL_OK)
+				rc = decide_eval(r->rules, &ctx, &acct, &hist, &r->arena,
+						 verdict);
+			if (rc != PL_OK)
+				break;
+			count_outcome(counts, verdict->outcome);
+			if (!write_outputs) {
+				report_check(r, &acct, verdict);
+				continue;
+			}
+			if (verdict->outcome == OUTCOME_LETTER) {
+				const char *piece_id = arena_printf(&r->arena, "%s-%06lu",
+								    batch_id, counts->letters);
+				rc = typeset_letter(r->typesetter, &acct, verdict, piece_id,
+						    &r->arena, &letter, diag);
+				if (rc != PL_OK)
+					break;
+				counts->pages += letter.page_count;
+				counts->sheets += letter.sheet_count;
+				letter_out = &letter;
+			}
+			rc = bundle_add(r->bundle, &acct, verdict, letter_out, diag);
+		}
+		ingest_release(&in);
+	}
+	ingest_ids_release(&ids);
+	return rc;
+}
+
+static void log_stage_lines(const struct run *r, const struct run_counts *c)
+{
+	run_log(r, "ingest: %lu records read from %zu file%s, %lu rejected",
+		c->read, r->nfiles, r->nfiles == 1 ? "" : "s", c->rejected);
+	run_log(r, "decide: %lu letters, %lu suppressed, %lu deferred (%zu rules, digest %.12s)",
+		c->letters, c->suppressed, c->deferred, ruleset_count(r->rules),
+		ruleset_digest(r->rules));
+}
+
+/* ---- making the bundle appear ---- */
+
+/*
+ * Rename the finished staging directory to OUT/<batch-id>. A directory of
+ * that name can exist only if an earlier run of the same batch was
+ * interrupted after its rename and before its ledger commit; the ledger
+ * does not hold it, so it is replaced by this identical rebuild.
+ */
+static int publish(struct run *r, const char *final_dir, struct pl_diag *diag)
+{
+	int rc = PL_OK;
+
+	if (fs_exists(final_dir)) {
+		char *old = xasprintf("%s/.%s.old", r->opts->out_dir,
+				      strrchr(final_dir, '/') + 1);
+		rc = fs_remove_tree(old, diag);
+		if (rc == PL_OK && rename(final_dir, old) != 0)
+			rc = pl_diag_set(diag, PL_IO_RENAME, final_dir, 0,
+					 "cannot move aside '%s': %s", final_dir,
+					 strerror(errno));
+		if (rc == PL_OK)
+			rc = fs_remove_tree(old, diag);
+		free(old);
+	}
+	if (rc == PL_OK && rename(r->staging_dir, final_dir) != 0)
+		rc = pl_diag_set(diag, PL_IO_RENAME, final_dir, 0,
+				 "cannot rename '%s' to '%s': %s", r->staging_dir,
+				 final_dir, strerror(errno));
+	if (rc == PL_OK) {
+		free(r->staging_dir);
+		r->staging_dir = NULL;
+		if (pl_fsync_dir(r->opts->out_dir) != PL_OK)
+			rc = pl_diag_set(diag, PL_IO_SYNC, r->opts->out_dir, 0,
+					 "cannot sync directory '%s'", r->opts->out_dir);
+	}
+	return rc;
+}
+
+static int make_staging(struct run *r, const char *batch_id, struct pl_diag *diag)
+{
+	char *sub;
+	int rc;
+
+	r->staging_dir = xasprintf("%s/.%s.partial", r->opts->out_dir, batch_id);
+	/* A partial directory is what a killed run leaves: start afresh. */
+	rc = fs_remove_tree(r->staging_dir, diag);
+	if (rc == PL_OK) {
+		sub = xasprintf("%s/print", r->staging_dir);
+		rc = fs_mkdir_p(sub, diag);
+		free(sub);
+	}
+	if (rc == PL_OK) {
+		sub = xasprintf("%s/audit", r->staging_dir);
+		rc = fs_mkdir_p(sub, diag);
+		free(sub);
+	}
+	if (rc == PL_OK && r->opts->layout_dumps) {
+		sub = xasprintf("%s/audit/layout", r->staging_dir);
+		rc = fs_mkdir_p(sub, diag);
+		free(sub);
+	}
+	return rc;
+}
+
+int run_batch(const struct run_opts *opts, struct run_result *result,
+	      struct pl_diag *diag)
+{
+	struct run r;
+	char *pdf_path = NULL, *dump_dir = NULL;
+	/* Both stages keep pointers to their options: they live to the end. */
+	struct typeset_opts topts = { 0 };
+	struct bundle_opts bopts = { 0 };
+	int rc, done_date;
+
+	memset(result, 0, sizeof(*result));
+	run_init(&r, opts);
+	rc = load_inputs(&r, diag);
+	if (rc == PL_OK)
+		rc = compute_batch_id(&r, result->batch_id, sizeof(result->batch_id), diag);
+	if (rc == PL_OK) {
+		snprintf(result->bundle_dir, sizeof(result->bundle_dir), "%s/%s",
+			 opts->out_dir, result->batch_id);
+		rc = fs_mkdir_p(opts->out_dir, diag);
+	}
+	if (rc == PL_OK)
+		rc = fs_mkdir_p(opts->state_dir, diag);
+	if (rc == PL_OK)
+		rc = ledger_open(&r.ledger, opts->state_dir, diag);
+	if (rc == PL_OK && ledger_batch_done(r.ledger, result->batch_id, &done_date)) {
+		char iso[PL_DATE_ISO_LEN];
+		result->already_done = true;
+		run_log(&r, "batch %s was already issued (run date %s); nothing to do",
+			result->batch_id, date_format_iso(done_date, iso));
+		goto out;
+	}
+	if (rc == PL_OK)
+		rc = make_staging(&r, result->batch_id, diag);
+	if (rc == PL_OK) {
+		topts.templates_dir = r.templates_dir;
+		topts.fonts_dir = r.fonts_dir;
+		topts.font_files_dir = r.font_files_dir;
+		topts.agency = &r.agency;
+		topts.run_date = opts->run_date;
+		pdf_path = xasprintf("%s/print/%s", r.staging_dir, PDF_NAME);
+		if (opts->layout_dumps)
+			dump_dir = xasprintf("%s/audit/layout", r.staging_dir);
+		topts.pdf_path = pdf_path;
+		topts.dump_dir = dump_dir;
+		rc = typeset_open(&r.typesetter, &topts, diag);
+	}
+	if (rc == PL_OK) {
+		bopts.staging_dir = r.staging_dir;
+		bopts.batch_id = result->batch_id;
+		bopts.agency = &r.agency;
+		bopts.run_date = opts->run_date;
+		bopts.mail_date = r.mail_date;
+		bopts.rules_digest = ruleset_digest(r.rules);
+		bopts.pdf_name = PDF_NAME;
+		rc = bundle_begin(&r.bundle, &bopts, r.ledger, diag);
+	}
+	if (rc == PL_OK)
+		rc = process_records(&r, result->batch_id, true, &result->counts, diag);
+	if (rc == PL_OK) {
+		log_stage_lines(&r, &result->counts);
+		rc = typeset_finish(r.typesetter, diag);
+	}
+	if (rc == PL_OK) {
+		run_log(&r, "typeset: %lu letters, %lu pages in print/%s",
+			result->counts.letters, result->counts.pages, PDF_NAME);
+		rc = bundle_finish(r.bundle, &result->counts, diag);
+	}
+	if (rc == PL_OK)
+		rc = publish(&r, result->bundle_dir, diag);
+	if (rc == PL_OK)
+		rc = bundle_commit(r.bundle, diag);
+	if (rc == PL_OK)
+		run_log(&r, "bundle: %s (ledger committed)", result->bundle_dir);
+out:
+	free(pdf_path);
+	free(dump_dir);
+	run_release(&r);
+	return rc;
+}
+
+int run_check(const struct run_opts *opts, struct run_result *result,
+	      struct pl_diag *diag)
+{
+	struct run r;
+	int rc;
+
+	memset(result, 0, sizeof(*result));
+	run_init(&r, opts);
+	rc = load_inputs(&r, diag);
+	if (rc == PL_OK)
+		rc = compute_batch_id(&r, result->batch_id, sizeof(result->batch_id), diag);
+	if (rc == PL_OK)
+		rc = process_records(&r, result->batch_id, false, &result->counts, diag);
+	if (rc == PL_OK)
+		log_stage_lines(&r, &result->counts);
+	run_release(&r);
+	return rc;
+}

@@ -1,0 +1,55 @@
+/*
+ * run.h: one nightly batch, ingest to committed bundle, in one process.
+ *
+ * run_batch() is the only code that knows all four stages. It loads the
+ * agency profile and the rules (a problem there stops the run before
+ * anything is written), then streams every record of every account file
+ * through ingest -> decide -> typeset -> bundle, with one arena cleared per
+ * account. Output is built in OUT/.<batch-id>.partial and renamed to
+ * OUT/<batch-id> only when complete; the contact ledger is committed only
+ * after that rename. A batch the ledger already holds is not issued again.
+ *
+ * run_check() reads and decides a batch the same way but writes nothing
+ * (no bundle, no ledger), for `fairnotice check`.
+ *
+ * Ownership: functions borrow their arguments.
+ */
+#ifndef PL_RUN_H
+#define PL_RUN_H
+
+#include "pl.h"
+#include "model.h"
+#include "core/diag.h"
+#include "core/limits.h"
+
+struct run_opts {
+	const char *batch_dir;        /* holds agency.xml and *.csv */
+	const char *out_dir;          /* bundles go to out_dir/<batch-id> */
+	const char *state_dir;        /* holds the contact ledger */
+	int run_date;                 /* --date (a day number) */
+	const char *rules_dir;        /* default: <datadir>/rules */
+	const char *templates_dir;    /* default: <datadir>/templates */
+	const char *fonts_dir;        /* default: <datadir>/fonts */
+	const char *font_files_dir;   /* default: build/fonts */
+	bool layout_dumps;            /* write audit/layout/<piece>.layout */
+	FILE *log;                    /* stage lines and warnings; NULL: silent */
+};
+
+struct run_result {
+	struct run_counts counts;
+	char batch_id[128];
+	char bundle_dir[PL_MAX_PATH];
+	bool already_done;            /* the ledger held this batch: nothing issued */
+};
+
+PL_WARN_UNUSED int run_batch(const struct run_opts *opts, struct run_result *result,
+			     struct pl_diag *diag);
+
+/*
+ * Validate and decide without writing anything. Each rejected, suppressed
+ * or deferred record is reported on opts->log.
+ */
+PL_WARN_UNUSED int run_check(const struct run_opts *opts, struct run_result *result,
+			     struct pl_diag *diag);
+
+#endif

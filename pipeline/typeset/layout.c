@@ -1,0 +1,1167 @@
+/*
+ * layout.c: one letter, from template and account to drawn PDF pages.
+ *
+ * The work goes in four passes, so that nothing is drawn for a letter
+ * that turns out to be wrong, and so that "Page X of Y" is known before
+ * the first page is drawn:
+ *
+ *   1. fields    every value the letter prints, escaped for pango markup
+ *   2. measure   each block of the flow and the tear-off becomes pango
+ *                layouts (from the pool), filled and measured
+ *   3. paginate  lines are placed on pages; the tear-off goes at the
+ *                bottom of the last page (or of a page of its own); then
+ *                the regions (addresses, footer) are filled for each page
+ *                and checked: a window region must hold its text, and
+ *                nothing else may fall into a window on page 1
+ *   4. output    the content digest, the layout dump, the pages
+ *
+ * Coordinates are PDF points from the top left corner of the page; y of
+ * a line is its baseline.
+ */
+#include "../pl.h"
+#include "typeset-int.h"
+#include "../core/atomfile.h"
+#include "../core/buf.h"
+#include "../core/date.h"
+#include "../core/digest.h"
+#include "../core/money.h"
+#include "../core/xalloc.h"
+
+#include <glib.h>
+
+#define MAX_FIELDS 48
+#define MAX_CELLS 8
+
+/* Room the check box or bullet takes before the text, in font sizes. */
+#define MARKER_BOX_ROOM 1.5
+#define MARKER_BULLET_ROOM 1.2
+
+/* ---- the pool of reusable layouts ---- */
+
+void layout_pool_release(struct layout_pool *pool)
+{
+	for (size_t i = 0; i < pool->nitems; i++)
+		g_object_unref(pool->items[i]);
+	free(pool->items);
+	memset(pool, 0, sizeof(*pool));
+}
+
+/* A layout with no text, attributes or width left from its last use. */
+static PangoLayout *pool_get(struct layout_pool *pool, PangoContext *context)
+{
+	PangoLayout *l;
+
+	if (pool->used == pool->nitems) {
+		if (pool->nitems == pool->alloc) {
+			pool->alloc = pool->alloc ? 2 * pool->alloc : 64;
+			pool->items = xrealloc(pool->items,
+					       pool->alloc * sizeof(*pool->items));
+		}
+		pool->items[pool->nitems++] = pango_layout_new(context);
+	}
+	l = pool->items[pool->used++];
+	pango_layout_set_attributes(l, NULL);
+	pango_layout_set_text(l, "", 0);
+	pango_layout_set_width(l, -1);
+	pango_layout_set_height(l, -1);
+	pango_layout_set_indent(l, 0);
+	pango_layout_set_spacing(l, 0);
+	pango_layout_set_justify(l, FALSE);
+	pango_layout_set_alignment(l, PANGO_ALIGN_LEFT);
+	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+	pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_NONE);
+	return l;
+}
+
+/* ---- per-letter state ---- */
+
+struct field {
+	const char *name;
+	const char *markup;     /* escaped value */
+};
+
+/* One measured line of a layout, relative to the layout's top left. */
+struct mline {
+	double top, height, baseline, x, width;
+};
+
+/* A filled and measured layout. */
+struct mtext {
+	PangoLayout *layout;    /* from the pool; NULL when the text is empty */
+	double x;               /* page x of the layout's left edge */
+	int nlines;
+	struct mline *lines;    /* arena */
+	double height;
+};
+
+struct mblock {
+	const struct tpl_block *b;
+	struct mtext cells[MAX_CELLS];
+	size_t ncells;
+	double height;
+	bool empty;             /* nothing to print: takes no room */
+};
+
+enum placed_kind { PLACED_LINE, PLACED_BOX, PLACED_BULLET, PLACED_CUT };
+
+/* One thing drawn on a page. */
+struct placed {
+	enum placed_kind kind;
+	unsigned page;
+	int region;             /* index of the region, -1 for flow and tear-off */
+	double x, y;            /* LINE: left end of the baseline; others: centre/top */
+	double top, w, h;       /* the box it covers, for the window checks */
+	PangoLayout *layout;    /* LINE */
+	int line_no;            /* LINE */
+};
+
+struct letter {
+	const struct letter_job *job;
+	const struct template *tpl;
+	struct pl_diag *diag;
+	struct field fields[MAX_FIELDS];
+	size_t nfields;
+	char page[16], pages[16];   /* values of {page}, {pages} */
+	struct placed *items;       /* arena */
+	size_t nitems, alloc;
+	unsigned npages;
+};
+
+static const char *account_id(const struct letter *L)
+{
+	return L->job->account->account_id;
+}
+
+static int letter_fail(struct letter *L, int status, unsigned line,
+		       const char *fmt, ...) PL_PRINTF(4, 5);
+
+static int letter_fail(struct letter *L, int status, unsigned line,
+		       const char *fmt, ...)
+{
+	char msg[sizeof(L->diag->message)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return pl_diag_set(L->diag, status, L->tpl->path, line, "%s", msg);
+}
+
+/* ---- 1. fields ---- */
+
+static int add_field(struct letter *L, const char *name, const char *value)
+{
+	gchar *esc;
+
+	if (L->nfields == MAX_FIELDS)
+		PL_BUG("more than %d letter fields", MAX_FIELDS);
+	if (!g_utf8_validate(value, -1, NULL))
+		return letter_fail(L, PL_RENDER, 0,
+				   "field '%s' of account '%s' is not valid UTF-8",
+				   name, account_id(L));
+	esc = g_markup_escape_text(value, -1);
+	L->fields[L->nfields].name = name;
+	L->fields[L->nfields].markup = arena_strdup(L->job->arena, esc);
+	L->nfields++;
+	g_free(esc);
+	return PL_OK;
+}
+
+static const char *field_markup(const struct letter *L, const char *name)
+{
+	if (!strcmp(name, "page"))
+		return L->page;
+	if (!strcmp(name, "pages"))
+		return L->pages;
+	for (size_t i = 0; i < L->nfields; i++)
+		if (!strcmp(L->fields[i].name, name))
+			return L->fields[i].markup;
+	return NULL;
+}
+
+static const char *date_long(struct letter *L, int date)
+{
+	static const char *const meses[] = {
+		"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
+		"agosto", "septiembre", "octubre", "noviembre", "diciembre"
+	};
+	char out[64];
+	int y, m, d;
+
+	if (date == PL_NO_DATE)
+		return "";
+	if (!strcmp(L->tpl->language, "es")) {
+		date_to_ymd(date, &y, &m, &d);
+		snprintf(out, sizeof(out), "%d de %s de %d", d, meses[m - 1], y);
+	} else {
+		date_format_long_en(date, out, sizeof(out));
+	}
+	return arena_strdup(L->job->arena, out);
+}
+
+static const char *money(struct letter *L, int64_t cents)
+{
+	char out[64];
+
+	return arena_strdup(L->job->arena, money_format(cents, out, sizeof(out)));
+}
+
+/*
+ * The account number as letters show it: "****" and the last four letters
+ * or digits, never the whole number. A reference shorter than eight
+ * letters and digits shows only its last half, so even a short number is
+ * never printed whole.
+ */
+static const char *masked_account(struct letter *L, const char *ref)
+{
+	char tail[5];
+	size_t alnum = 0, keep, n = 0;
+
+	for (const char *p = ref; *p; p++)
+		if (g_ascii_isalnum(*p))
+			alnum++;
+	keep = alnum >= 8 ? 4 : alnum / 2;
+	tail[keep] = '\0';
+	for (const char *p = ref + strlen(ref); p > ref && n < keep; p--)
+		if (g_ascii_isalnum(p[-1]))
+			tail[keep - ++n] = p[-1];
+	return arena_printf(L->job->arena, "****%s", tail);
+}
+
+static const char *join_name(struct letter *L, const struct account *a)
+{
+	const char *parts[] = { a->first_name, a->middle_name, a->last_name,
+				a->name_suffix };
+	struct buf b = BUF_INIT(4 * PL_MAX_FIELD_BYTES);
+	const char *out;
+
+	for (size_t i = 0; i < PL_ARRAY_SIZE(parts); i++) {
+		gchar *part = g_strstrip(g_strdup(parts[i] ? parts[i] : ""));
+		if (*part && ((b.len && buf_addch(&b, ' ') != PL_OK) ||
+			      buf_addstr(&b, part) != PL_OK))
+			PL_BUG("name longer than its fields");
+		g_free(part);
+	}
+	out = arena_strdup(L->job->arena, buf_str(&b));
+	buf_release(&b);
+	return out;
+}
+
+/* "City, ST 12345-6789"; a nine-digit ZIP gets its hyphen. */
+static const char *city_line(struct letter *L, const char *city,
+			     const char *state, const char *zip)
+{
+	if (strlen(zip) == 9 && strspn(zip, "0123456789") == 9)
+		return arena_printf(L->job->arena, "%s, %s %.5s-%s", city, state,
+				    zip, zip + 5);
+	return arena_printf(L->job->arena, "%s, %s %s", city, state, zip);
+}
+
+static const char *const debt_type_keys[] = {
+	[DEBT_UNKNOWN] = "debt_type.unknown",
+	[DEBT_CREDIT_CARD] = "debt_type.credit_card",
+	[DEBT_MEDICAL] = "debt_type.medical",
+	[DEBT_AUTO] = "debt_type.auto",
+	[DEBT_STUDENT] = "debt_type.student",
+	[DEBT_UTILITY] = "debt_type.utility",
+	[DEBT_TELECOM] = "debt_type.telecom",
+	[DEBT_RENT] = "debt_type.rent",
+	[DEBT_PERSONAL_LOAN] = "debt_type.personal_loan",
+	[DEBT_OTHER] = "debt_type.other",
+};
+
+static int fields_fill(struct letter *L)
+{
+	const struct account *a = L->job->account;
+	const struct verdict *v = L->job->verdict;
+	const struct agency *ag = L->job->agency;
+	const char *label = NULL;
+	int rc = PL_OK;
+
+	if ((size_t)a->debt_type < PL_ARRAY_SIZE(debt_type_keys))
+		label = template_label(L->tpl, debt_type_keys[a->debt_type]);
+	if (!label)
+		label = "";
+
+#define F(name, value) if (rc == PL_OK) rc = add_field(L, name, value)
+	F("collector", ag->legal_name);
+	F("envelope_name", ag->envelope_name);
+	F("creditor", a->creditor_name);
+	F("itemization_creditor", *a->original_creditor ? a->original_creditor
+							: a->creditor_name);
+	F("account_number", masked_account(L, a->creditor_account_ref));
+	F("debt_type_label", label);
+	F("validation_end_date", date_long(L, v->validation_end_date));
+	F("itemization_date", date_long(L, a->itemization_date));
+	F("mail_date", date_long(L, v->mail_date));
+	F("dispute_url", ag->dispute_url);
+	F("portal_url", ag->portal_url);
+	F("website", ag->website);
+	F("phone", ag->phone);
+	F("hours", ag->hours);
+	F("reference", a->account_id);
+	F("consumer_name", join_name(L, a));
+	F("address_line1", a->address_line1);
+	F("address_line2", a->address_line2);
+	F("city_state_zip", city_line(L, a->city, a->state, a->postal_code));
+	F("agency_address_line1", ag->mailing.line1);
+	F("agency_address_line2", ag->mailing.line2);
+	F("agency_city_state_zip", city_line(L, ag->mailing.city, ag->mailing.state,
+					     ag->mailing.postal_code));
+	F("amount_at_itemization", money(L, a->amount_at_itemization));
+	F("interest_since", money(L, a->interest_since));
+	F("fees_since", money(L, a->fees_since));
+	F("payments_and_credits", money(L, a->payments_since + a->credits_since));
+	F("current_balance", money(L, a->current_balance));
+	F("cease_requested_on", date_long(L, a->cease_requested_on));
+	F("dispute_received_on", date_long(L, a->dispute_received_on));
+	F("piece_id", L->job->piece_id);
+#undef F
+	if (rc == PL_OK && L->nfields != 30)
+		PL_BUG("field table and vocabulary differ");
+	return rc;
+}
+
+/* ---- expansion: pieces -> markup ---- */
+
+/*
+ * Collapse white space the way a reader expects from XML text: runs of
+ * spaces and newlines become one space, none at either end, tags ignored.
+ */
+static char *normalize(struct arena *arena, const char *in)
+{
+	char *out = arena_alloc(arena, strlen(in) + 1), *o = out;
+	bool visible = false, pending = false;
+
+	while (*in) {
+		if (*in == '<') {
+			size_t len = strcspn(in, ">");
+			memcpy(o, in, len + (in[len] == '>'));
+			o += len + (in[len] == '>');
+			in += len + (in[len] == '>');
+		} else if (g_ascii_isspace(*in)) {
+			pending = visible;
+			in++;
+		} else {
+			if (pending)
+				*o++ = ' ';
+			pending = false;
+			visible = true;
+			*o++ = *in++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Does the markup print anything? */
+static bool markup_empty(const char *m)
+{
+	while (*m) {
+		if (*m == '<')
+			m += strcspn(m, ">") + (m[strcspn(m, ">")] == '>');
+		else if (g_ascii_isspace(*m))
+			m++;
+		else
+			return false;
+	}
+	return true;
+}
+
+/* A disclosure text (plain text with {placeholders}) as markup. */
+static int expand_disclosure(struct letter *L, const struct disclosure *d,
+			     struct buf *out)
+{
+	const char *s = d->text ? d->text : "", *run = s;
+	int rc = PL_OK;
+
+	if (!g_utf8_validate(s, -1, NULL))
+		return letter_fail(L, PL_TEMPLATE, 0,
+				   "disclosure of rule '%s' is not valid UTF-8",
+				   d->rule_id);
+	while (rc == PL_OK && *s) {
+		size_t len;
+		gchar *esc;
+
+		if (*s != '{') {
+			s++;
+			continue;
+		}
+		len = strspn(s + 1, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		if (!len || s[1 + len] != '}') {
+			s++;
+			continue;
+		}
+		esc = g_markup_escape_text(run, s - run);
+		rc = buf_addstr(out, esc);
+		g_free(esc);
+		if (rc == PL_OK) {
+			char name[64];
+			const char *value;
+
+			snprintf(name, sizeof(name), "%.*s", (int)len, s + 1);
+			value = template_known_field(name) ? field_markup(L, name) : NULL;
+			if (!value) {
+				rc = letter_fail(L, PL_TEMPLATE, 0,
+						 "unknown placeholder '{%s}' in the disclosure of rule '%s' (slot '%s', account '%s')",
+						 name, d->rule_id, d->slot, account_id(L));
+				if (L->diag)
+					snprintf(L->diag->rule_id, sizeof(L->diag->rule_id),
+						 "%s", d->rule_id);
+				return rc;
+			}
+			rc = buf_addstr(out, value);
+		}
+		s += len + 2;
+		run = s;
+	}
+	if (rc == PL_OK) {
+		gchar *esc = g_markup_escape_text(run, -1);
+		rc = buf_addstr(out, esc);
+		g_free(esc);
+	}
+	return rc;
+}
+
+static int expand_slot(struct letter *L, const struct tpl_piece *piece,
+		       unsigned line, struct buf *out)
+{
+	const struct verdict *v = L->job->verdict;
+	bool found = false;
+	int rc = PL_OK;
+
+	for (size_t i = 0; i < v->ndisclosures && rc == PL_OK; i++) {
+		if (strcmp(v->disclosures[i].slot, piece->str))
+			continue;
+		if (found)
+			rc = buf_addch(out, ' ');
+		if (rc == PL_OK)
+			rc = expand_disclosure(L, &v->disclosures[i], out);
+		found = true;
+	}
+	/* RULE: US-REGF-1006.34(c): never mail a notice without a required disclosure. */
+	if (rc == PL_OK && !found && piece->required)
+		rc = letter_fail(L, PL_TEMPLATE, line,
+				 "no disclosure for the required slot '%s' of letter '%s' (account '%s')",
+				 piece->str, L->tpl->id, account_id(L));
+	return rc;
+}
+
+/* Fill one text's holes; *out is normalized markup in the arena. */
+static int expand_text(struct letter *L, const struct tpl_text *text,
+		       unsigned line, const char **out)
+{
+	struct buf b = BUF_INIT(PL_MAX_TEXT_BYTES);
+	int rc = PL_OK;
+
+	for (size_t i = 0; i < text->npieces && rc == PL_OK; i++) {
+		const struct tpl_piece *p = &text->pieces[i];
+		const char *value;
+
+		switch (p->kind) {
+		case PIECE_MARKUP:
+			rc = buf_addstr(&b, p->str);
+			break;
+		case PIECE_FIELD:
+			value = field_markup(L, p->str);
+			if (!value)
+				PL_BUG("placeholder '%s' passed the template check", p->str);
+			rc = buf_addstr(&b, value);
+			break;
+		case PIECE_SLOT:
+			rc = expand_slot(L, p, line, &b);
+			break;
+		}
+	}
+	if (rc == PL_LIMIT)
+		rc = letter_fail(L, PL_LIMIT, line,
+				 "text of account '%s' is longer than %d bytes",
+				 account_id(L), PL_MAX_TEXT_BYTES);
+	if (rc == PL_OK)
+		*out = normalize(L->job->arena, buf_str(&b));
+	buf_release(&b);
+	return rc;
+}
+
+/* A cell's markup: its text, or its non-empty lines joined by newlines. */
+static int expand_cell(struct letter *L, const struct tpl_cell *cell,
+		       unsigned line, const char **out)
+{
+	struct buf b = BUF_INIT(PL_MAX_TEXT_BYTES);
+	int rc = PL_OK;
+
+	for (size_t i = 0; i < cell->nlines && rc == PL_OK; i++) {
+		const char *m;
+
+		rc = expand_text(L, &cell->lines[i], line, &m);
+		if (rc != PL_OK || markup_empty(m))
+			continue;
+		if (b.len)
+			rc = buf_addch(&b, '\n');
+		if (rc == PL_OK)
+			rc = buf_addstr(&b, m);
+		if (rc == PL_LIMIT)
+			rc = letter_fail(L, PL_LIMIT, line,
+					 "text of account '%s' is longer than %d bytes",
+					 account_id(L), PL_MAX_TEXT_BYTES);
+	}
+	if (rc == PL_OK)
+		*out = arena_strdup(L->job->arena, buf_str(&b));
+	buf_release(&b);
+	return rc;
+}
+
+/* ---- 2. measure ---- */
+
+static int measure(struct letter *L, const char *markup, double width,
+		   double size, bool bold, enum tpl_align align, unsigned line,
+		   struct mtext *mt)
+{
+	static const PangoAlignment aligns[] = {
+		[ALIGN_LEFT] = PANGO_ALIGN_LEFT,
+		[ALIGN_CENTER] = PANGO_ALIGN_CENTER,
+		[ALIGN_RIGHT] = PANGO_ALIGN_RIGHT,
+	};
+	PangoFontDescription *desc;
+	PangoAttrList *attrs = NULL;
+	PangoLayoutIter *iter;
+	PangoRectangle logical;
+	GError *err = NULL;
+	char *text = NULL;
+	int i = 0;
+
+	memset(mt, 0, sizeof(*mt));
+	if (markup_empty(markup))
+		return PL_OK;
+	if (!pango_parse_markup(markup, -1, 0, &attrs, &text, NULL, &err)) {
+		int rc = letter_fail(L, PL_TEMPLATE, line,
+				     "cannot lay out text of account '%s': %s",
+				     account_id(L), err->message);
+		g_error_free(err);
+		return rc;
+	}
+	mt->layout = pool_get(L->job->pool, L->job->context);
+	desc = pango_font_description_new();
+	pango_font_description_set_family(desc, L->tpl->family);
+	pango_font_description_set_size(desc, (gint)(size * PANGO_SCALE + 0.5));
+	pango_font_description_set_weight(desc, bold ? PANGO_WEIGHT_BOLD
+						     : PANGO_WEIGHT_NORMAL);
+	pango_layout_set_font_description(mt->layout, desc);
+	pango_font_description_free(desc);
+	pango_layout_set_width(mt->layout, (int)(width * PANGO_SCALE));
+	pango_layout_set_alignment(mt->layout, aligns[align]);
+	pango_layout_set_text(mt->layout, text, -1);
+	pango_layout_set_attributes(mt->layout, attrs);
+	pango_attr_list_unref(attrs);
+	g_free(text);
+
+	/* A character our fonts cannot draw would print as a box. */
+	if (pango_layout_get_unknown_glyphs_count(mt->layout) > 0)
+		return letter_fail(L, PL_RENDER, line,
+				   "text of account '%s' has characters the letter fonts lack: '%.80s'",
+				   account_id(L), pango_layout_get_text(mt->layout));
+
+	mt->nlines = pango_layout_get_line_count(mt->layout);
+	mt->lines = arena_alloc(L->job->arena, (size_t)mt->nlines * sizeof(*mt->lines));
+	iter = pango_layout_get_iter(mt->layout);
+	do {
+		struct mline *ml = &mt->lines[i++];
+
+		pango_layout_iter_get_line_extents(iter, NULL, &logical);
+		ml->top = (double)logical.y / PANGO_SCALE;
+		ml->height = (double)logical.height / PANGO_SCALE;
+		ml->x = (double)logical.x / PANGO_SCALE;
+		ml->width = (double)logical.width / PANGO_SCALE;
+		ml->baseline = (double)pango_layout_iter_get_baseline(iter) / PANGO_SCALE;
+	} while (pango_layout_iter_next_line(iter) && i < mt->nlines);
+	pango_layout_iter_free(iter);
+	pango_layout_get_extents(mt->layout, NULL, &logical);
+	mt->height = (double)logical.height / PANGO_SCALE;
+	return PL_OK;
+}
+
+static bool slot_filled(const struct letter *L, const char *slot)
+{
+	const struct verdict *v = L->job->verdict;
+
+	for (size_t i = 0; i < v->ndisclosures; i++)
+		if (!strcmp(v->disclosures[i].slot, slot))
+			return true;
+	return false;
+}
+
+static double marker_room(const struct tpl_block *b)
+{
+	switch (b->marker) {
+	case MARKER_BOX:    return b->size * MARKER_BOX_ROOM;
+	case MARKER_BULLET: return b->size * MARKER_BULLET_ROOM;
+	case MARKER_NONE:   break;
+	}
+	return 0;
+}
+
+static int measure_block(struct letter *L, const struct tpl_block *b,
+			 struct mblock *mb)
+{
+	const struct template *t = L->tpl;
+	double left = t->flow_x + b->indent, room = t->flow_width - b->indent;
+	double fixed = 0;
+	size_t nfree = 0;
+	int rc = PL_OK;
+
+	memset(mb, 0, sizeof(*mb));
+	mb->b = b;
+	mb->empty = true;
+	if (b->kind == BLOCK_GAP) {
+		mb->empty = false;
+		mb->height = b->space_before;
+		return PL_OK;
+	}
+	if (b->when && !slot_filled(L, b->when))
+		return PL_OK;
+	if (b->kind == BLOCK_PARA) {
+		left += marker_room(b);
+		room -= marker_room(b);
+	}
+	for (size_t i = 0; i < b->ncells; i++) {
+		fixed += b->cells[i].width;
+		nfree += b->cells[i].width <= 0;
+	}
+	if (room - fixed < 12 || (nfree == 0 && fixed > room + 0.01))
+		return letter_fail(L, PL_TEMPLATE, b->line,
+				   "cells are wider than the flow (%g pt of %g pt)",
+				   fixed, room);
+	mb->ncells = b->ncells;
+	for (size_t i = 0; i < b->ncells && rc == PL_OK; i++) {
+		const struct tpl_cell *cell = &b->cells[i];
+		double w = cell->width > 0 ? cell->width : (room - fixed) / (double)nfree;
+		const char *markup;
+
+		rc = expand_cell(L, cell, b->line, &markup);
+		if (rc == PL_OK)
+			rc = measure(L, markup, w, b->size, b->heading, cell->align,
+				     b->line, &mb->cells[i]);
+		mb->cells[i].x = left;
+		left += w;
+		if (mb->cells[i].layout) {
+			mb->empty = false;
+			if (mb->cells[i].height > mb->height)
+				mb->height = mb->cells[i].height;
+		}
+	}
+	return rc;
+}
+
+/* ---- 3. paginate and place ---- */
+
+static struct placed *place(struct letter *L, enum placed_kind kind,
+			    unsigned page, int region)
+{
+	struct placed *p;
+
+	if (L->nitems == L->alloc) {
+		struct placed *grown;
+
+		L->alloc = L->alloc ? 2 * L->alloc : 256;
+		grown = arena_alloc(L->job->arena, L->alloc * sizeof(*grown));
+		if (L->nitems)
+			memcpy(grown, L->items, L->nitems * sizeof(*grown));
+		L->items = grown;
+	}
+	p = &L->items[L->nitems++];
+	memset(p, 0, sizeof(*p));
+	p->kind = kind;
+	p->page = page;
+	p->region = region;
+	return p;
+}
+
+/* Line i of mt with its top at page y top. */
+static void place_line(struct letter *L, unsigned page, int region,
+		       const struct mtext *mt, int i, double top)
+{
+	struct placed *p = place(L, PLACED_LINE, page, region);
+	const struct mline *ml = &mt->lines[i];
+
+	p->layout = mt->layout;
+	p->line_no = i;
+	p->x = mt->x + ml->x;
+	p->y = top - ml->top + ml->baseline;
+	p->top = top;
+	p->w = ml->width;
+	p->h = ml->height;
+}
+
+/* The check box or bullet in front of a paragraph's first line. */
+static void place_marker(struct letter *L, unsigned page, const struct mblock *mb,
+			 double first_baseline)
+{
+	const struct tpl_block *b = mb->b;
+	double x = L->tpl->flow_x + b->indent, s = b->size;
+	struct placed *p;
+
+	if (b->marker == MARKER_NONE)
+		return;
+	p = place(L, b->marker == MARKER_BOX ? PLACED_BOX : PLACED_BULLET, page, -1);
+	if (b->marker == MARKER_BOX) {
+		p->w = p->h = 0.8 * s;
+		p->x = x;
+		p->top = first_baseline - 0.8 * s + 0.05 * s;
+	} else {
+		p->w = p->h = 0.32 * s;
+		p->x = x + 0.2 * s;
+		p->top = first_baseline - 0.5 * s;
+	}
+	p->y = p->top;
+}
+
+/* A whole block, top at y (no page break inside). */
+static void place_block(struct letter *L, unsigned page, const struct mblock *mb,
+			double y)
+{
+	for (size_t c = 0; c < mb->ncells; c++) {
+		const struct mtext *mt = &mb->cells[c];
+		for (int i = 0; mt->layout && i < mt->nlines; i++) {
+			place_line(L, page, -1, mt, i, y + mt->lines[i].top);
+			if (i == 0 && c == 0 && mb->b->kind == BLOCK_PARA)
+				place_marker(L, page, mb, y + mt->lines[0].baseline);
+		}
+	}
+}
+
+struct cursor {
+	unsigned page;
+	double y;
+	bool at_top;      /* nothing placed on this page's flow yet */
+};
+
+static int new_page(struct letter *L, struct cursor *c)
+{
+	if (c->page == PL_MAX_PAGES_PER_LETTER)
+		return letter_fail(L, PL_LIMIT, 0,
+				   "letter '%s' for account '%s' needs more than %d pages",
+				   L->tpl->id, account_id(L), PL_MAX_PAGES_PER_LETTER);
+	c->page++;
+	c->y = L->tpl->flow_top_next;
+	c->at_top = true;
+	return PL_OK;
+}
+
+/* Room the start of a block needs so that a heading is not left alone. */
+static double start_height(const struct mblock *mb)
+{
+	const struct mtext *mt = &mb->cells[0];
+	double h = 0;
+
+	if (mb->b->kind != BLOCK_PARA || !mt->layout)
+		return mb->height;
+	for (int i = 0; i < mt->nlines && i < 2; i++)
+		h += mt->lines[i].height;
+	return h;
+}
+
+static int paginate_flow(struct letter *L, struct mblock *mb, size_t n,
+			 struct cursor *c)
+{
+	const double bottom = L->tpl->flow_bottom;
+	int rc = PL_OK;
+
+	for (size_t k = 0; k < n && rc == PL_OK; k++) {
+		const struct tpl_block *b = mb[k].b;
+		double need, sb;
+
+		if (mb[k].empty)
+			continue;
+		if (b->kind == BLOCK_GAP) {
+			if (!c->at_top)
+				c->y += b->space_before;
+			continue;
+		}
+		sb = c->at_top ? 0 : b->space_before;
+		need = sb + (b->kind == BLOCK_ROW ? mb[k].height : start_height(&mb[k]));
+		if (b->heading) {
+			/* Keep a heading with the start of what follows it. */
+			for (size_t j = k + 1; j < n; j++)
+				if (!mb[j].empty && mb[j].b->kind != BLOCK_GAP) {
+					need += mb[j].b->space_before + start_height(&mb[j]);
+					break;
+				}
+		}
+		if (c->y + need > bottom && !c->at_top) {
+			rc = new_page(L, c);
+			sb = 0;
+		}
+		if (rc != PL_OK)
+			break;
+		c->y += sb;
+		if (b->kind == BLOCK_ROW) {
+			if (c->y + mb[k].height > bottom)
+				return letter_fail(L, PL_TEMPLATE, b->line,
+						   "a row of letter '%s' is taller than a page (account '%s')",
+						   L->tpl->id, account_id(L));
+			place_block(L, c->page, &mb[k], c->y);
+			c->y += mb[k].height;
+		} else {
+			const struct mtext *mt = &mb[k].cells[0];
+			for (int i = 0; i < mt->nlines && rc == PL_OK; i++) {
+				if (c->y + mt->lines[i].height > bottom && !c->at_top)
+					rc = new_page(L, c);
+				if (rc != PL_OK)
+					break;
+				place_line(L, c->page, -1, mt, i, c->y);
+				if (i == 0)
+					place_marker(L, c->page, &mb[k],
+						     c->y - mt->lines[0].top + mt->lines[0].baseline);
+				c->y += mt->lines[i].height;
+				c->at_top = false;
+			}
+		}
+		c->at_top = false;
+	}
+	return rc;
+}
+
+/*
+ * The tear-off: one block at the bottom of the last page, under a dashed
+ * cut line, or at the bottom of a new page when the body leaves no room.
+ * RULE: US-REGF-1006.34(c)(4): the response section is at the bottom.
+ */
+static int place_tearoff(struct letter *L, struct mblock *mb, size_t n,
+			 struct cursor *c)
+{
+	const struct template *t = L->tpl;
+	double height = 0, y;
+	bool first = true;
+	struct placed *cut;
+	int rc = PL_OK;
+
+	for (size_t k = 0; k < n; k++) {
+		if (mb[k].empty)
+			continue;
+		height += (first ? 0 : mb[k].b->space_before) + mb[k].height;
+		if (mb[k].b->kind != BLOCK_GAP)
+			first = false;
+	}
+	if (first)
+		return PL_OK;
+	if (height + t->tearoff_gap > t->flow_bottom - t->flow_top_next)
+		return letter_fail(L, PL_TEMPLATE, 0,
+				   "the tear-off of letter '%s' is taller than a page (account '%s')",
+				   t->id, account_id(L));
+	if (c->y + t->tearoff_gap + height > t->flow_bottom)
+		rc = new_page(L, c);
+	if (rc != PL_OK)
+		return rc;
+
+	y = t->flow_bottom - height;
+	cut = place(L, PLACED_CUT, c->page, -1);
+	cut->x = t->flow_x;
+	cut->w = t->flow_width;
+	cut->y = cut->top = y - t->tearoff_gap / 2;
+	first = true;
+	for (size_t k = 0; k < n; k++) {
+		if (mb[k].empty)
+			continue;
+		if (!first)
+			y += mb[k].b->space_before;
+		if (mb[k].b->kind != BLOCK_GAP) {
+			place_block(L, c->page, &mb[k], y);
+			y += mb[k].height;
+			first = false;
+		}
+	}
+	c->y = t->flow_bottom;
+	return PL_OK;
+}
+
+/* Fill and place every region of one page; check the windows' heights. */
+static int place_regions(struct letter *L, unsigned page)
+{
+	const struct template *t = L->tpl;
+	int rc = PL_OK;
+
+	snprintf(L->page, sizeof(L->page), "%u", page);
+	snprintf(L->pages, sizeof(L->pages), "%u", L->npages);
+	for (size_t r = 0; r < t->nregions && rc == PL_OK; r++) {
+		const struct tpl_region *reg = &t->regions[r];
+		struct mtext mt;
+		const char *markup;
+		double inner;
+
+		if (page != 1 && !reg->every_page)
+			continue;
+		rc = expand_cell(L, &reg->body, reg->line, &markup);
+		if (rc == PL_OK)
+			rc = measure(L, markup, reg->body.width, reg->size, reg->bold,
+				     reg->align, reg->line, &mt);
+		if (rc != PL_OK || !mt.layout)
+			continue;
+		inner = reg->height - 2 * reg->padding;
+		/* NEEDSWORK: issue 4 may shrink or reject per account instead. */
+		if (reg->height > 0 && mt.height > inner + 0.01) {
+			rc = letter_fail(L, PL_RENDER, reg->line,
+					 "text of account '%s' does not fit region '%s' (%.1f pt high, room for %.1f pt)",
+					 account_id(L), reg->name, mt.height, inner);
+			break;
+		}
+		mt.x = reg->x + reg->padding;
+		for (int i = 0; i < mt.nlines; i++)
+			place_line(L, page, (int)r, &mt, i,
+				   reg->y + reg->padding + mt.lines[i].top);
+	}
+	return rc;
+}
+
+/*
+ * Nothing but the window's own text may show through an envelope window.
+ * RULE: US-REGF-1006.22(f)(2): no account data visible on the envelope.
+ */
+static int check_windows(struct letter *L)
+{
+	const struct template *t = L->tpl;
+
+	for (size_t r = 0; r < t->nregions; r++) {
+		const struct tpl_region *w = &t->regions[r];
+
+		if (!w->window)
+			continue;
+		for (size_t i = 0; i < L->nitems; i++) {
+			const struct placed *p = &L->items[i];
+			double right = p->x + p->w, below = p->top + p->h;
+
+			if (p->page != 1 || p->region == (int)r)
+				continue;
+			if (p->kind == PLACED_CUT)
+				below = p->top + 1;
+			if (p->x < w->x + w->width && right > w->x &&
+			    p->top < w->y + w->height && below > w->y)
+				return letter_fail(L, PL_TEMPLATE, w->line,
+						   "something other than the address falls in window '%s' of letter '%s' (at %.1f,%.1f pt; account '%s')",
+						   w->name, t->id, p->x, p->top, account_id(L));
+		}
+	}
+	return PL_OK;
+}
+
+/* ---- 4. output ---- */
+
+static const char *line_text(const struct placed *p, int *len)
+{
+	PangoLayoutLine *line = pango_layout_get_line_readonly(p->layout, p->line_no);
+	const char *text = pango_layout_get_text(p->layout);
+
+	*len = line->length;
+	/* Without the separator or the space a line was broken at. */
+	while (*len > 0 && (text[line->start_index + *len - 1] == ' ' ||
+			    text[line->start_index + *len - 1] == '\n' ||
+			    text[line->start_index + *len - 1] == '\r'))
+		(*len)--;
+	return text + line->start_index;
+}
+
+/* "Liberation Sans 10 700": family, size, weight of the line's first run. */
+static void line_font(const struct placed *p, char *out, size_t size)
+{
+	PangoLayoutLine *line = pango_layout_get_line_readonly(p->layout, p->line_no);
+	PangoFontDescription *desc;
+	char num[G_ASCII_DTOSTR_BUF_SIZE];
+
+	if (line->runs) {
+		PangoGlyphItem *run = line->runs->data;
+		desc = pango_font_describe(run->item->analysis.font);
+	} else {
+		desc = pango_font_description_copy(
+			pango_layout_get_font_description(p->layout));
+	}
+	g_ascii_formatd(num, sizeof(num), "%.4g",
+			(double)pango_font_description_get_size(desc) / PANGO_SCALE);
+	snprintf(out, size, "%s %s %d%s", pango_font_description_get_family(desc),
+		 num, (int)pango_font_description_get_weight(desc),
+		 pango_font_description_get_style(desc) == PANGO_STYLE_NORMAL
+		 ? "" : " italic");
+	pango_font_description_free(desc);
+}
+
+static void content_digest(struct letter *L, char hex[PL_SHA256_HEX])
+{
+	struct digest d;
+
+	digest_init(&d);
+	for (unsigned page = 1; page <= L->npages; page++) {
+		char head[32];
+		int n = snprintf(head, sizeof(head), "page %u\n", page);
+
+		digest_update(&d, head, (size_t)n);
+		for (size_t i = 0; i < L->nitems; i++) {
+			const struct placed *p = &L->items[i];
+			const char *text;
+			int len;
+
+			if (p->page != page || p->kind != PLACED_LINE)
+				continue;
+			text = line_text(p, &len);
+			digest_update(&d, text, (size_t)len);
+			digest_update(&d, "\n", 1);
+		}
+	}
+	digest_finish(&d, hex);
+}
+
+static int write_dump(struct letter *L, const char *path)
+{
+	struct atomfile af;
+	int rc = atomfile_open(&af, path, L->diag);
+
+	for (unsigned page = 1; page <= L->npages && rc == PL_OK; page++) {
+		rc = atomfile_printf(&af, "page %u\n", page);
+		for (size_t i = 0; i < L->nitems && rc == PL_OK; i++) {
+			const struct placed *p = &L->items[i];
+			char x[G_ASCII_DTOSTR_BUF_SIZE], y[G_ASCII_DTOSTR_BUF_SIZE];
+			char font[160];
+			const char *text;
+			int len;
+
+			if (p->page != page || p->kind != PLACED_LINE)
+				continue;
+			text = line_text(p, &len);
+			line_font(p, font, sizeof(font));
+			g_ascii_formatd(x, sizeof(x), "%.1f", p->x);
+			g_ascii_formatd(y, sizeof(y), "%.1f", p->y);
+			rc = atomfile_printf(&af, "page %u y=%s x=%s font=%s text=%.*s\n",
+					     page, y, x, font, len, text);
+		}
+	}
+	if (rc == PL_OK)
+		return atomfile_commit(&af, NULL, L->diag);
+	if (af.lock_path) {
+		rc = pl_diag_set(L->diag, PL_IO_WRITE, path, 0,
+				 "cannot write layout dump '%s'", path);
+		atomfile_rollback(&af);
+	}
+	return rc;
+}
+
+static void draw_item(cairo_t *cr, const struct placed *p)
+{
+	static const double dash[] = { 4.0, 3.0 };
+
+	switch (p->kind) {
+	case PLACED_LINE:
+		cairo_move_to(cr, p->x, p->y);
+		pango_cairo_show_layout_line(cr,
+			pango_layout_get_line_readonly(p->layout, p->line_no));
+		break;
+	case PLACED_BOX:
+		cairo_set_line_width(cr, 0.75);
+		cairo_rectangle(cr, p->x, p->top, p->w, p->h);
+		cairo_stroke(cr);
+		break;
+	case PLACED_BULLET:
+		cairo_new_sub_path(cr);
+		cairo_arc(cr, p->x + p->w / 2, p->top + p->h / 2, p->w / 2, 0, 2 * G_PI);
+		cairo_fill(cr);
+		break;
+	case PLACED_CUT:
+		cairo_save(cr);
+		cairo_set_line_width(cr, 0.5);
+		cairo_set_dash(cr, dash, 2, 0);
+		cairo_move_to(cr, p->x, p->y);
+		cairo_line_to(cr, p->x + p->w, p->y);
+		cairo_stroke(cr);
+		cairo_restore(cr);
+		break;
+	}
+}
+
+static int draw_pages(struct letter *L)
+{
+	cairo_t *cr = L->job->cr;
+
+	for (unsigned page = 1; page <= L->npages; page++) {
+		cairo_status_t st;
+
+		cairo_set_source_rgb(cr, 0, 0, 0);
+		for (size_t i = 0; i < L->nitems; i++)
+			if (L->items[i].page == page)
+				draw_item(cr, &L->items[i]);
+		cairo_show_page(cr);
+		/* STYLE.md practice 18: look at the status after every page. */
+		st = cairo_status(cr);
+		if (st == CAIRO_STATUS_SUCCESS)
+			st = cairo_surface_status(cairo_get_target(cr));
+		if (st != CAIRO_STATUS_SUCCESS)
+			return letter_fail(L, PL_RENDER, 0,
+					   "cannot draw page %u of account '%s': %s",
+					   page, account_id(L), cairo_status_to_string(st));
+	}
+	return PL_OK;
+}
+
+/* ---- the letter ---- */
+
+/* Every disclosure of the verdict needs a slot to go to. */
+static int check_slots(struct letter *L)
+{
+	const struct verdict *v = L->job->verdict;
+
+	for (size_t i = 0; i < v->ndisclosures; i++) {
+		bool found = false;
+
+		for (size_t s = 0; s < L->tpl->nslots; s++)
+			if (!strcmp(L->tpl->slots[s], v->disclosures[i].slot))
+				found = true;
+		if (!found) {
+			int rc = letter_fail(L, PL_TEMPLATE, 0,
+					     "letter '%s' has no slot '%s' for the disclosure of rule '%s' (account '%s')",
+					     L->tpl->id, v->disclosures[i].slot,
+					     v->disclosures[i].rule_id, account_id(L));
+			if (L->diag)
+				snprintf(L->diag->rule_id, sizeof(L->diag->rule_id), "%s",
+					 v->disclosures[i].rule_id);
+			return rc;
+		}
+	}
+	return PL_OK;
+}
+
+int layout_letter(const struct letter_job *job, struct letter_ref *ref,
+		  struct pl_diag *diag)
+{
+	struct letter L = { .job = job, .tpl = job->tpl, .diag = diag };
+	const struct template *t = job->tpl;
+	struct mblock *flow, *tear;
+	struct cursor c = { .page = 1, .y = t->flow_top, .at_top = true };
+	int rc;
+
+	job->pool->used = 0;
+	flow = arena_alloc(job->arena, (t->nflow + 1) * sizeof(*flow));
+	tear = arena_alloc(job->arena, (t->ntearoff + 1) * sizeof(*tear));
+
+	rc = check_slots(&L);
+	if (rc == PL_OK)
+		rc = fields_fill(&L);
+	for (size_t k = 0; k < t->nflow && rc == PL_OK; k++)
+		rc = measure_block(&L, &t->flow[k], &flow[k]);
+	for (size_t k = 0; k < t->ntearoff && rc == PL_OK; k++)
+		rc = measure_block(&L, &t->tearoff[k], &tear[k]);
+	if (rc == PL_OK)
+		rc = paginate_flow(&L, flow, t->nflow, &c);
+	if (rc == PL_OK)
+		rc = place_tearoff(&L, tear, t->ntearoff, &c);
+	if (rc == PL_OK) {
+		L.npages = c.page;
+		for (unsigned p = 1; p <= L.npages && rc == PL_OK; p++)
+			rc = place_regions(&L, p);
+	}
+	if (rc == PL_OK)
+		rc = check_windows(&L);
+	if (rc == PL_OK) {
+		content_digest(&L, ref->content_sha256);
+		ref->page_count = L.npages;
+	}
+	if (rc == PL_OK && job->dump_path)
+		rc = write_dump(&L, job->dump_path);
+	if (rc == PL_OK)
+		rc = draw_pages(&L);
+	return rc;
+}

@@ -1,0 +1,197 @@
+/*
+ * typeset-int.h: what the files of the typeset stage share, and nothing
+ * more (typeset.h is the contract).
+ *
+ *   fonts.c     private fontconfig over the pinned font files, the pango
+ *               context every letter is measured with
+ *   template.c  templates/<name>.xml -> struct template (checked at load)
+ *   layout.c    one letter: fill in the fields and slots, measure with
+ *               pango, paginate, place, write the dump, draw with cairo
+ *   typeset.c   the run: open, the PDF surface, one call per letter, finish
+ *
+ * Ownership: a struct template and everything in it lives in the
+ * typesetter's template arena until typeset_free(). Everything one letter
+ * needs comes from the caller's per-account arena, except the PangoLayout
+ * objects, which are reused from the typesetter's pool (struct layout_pool).
+ */
+#ifndef PL_TYPESET_INT_H
+#define PL_TYPESET_INT_H
+
+#include "typeset.h"
+#include "../core/atomfile.h"
+
+#include <cairo.h>
+#include <fontconfig/fontconfig.h>
+#include <pango/pangocairo.h>
+
+/* US Letter in PDF points (1/72 in): the only page size we print. */
+#define TS_PAGE_WIDTH  612.0
+#define TS_PAGE_HEIGHT 792.0
+
+/* The template language version this code reads (the xmlns suffix). */
+#define TS_TEMPLATE_NS "urn:fairnotice:template:1"
+
+/* ---- fonts.c ---- */
+
+struct ts_fonts {
+	FcConfig *config;          /* owned: sees only the pinned files */
+	PangoFontMap *fontmap;     /* owned */
+	PangoContext *context;     /* owned: the one context of the run */
+};
+
+/*
+ * Check every file of <fonts_dir>/fonts.list in font_files_dir against its
+ * pinned SHA-256 (PL_RENDER naming the file on a mismatch or a missing
+ * file), then build the private fontconfig configuration and the pango
+ * context: 72 dpi (1 pango point = 1 PDF point), hint metrics off, no
+ * hinting, unrounded glyph positions. On failure *f is left empty.
+ */
+PL_WARN_UNUSED int ts_fonts_load(struct ts_fonts *f, const char *fonts_dir,
+				 const char *font_files_dir, struct pl_diag *diag);
+void ts_fonts_release(struct ts_fonts *f);
+
+/* ---- template.c ---- */
+
+enum tpl_piece_kind {
+	PIECE_MARKUP,   /* literal pango markup: escaped text or a <b>/<i> tag */
+	PIECE_FIELD,    /* {name}: a field value, escaped when expanded */
+	PIECE_SLOT,     /* <slot name=.../>: the verdict's disclosure texts */
+};
+
+struct tpl_piece {
+	enum tpl_piece_kind kind;
+	const char *str;     /* markup, field name or slot name */
+	bool required;       /* slots: a letter without it is refused */
+};
+
+/* Mixed content of one paragraph or one line, in document order. */
+struct tpl_text {
+	struct tpl_piece *pieces;
+	size_t npieces;
+};
+
+enum tpl_align { ALIGN_LEFT = 0, ALIGN_CENTER, ALIGN_RIGHT };
+
+/*
+ * A run of text with one width: either mixed content (one tpl_text) or a
+ * list of <line> children, each on its own line, empty ones dropped (an
+ * absent address_line2 leaves no gap).
+ */
+struct tpl_cell {
+	double width;             /* pt; 0: what the other cells leave */
+	enum tpl_align align;
+	bool line_list;           /* true: lines are <line> children */
+	struct tpl_text *lines;
+	size_t nlines;
+};
+
+enum tpl_block_kind { BLOCK_PARA = 0, BLOCK_ROW, BLOCK_GAP };
+enum tpl_marker { MARKER_NONE = 0, MARKER_BULLET, MARKER_BOX };
+
+/* One block of the flow or of the tear-off. */
+struct tpl_block {
+	enum tpl_block_kind kind;
+	enum tpl_marker marker;
+	bool heading;             /* bold, heading size, kept with the next block */
+	double indent;            /* pt from the left edge of the flow */
+	double space_before;      /* pt */
+	double size;              /* font size, pt */
+	const char *when;         /* NULL, or a slot: print only if it is filled */
+	struct tpl_cell *cells;   /* BLOCK_PARA: exactly one */
+	size_t ncells;
+	unsigned line;            /* in the template file, for messages */
+};
+
+/* An absolutely placed box of lines (sender, recipient, footer, ...). */
+struct tpl_region {
+	const char *name;
+	double x, y, width, height;   /* pt; height 0: unbounded */
+	double padding;               /* clearance inside a window, pt */
+	double size;
+	bool bold;
+	enum tpl_align align;
+	bool window;                  /* an envelope window: nothing else there */
+	bool every_page;              /* false: first page only */
+	struct tpl_cell body;
+	unsigned line;
+};
+
+struct tpl_label {
+	const char *key;
+	const char *text;             /* plain text, not markup */
+};
+
+struct template {
+	const char *path;             /* for messages */
+	const char *id, *version, *language, *letter;
+	const char *family;           /* font family of every text */
+	double body_size, heading_size;
+	struct tpl_label *labels;
+	size_t nlabels;
+	struct tpl_region *regions;
+	size_t nregions;
+	/* the body flow */
+	double flow_x, flow_width, flow_top, flow_top_next, flow_bottom;
+	struct tpl_block *flow;
+	size_t nflow;
+	/* the tear-off (consumer response form) */
+	struct tpl_block *tearoff;
+	size_t ntearoff;
+	double tearoff_gap;           /* room for the cut line above it */
+	/* slot names the template has, for checking a verdict */
+	const char **slots;
+	size_t nslots;
+};
+
+/*
+ * Load and check one template file into *out (allocated from arena).
+ * Unknown elements, attributes or {placeholders}, bad lengths and
+ * unbalanced markup are PL_TEMPLATE errors naming file and line.
+ */
+PL_WARN_UNUSED int template_load(const char *path, struct arena *arena,
+				 struct template **out, struct pl_diag *diag);
+
+/* Label text for key, or NULL. Borrowed. */
+const char *template_label(const struct template *t, const char *key);
+
+/* Is name one of the placeholders templates and disclosures may use? */
+bool template_known_field(const char *name);
+/* Placeholders only regions may use (they depend on the page). */
+bool template_page_field(const char *name);
+
+/* ---- layout.c ---- */
+
+/* PangoLayout objects reused from letter to letter. */
+struct layout_pool {
+	PangoLayout **items;   /* owned (g_object_unref) */
+	size_t nitems, alloc;
+	size_t used;           /* handed out for the current letter */
+};
+
+void layout_pool_release(struct layout_pool *pool);
+
+/* Everything layout.c needs from the run. All borrowed. */
+struct letter_job {
+	const struct template *tpl;
+	const struct agency *agency;
+	const struct account *account;
+	const struct verdict *verdict;
+	const char *piece_id;
+	PangoContext *context;
+	struct layout_pool *pool;
+	cairo_t *cr;               /* the PDF's drawing context */
+	const char *dump_path;     /* NULL: no dump */
+	struct arena *arena;
+};
+
+/*
+ * Lay out and draw one letter: fields and slots, measurement, pagination,
+ * window checks, then (only when all of that succeeded) the dump and the
+ * pages themselves, cairo_show_page after each. Sets page_count and
+ * content_sha256 of *ref. Nothing is drawn when an error is found before
+ * drawing starts.
+ */
+PL_WARN_UNUSED int layout_letter(const struct letter_job *job,
+				 struct letter_ref *ref, struct pl_diag *diag);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * typeset.h: fill a letter template and draw it into the batch's PDF.
+ *
+ * One typesetter serves a whole run: it loads the fonts named in
+ * fonts/fonts.list through a private fontconfig configuration (so letters
+ * never depend on the machine's fonts, and each font file's SHA-256 is
+ * checked), loads every template of the templates directory once, and
+ * keeps one pango context and one cairo PDF surface for all letters, so
+ * the batch's letters are one combined PDF with pinned metadata dates:
+ * the same input gives the same bytes. Input text is text: every field is
+ * escaped before it meets pango markup.
+ *
+ * Order of calls:
+ *   typeset_open(&ts, &opts, &diag)
+ *   typeset_letter(ts, acct, verdict, arena, &ref, &diag)   per letter
+ *   typeset_finish(ts, &diag)     finishes the PDF, checks cairo's status
+ *   typeset_free(ts)              always, also after errors
+ *
+ * Ownership: functions borrow their arguments; opts and everything it
+ * points to must outlive the typesetter. Strings in a letter_ref are
+ * borrowed from the typesetter or the arena.
+ */
+#ifndef PL_TYPESET_H
+#define PL_TYPESET_H
+
+#include "../pl.h"
+#include "../model.h"
+#include "../core/arena.h"
+#include "../core/diag.h"
+#include "../core/profile.h"
+
+struct typesetter;
+
+struct typeset_opts {
+	const char *templates_dir;   /* templates/ */
+	const char *fonts_dir;       /* fonts/ (fonts.list, fonts.conf) */
+	const char *font_files_dir;  /* where the font files were copied */
+	const char *pdf_path;        /* the combined PDF to write */
+	const struct agency *agency;
+	int run_date;                /* the PDF's pinned creation date */
+	const char *dump_dir;        /* non-NULL: write a layout dump per letter */
+};
+
+PL_WARN_UNUSED int typeset_open(struct typesetter **out,
+				const struct typeset_opts *opts,
+				struct pl_diag *diag);
+
+/*
+ * Typeset the letter verdict->letter_code in verdict->language (English
+ * when the template has no translation in that language) for account.
+ * piece_id (borrowed) is printed on every page. Fills *ref. A template
+ * error or a field that cannot fit is fatal for the run (diag says which
+ * template, which account).
+ */
+PL_WARN_UNUSED int typeset_letter(struct typesetter *ts,
+				  const struct account *account,
+				  const struct verdict *verdict,
+				  const char *piece_id,
+				  struct arena *arena,
+				  struct letter_ref *ref,
+				  struct pl_diag *diag);
+
+/* Finish the PDF surface. PL_RENDER if cairo reports any error. */
+PL_WARN_UNUSED int typeset_finish(struct typesetter *ts, struct pl_diag *diag);
+
+void typeset_free(struct typesetter *ts);
+
+#endif

@@ -1,0 +1,79 @@
+#!/bin/sh
+# 9001: the demo batch end to end. Counts reconcile, every output file is
+# there with the agreed columns, the PDF is sound (qpdf), every font is
+# embedded (pdffonts), and the letters say what Model Form B-1 says.
+. "$(dirname "$0")/../lib.sh"
+
+run_demo a
+is "exit code 1: complete, some records rejected" "$RUN_RC" 1
+ok "bundle directory exists" test -d "$BUNDLE"
+ok "no staging directory left" sh -c "! ls -a '$TMP/a/out' | grep -q partial"
+
+# 49 records: 33 letters, 8 suppressed, 0 deferred, 8 rejected.
+contains "summary line reconciles" "$TMP/a/stdout" "read 49 = 33 letters + 8 suppressed + 0 deferred + 8 rejected"
+contains "ingest stage line" "$TMP/a/stderr" "ingest: 49 records read from 1 file, 8 rejected"
+contains "decide stage line" "$TMP/a/stderr" "decide: 33 letters, 8 suppressed, 0 deferred"
+
+P=$BUNDLE/print
+A=$BUNDLE/audit
+is "manifest.csv header" "$(head -1 "$P/manifest.csv" | cut -d, -f1-17)" \
+  "piece_id,account_id,pdf,first_page,page_count,sheet_count,envelope,mail_class,template,language,name,address_line1,address_line2,city,state,postal_code,imb"
+is "suppressed.csv header" "$(head -1 "$A/suppressed.csv" | cut -d, -f1-5)" \
+  "account_id,outcome,reason_code,citation,message"
+is "rejects.csv header" "$(head -1 "$A/rejects.csv" | tr -d '\r' | cut -d, -f1-6)" \
+  "file,line,account_id,reason_code,field,message"
+is "one manifest row per letter" "$(csv_rows "$P/manifest.csv")" 33
+is "one suppressed row per suppression" "$(csv_rows "$A/suppressed.csv")" 8
+is "one reject row per rejection" "$(csv_rows "$A/rejects.csv")" 8
+is "audit manifest has every record" "$(grep -c '<account ' "$A/manifest.xml")" 49
+
+for code in CEASE_1006.6 DISPUTE_HOLD BANKRUPTCY_STAY REPRESENTED DECEDENT_NO_REP IDENTITY_THEFT_CLAIM VALIDATION_ALREADY_SENT NO_LETTER_TYPE; do
+	contains "suppressed: $code" "$A/suppressed.csv" "$code"
+done
+for code in MISSING_FIELD BAD_DATE BAD_AMOUNT BALANCE_MISMATCH UNKNOWN_STATE DUPLICATE_ACCOUNT_ID BAD_VALUE BAD_POSTAL_CODE; do
+	contains "rejected: $code" "$A/rejects.csv" "$code"
+done
+contains "reject names file, line and field" "$A/rejects.csv" "accounts-2026-11-23.csv,22,RR-10041,MISSING_FIELD,last_name"
+
+# The PDF read back.
+PDF=$P/letters.pdf
+ok "qpdf --check passes" qpdf --check "$PDF"
+pages=$(qpdf --show-npages "$PDF")
+sum=$(tail -n +2 "$P/manifest.csv" | awk -F, '{ s += $5 } END { print s }')
+is "PDF pages = sum of page_count" "$pages" "$sum"
+pdffonts "$PDF" >"$TMP/fonts.txt" 2>&1
+ok "pdffonts lists fonts" test "$(tail -n +3 "$TMP/fonts.txt" | grep -c '')" -gt 0
+ok "every font embedded" sh -c "tail -n +3 '$TMP/fonts.txt' | awk '{ if (\$(NF-4) != \"yes\") exit 1 }'"
+ok "only Liberation fonts" sh -c "! tail -n +3 '$TMP/fonts.txt' | grep -v Liberation"
+
+pdftotext -layout "$PDF" "$TMP/all.txt"
+# First letter: its pages only.
+first=$(sed -n 2p "$P/manifest.csv" | cut -d, -f4)
+count=$(sed -n 2p "$P/manifest.csv" | cut -d, -f5)
+pdftotext -f "$first" -l $((first + count - 1)) "$PDF" "$TMP/one.txt"
+contains "B-1: debt collector statement" "$TMP/one.txt" "Rockville Recovery Services, LLC is a debt collector. We are trying to collect a debt that you owe to"
+contains "B-1: information shows" "$TMP/one.txt" "Our information shows:"
+contains "B-1: total now" "$TMP/one.txt" "Total amount of the debt now:"
+contains "B-1: dispute by end date" "$TMP/one.txt" "Call or write to us by January 1, 2027, to dispute all or part of the debt."
+contains "B-1: stop collection" "$TMP/one.txt" "If you write to us by January 1, 2027, we must stop collection on any amount you dispute"
+contains "B-1: original creditor" "$TMP/one.txt" "Write to ask for the name and address of the original creditor"
+contains "B-1: CFPB website" "$TMP/one.txt" "Go to www.cfpb.gov/debt-collection to learn more about your rights under federal law."
+contains "B-1: tear-off heading" "$TMP/one.txt" "How do you want to respond?"
+contains "B-1: check all" "$TMP/one.txt" "Check all that apply:"
+contains "B-1: not my debt" "$TMP/one.txt" "This is not my debt."
+contains "page X of Y" "$TMP/one.txt" "Page 1 of $count"
+contains "account number masked" "$TMP/one.txt" "****9313"
+lacks "full account number never printed" "$TMP/all.txt" "6991-1950-9313"
+contains "text is text: markup characters print literally" "$TMP/all.txt" "O'Hara & Sons"
+contains "text is text: angle brackets print literally" "$TMP/all.txt" "c/o <Billing> & Co"
+contains "text is text: percent signs print literally" "$TMP/all.txt" "%s%n"
+lacks "a held consumer gets no letter" "$TMP/all.txt" "Moreau"
+lacks "an English letter carries no Spanish disclosure text" "$TMP/all.txt" "Contáctenos"
+
+# The ledger holds each letter once.
+pieces=$(sqlite3 "$TMP/a/state/ledger.sqlite" "select count(*) from pieces")
+is "ledger holds 33 pieces" "$pieces" 33
+distinct=$(sqlite3 "$TMP/a/state/ledger.sqlite" "select count(distinct account_id) from pieces")
+is "one piece per account" "$distinct" 33
+
+done_testing

@@ -1,0 +1,13 @@
+#!/bin/sh
+# 9002: same batch, rules, templates and date give byte-identical output,
+# PDF included, whatever the output directory.
+. "$(dirname "$0")/../lib.sh"
+
+run_demo a
+first=$BUNDLE
+run_demo b
+second=$BUNDLE
+is "same batch id" "$(basename "$first")" "$(basename "$second")"
+ok "bundles are byte-identical" diff -r "$first" "$second"
+ok "PDFs are byte-identical" cmp "$first/print/letters.pdf" "$second/print/letters.pdf"
+done_testing

@@ -1,0 +1,889 @@
+/*
+ * u-bundle.c: the bundle stage: CSV files byte for byte, the audit
+ * manifest read back with libxml2, and the contact ledger's one
+ * transaction per batch (invisible to a second connection until
+ * bundle_commit(), gone after bundle_free() without a commit).
+ *
+ * Everything happens under one mkdtemp() directory, removed at the end.
+ */
+#define _XOPEN_SOURCE 700   /* nftw() */
+#include "pl.h"
+#include "bundle/bundle.h"
+#include "bundle/bundle-int.h"
+#include "core/arena.h"
+#include "core/date.h"
+#include "core/digest.h"
+#include "core/xalloc.h"
+#include "tap.h"
+
+#include <dirent.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <sqlite3.h>
+
+static char root[] = "/tmp/u-bundle-XXXXXX";
+static struct agency agency;
+
+/* ---- file helpers ---- */
+
+static char *path_of(const char *a, const char *b)
+{
+	return xasprintf("%s/%s/%s", root, a, b);
+}
+
+static char *slurp(const char *path, size_t *len_out)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+	size_t len = 0, n;
+	char chunk[4096];
+
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		data = xrealloc(data, len + n + 1);
+		memcpy(data + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	if (!data)
+		data = xstrdup("");
+	data[len] = '\0';
+	if (len_out)
+		*len_out = len;
+	return data;
+}
+
+static void is_file(const char *dir, const char *name, const char *want,
+		    const char *test)
+{
+	char *p = path_of(dir, name);
+	char *got = slurp(p, NULL);
+
+	is_str(got, want, test);
+	free(got);
+	free(p);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char *p = path_of(dir, name);
+	struct stat st;
+	bool yes = stat(p, &st) == 0;
+
+	free(p);
+	return yes;
+}
+
+static int lock_files;
+
+static int count_lock(const char *path, const struct stat *st, int type,
+		      struct FTW *ftw)
+{
+	size_t n = strlen(path);
+
+	if (n > 5 && !strcmp(path + n - 5, ".lock"))
+		lock_files++;
+	return 0;
+}
+
+/* Number of *.lock files anywhere under root. */
+static int locks_under_root(void)
+{
+	lock_files = 0;
+	nftw(root, count_lock, 16, FTW_PHYS);
+	return lock_files;
+}
+
+static int remove_one(const char *path, const struct stat *st, int type,
+		      struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void make_staging(const char *name)
+{
+	char *d = xasprintf("%s/%s", root, name);
+	char *p = xasprintf("%s/print", d);
+	char *a = xasprintf("%s/audit", d);
+
+	if (mkdir(d, 0755) || mkdir(p, 0755) || mkdir(a, 0755))
+		PL_BUG("cannot create staging dir '%s'", d);
+	free(a);
+	free(p);
+	free(d);
+}
+
+static int date(const char *iso)
+{
+	int d;
+
+	if (date_parse_iso(iso, &d) != 0)
+		PL_BUG("bad test date '%s'", iso);
+	return d;
+}
+
+/* ---- the test batch: a letter, a suppression, a rejection, a deferral ---- */
+
+struct batch {
+	struct account acct[4];
+	struct verdict verdict[4];
+	struct letter_ref letter;
+	char sha[PL_SHA256_HEX];
+};
+
+static void account_defaults(struct account *a, const char *id, unsigned line)
+{
+	memset(a, 0, sizeof(*a));
+	a->file = "batch/accounts.csv";
+	a->line = line;
+	a->account_id = id;
+	a->consumer_id = "";
+	a->first_name = a->middle_name = a->last_name = a->name_suffix = "";
+	a->address_line1 = a->address_line2 = a->city = a->state = "";
+	a->postal_code = a->language = "";
+}
+
+static void verdict_defaults(struct verdict *v, enum outcome o)
+{
+	memset(v, 0, sizeof(*v));
+	v->outcome = o;
+	v->reason_code = v->citation = v->message = "";
+	v->deferred_until = PL_NO_DATE;
+	v->mail_date = v->assumed_receipt_date = v->validation_end_date = PL_NO_DATE;
+}
+
+static void batch_init(struct batch *t, const char *piece, const char *acct1)
+{
+	struct account *a;
+	struct verdict *v;
+
+	memset(t, 0, sizeof(*t));
+	memset(t->sha, 'a', 64);
+
+	/* 1: a letter, with a name and an address that need quoting */
+	a = &t->acct[0];
+	account_defaults(a, acct1, 2);
+	a->first_name = "Ann";
+	a->middle_name = "\"Nan\"";
+	a->last_name = "O'Lee";
+	a->name_suffix = "Jr., PhD";
+	a->address_line1 = "12 Elm St\nApt 4";
+	a->address_line2 = "=HYPERLINK(\"x\")";
+	a->city = "Albany";
+	a->state = "NY";
+	a->postal_code = "12207-1234";
+	v = &t->verdict[0];
+	verdict_defaults(v, OUTCOME_LETTER);
+	v->letter_code = "validation-notice";
+	v->language = "en";
+	v->mail_date = date("2026-11-24");
+	v->assumed_receipt_date = date("2026-12-02");
+	v->validation_end_date = date("2027-01-01");
+	v->holiday_method = "conservative";
+	v->calendar_version = "US-6103A-2026";
+	v->hits[0] = (struct rule_hit){ "US-REGF-VALIDATION-PERIOD",
+		"12 CFR 1006.34(b)(5)", "rules/federal.xml", 10 };
+	v->hits[1] = (struct rule_hit){ "US-REGF-VN-C1",
+		"12 CFR 1006.34(c)(1)", "rules/federal.xml", 42 };
+	v->nhits = 2;
+	v->disclosures[0] = (struct disclosure){ "debt-collector-statement",
+		"US-REGF-VN-C1", "12 CFR 1006.34(c)(1)",
+		"{collector} is a debt collector." };
+	v->ndisclosures = 1;
+	t->letter = (struct letter_ref){
+		.piece_id = piece, .template_id = "validation-notice.en",
+		.template_version = "1.0", .first_page = 1, .page_count = 2,
+		.sheet_count = 2, .language = "en",
+	};
+	memcpy(t->letter.content_sha256, t->sha, PL_SHA256_HEX);
+
+	/* 2: suppressed by a hold */
+	account_defaults(&t->acct[1], "A-1002", 3);
+	v = &t->verdict[1];
+	verdict_defaults(v, OUTCOME_SUPPRESSED);
+	v->reason_code = "CEASE_1006.6(c)";
+	v->citation = "12 CFR 1006.6(c); 15 U.S.C. 1692c(c)";
+	v->message = "the consumer asked in writing on 2026-10-01 that "
+		     "communication stop";
+	v->hits[0] = (struct rule_hit){ "US-REGF-HOLD-CEASE",
+		"12 CFR 1006.6(c)", "rules/federal.xml", 77 };
+	v->nhits = 1;
+
+	/* 3: rejected by ingest, with markup in its id */
+	a = &t->acct[2];
+	account_defaults(a, "A<&>3", 4);
+	a->rejected = true;
+	a->reject = (struct reject){ "BAD_DATE", "itemization_date",
+		"cannot parse date '2026-13-01', expected YYYY-MM-DD" };
+
+	/* 4: deferred, with bytes XML cannot carry in its message */
+	account_defaults(&t->acct[3], "A-1004", 5);
+	v = &t->verdict[3];
+	verdict_defaults(v, OUTCOME_DEFERRED);
+	v->reason_code = "WAITING_PERIOD";
+	v->message = "wait\x01ing \xff until";
+	v->deferred_until = date("2026-12-10");
+}
+
+static const struct run_counts batch_counts = {
+	.read = 4, .letters = 1, .suppressed = 1, .deferred = 1, .rejected = 1,
+	.pages = 2, .sheets = 2,
+};
+
+static struct bundle_opts opts_for(const char *staging, const char *batch_id)
+{
+	struct bundle_opts o = {
+		.staging_dir = NULL, .batch_id = batch_id, .agency = &agency,
+		.run_date = date("2026-11-23"), .mail_date = date("2026-11-24"),
+		.rules_digest = "0123456789abcdef0123456789abcdef"
+				"0123456789abcdef0123456789abcdef",
+		.pdf_name = "letters.pdf",
+	};
+	o.staging_dir = xasprintf("%s/%s", root, staging);
+	return o;
+}
+
+static int add_batch(struct bundle *b, struct batch *t, struct pl_diag *diag)
+{
+	int rc = bundle_add(b, &t->acct[0], &t->verdict[0], &t->letter, diag);
+
+	if (rc == PL_OK)
+		rc = bundle_add(b, &t->acct[1], &t->verdict[1], NULL, diag);
+	if (rc == PL_OK)
+		rc = bundle_add(b, &t->acct[2], NULL, NULL, diag);
+	if (rc == PL_OK)
+		rc = bundle_add(b, &t->acct[3], &t->verdict[3], NULL, diag);
+	return rc;
+}
+
+/* ---- the expected files ---- */
+
+static const char want_manifest[] =
+	"piece_id,account_id,pdf,first_page,page_count,sheet_count,envelope,"
+	"mail_class,template,language,name,address_line1,address_line2,city,"
+	"state,postal_code,imb,template_version,mail_date,validation_end_date,"
+	"content_sha256\r\n"
+	"P-0001,A-1001,letters.pdf,1,2,2,#10-double-window,first-class,"
+	"validation-notice.en,en,\"Ann \"\"Nan\"\" O'Lee Jr., PhD\","
+	"\"12 Elm St\nApt 4\",\"=HYPERLINK(\"\"x\"\")\",Albany,NY,12207-1234,,"
+	"1.0,2026-11-24,2027-01-01,"
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+
+static const char want_suppressed[] =
+	"account_id,outcome,reason_code,citation,message,deferred_until,file,line\r\n"
+	"A-1002,suppressed,CEASE_1006.6(c),12 CFR 1006.6(c); 15 U.S.C. 1692c(c),"
+	"the consumer asked in writing on 2026-10-01 that communication stop,,"
+	"batch/accounts.csv,3\r\n"
+	"A-1004,deferred,WAITING_PERIOD,,wait\x01ing \xff until,2026-12-10,"
+	"batch/accounts.csv,5\r\n";
+
+static const char want_rejects[] =
+	"file,line,account_id,reason_code,field,message\r\n"
+	"batch/accounts.csv,4,A<&>3,BAD_DATE,itemization_date,"
+	"\"cannot parse date '2026-13-01', expected YYYY-MM-DD\"\r\n";
+
+/* ---- CSV quoting ---- */
+
+static void test_csv_quoting(void)
+{
+	ok(!csv_needs_quotes("plain text"), "csv: plain field unquoted");
+	ok(!csv_needs_quotes(""), "csv: empty field unquoted");
+	ok(csv_needs_quotes("a,b"), "csv: comma quoted");
+	ok(csv_needs_quotes("say \"hi\""), "csv: quote quoted");
+	ok(csv_needs_quotes("a\rb") && csv_needs_quotes("a\nb"), "csv: CR and LF quoted");
+	ok(csv_needs_quotes("=1+2") && csv_needs_quotes("+1") &&
+	   csv_needs_quotes("-1") && csv_needs_quotes("@SUM(A1)"),
+	   "csv: formula leads quoted");
+	ok(!csv_needs_quotes("a=b"), "csv: = inside a field unquoted");
+}
+
+/* ---- the audit manifest, read back ---- */
+
+static const char *attr(xmlNode *n, const char *name, char *out, size_t size)
+{
+	xmlChar *v = xmlGetProp(n, BAD_CAST name);
+
+	snprintf(out, size, "%s", v ? (const char *)v : "(absent)");
+	xmlFree(v);
+	return out;
+}
+
+static xmlNode *next_element(xmlNode *n)
+{
+	while (n && n->type != XML_ELEMENT_NODE)
+		n = n->next;
+	return n;
+}
+
+static size_t count_children(xmlNode *parent, const char *name)
+{
+	size_t n = 0;
+
+	for (xmlNode *c = next_element(parent->children); c; c = next_element(c->next))
+		if (!strcmp((const char *)c->name, name))
+			n++;
+	return n;
+}
+
+static xmlNode *child(xmlNode *parent, const char *name)
+{
+	for (xmlNode *c = next_element(parent->children); c; c = next_element(c->next))
+		if (!strcmp((const char *)c->name, name))
+			return c;
+	return NULL;
+}
+
+static void test_audit_xml(const char *staging)
+{
+	char *path = path_of(staging, "audit/manifest.xml");
+	xmlDoc *doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+	xmlNode *top, *acct, *n;
+	char v[256], sha[PL_SHA256_HEX];
+	const char *outcomes[] = { "letter", "suppressed", "rejected", "deferred" };
+	int i = 0;
+
+	ok(doc != NULL, "xml: manifest parses");
+	if (!doc) {
+		free(path);
+		return;
+	}
+	top = xmlDocGetRootElement(doc);
+	is_str((const char *)top->name, "audit-manifest", "xml: root element");
+	ok(top->ns && !strcmp((const char *)top->ns->href, "urn:fairnotice:audit:1"),
+	   "xml: root namespace");
+	is_str(attr(top, "batch", v, sizeof(v)), "B1", "xml: batch");
+	is_str(attr(top, "agency", v, sizeof(v)), "acme-collect", "xml: agency");
+	is_str(attr(top, "run-date", v, sizeof(v)), "2026-11-23", "xml: run date");
+	is_str(attr(top, "mail-date", v, sizeof(v)), "2026-11-24", "xml: mail date");
+	is_int(strlen(attr(top, "rules-digest", v, sizeof(v))), 64, "xml: rules digest");
+	is_int(count_children(top, "account"), 4, "xml: one account element each");
+
+	for (acct = next_element(top->children); acct && i < 4;
+	     acct = next_element(acct->next), i++)
+		is_str(attr(acct, "outcome", v, sizeof(v)), outcomes[i],
+		       "xml: outcomes in bundle_add order");
+
+	acct = child(top, "account");
+	is_str(attr(acct, "id", v, sizeof(v)), "A-1001", "xml: letter account id");
+	is_str(attr(acct, "file", v, sizeof(v)), "batch/accounts.csv", "xml: file");
+	is_str(attr(acct, "line", v, sizeof(v)), "2", "xml: line");
+	ok(child(acct, "reason") == NULL, "xml: a letter has no reason");
+	n = child(acct, "dates");
+	ok(n != NULL, "xml: letter has dates");
+	if (n) {
+		is_str(attr(n, "mail", v, sizeof(v)), "2026-11-24", "xml: dates mail");
+		is_str(attr(n, "assumed-receipt", v, sizeof(v)), "2026-12-02",
+		       "xml: dates assumed receipt");
+		is_str(attr(n, "validation-end", v, sizeof(v)), "2027-01-01",
+		       "xml: dates validation end");
+		is_str(attr(n, "holiday-method", v, sizeof(v)), "conservative",
+		       "xml: holiday method");
+		is_str(attr(n, "calendar", v, sizeof(v)), "US-6103A-2026", "xml: calendar");
+	}
+	is_int(count_children(acct, "rule"), 2, "xml: every rule hit listed");
+	n = child(acct, "rule");
+	if (n) {
+		is_str(attr(n, "id", v, sizeof(v)), "US-REGF-VALIDATION-PERIOD",
+		       "xml: first rule in firing order");
+		is_str(attr(n, "source", v, sizeof(v)), "rules/federal.xml:10",
+		       "xml: rule source file:line");
+	}
+	n = child(acct, "disclosure");
+	ok(n != NULL, "xml: disclosure listed");
+	if (n) {
+		sha256_hex("{collector} is a debt collector.", 32, sha);
+		is_str(attr(n, "text-sha256", v, sizeof(v)), sha,
+		       "xml: disclosure text digest");
+		is_str(attr(n, "slot", v, sizeof(v)), "debt-collector-statement",
+		       "xml: disclosure slot");
+	}
+	n = child(acct, "letter");
+	ok(n != NULL, "xml: letter element");
+	if (n) {
+		is_str(attr(n, "piece", v, sizeof(v)), "P-0001", "xml: piece id");
+		is_str(attr(n, "template", v, sizeof(v)), "validation-notice.en",
+		       "xml: template");
+		is_str(attr(n, "pages", v, sizeof(v)), "2", "xml: pages");
+		is_str(attr(n, "first-page", v, sizeof(v)), "1", "xml: first page");
+		is_int(strlen(attr(n, "content-sha256", v, sizeof(v))), 64,
+		       "xml: content digest");
+	}
+
+	acct = next_element(acct->next);
+	n = child(acct, "reason");
+	ok(n != NULL, "xml: suppressed has a reason");
+	if (n) {
+		xmlChar *text = xmlNodeGetContent(n);
+		is_str(attr(n, "code", v, sizeof(v)), "CEASE_1006.6(c)", "xml: reason code");
+		is_str(attr(n, "citation", v, sizeof(v)),
+		       "12 CFR 1006.6(c); 15 U.S.C. 1692c(c)", "xml: reason citation");
+		is_str((const char *)text, "the consumer asked in writing on "
+		       "2026-10-01 that communication stop", "xml: reason message");
+		xmlFree(text);
+	}
+	is_int(count_children(acct, "rule"), 1, "xml: suppressed lists its hold rule");
+
+	acct = next_element(acct->next);
+	is_str(attr(acct, "id", v, sizeof(v)), "A<&>3", "xml: markup in an id survives");
+	n = child(acct, "reason");
+	if (n) {
+		is_str(attr(n, "field", v, sizeof(v)), "itemization_date",
+		       "xml: reject field");
+		is_str(attr(n, "citation", v, sizeof(v)), "(absent)",
+		       "xml: empty citation left out");
+	}
+
+	acct = next_element(acct->next);
+	n = child(acct, "reason");
+	if (n) {
+		xmlChar *text = xmlNodeGetContent(n);
+		is_str((const char *)text, "wait\xEF\xBF\xBDing \xEF\xBF\xBD until",
+		       "xml: bytes XML cannot carry become U+FFFD");
+		is_str(attr(n, "until", v, sizeof(v)), "2026-12-10", "xml: deferred until");
+		xmlFree(text);
+	}
+
+	n = child(top, "totals");
+	ok(n != NULL, "xml: totals");
+	if (n) {
+		is_str(attr(n, "read", v, sizeof(v)), "4", "xml: totals read");
+		is_str(attr(n, "letters", v, sizeof(v)), "1", "xml: totals letters");
+		is_str(attr(n, "rejected", v, sizeof(v)), "1", "xml: totals rejected");
+		is_str(attr(n, "sheets", v, sizeof(v)), "2", "xml: totals sheets");
+	}
+	xmlFreeDoc(doc);
+	free(path);
+}
+
+/* The summary lists each file's digest; they must match the bytes. */
+static void test_summary(const char *staging)
+{
+	const char *names[] = { "print/manifest.csv", "audit/suppressed.csv",
+				"audit/rejects.csv", "audit/manifest.xml" };
+	char *sp = path_of(staging, "audit/summary.txt");
+	char *summary = slurp(sp, NULL);
+
+	ok(summary && strstr(summary, "batch:         B1\n"), "summary: batch id");
+	ok(summary && strstr(summary, "records read:  4\n"), "summary: read count");
+	ok(summary && strstr(summary, "  rejected:    1\n"), "summary: rejected count");
+	ok(summary && strstr(summary, "mail date:     2026-11-24\n"), "summary: mail date");
+	for (size_t i = 0; i < PL_ARRAY_SIZE(names); i++) {
+		char *p = path_of(staging, names[i]);
+		char sha[PL_SHA256_HEX], *line;
+
+		if (sha256_file(p, sha) != PL_OK)
+			sha[0] = '\0';
+		line = xasprintf("%s  %s\n", sha, names[i]);
+		ok(summary && strstr(summary, line),
+		   "summary: digest computed while writing matches the file");
+		free(line);
+		free(p);
+	}
+	free(summary);
+	free(sp);
+}
+
+/* ---- raw SQLite, as an auditor's shell would see the ledger ---- */
+
+static long long sql_int(const char *state, const char *sql)
+{
+	char *path = xasprintf("%s/%s/ledger.sqlite", root, state);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long long n = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+	return n;
+}
+
+/* ---- the main batch ---- */
+
+static char *state_dir(const char *name)
+{
+	char *d = xasprintf("%s/%s", root, name);
+
+	mkdir(d, 0755);
+	return d;
+}
+
+static void test_batch(void)
+{
+	struct ledger *l1 = NULL, *l2 = NULL;
+	struct bundle *b = NULL;
+	struct bundle_opts o = opts_for("s1", "B1");
+	char *state = state_dir("state");
+	struct account_history h;
+	struct pl_diag diag;
+	struct arena arena;
+	struct batch t;
+	int when = 0, rc;
+
+	arena_init(&arena);
+	pl_diag_clear(&diag);
+	batch_init(&t, "P-0001", "A-1001");
+	make_staging("s1");
+
+	ok(ledger_open(&l1, state, &diag) == PL_OK, "ledger: open creates the ledger");
+	is_int(sql_int("state", "PRAGMA user_version"), 1, "ledger: schema version");
+	ok(!ledger_batch_done(l1, "B1", NULL), "ledger: new batch not done");
+	ok(bundle_begin(&b, &o, l1, &diag) == PL_OK, "bundle: begin");
+	ok(ledger_open(&l2, state, &diag) == PL_OK,
+	   "ledger: a second connection opens while a batch is being written");
+
+	rc = add_batch(b, &t, &diag);
+	ok(rc == PL_OK, "bundle: add four accounts");
+	if (rc != PL_OK)
+		printf("#   %s\n", diag.message);
+	ok(locks_under_root() == 4, "bundle: four lock files while open");
+
+	ok(ledger_history(l1, "acme-collect", "A-1001", &arena, &h, &diag) == PL_OK,
+	   "ledger: history inside the transaction");
+	is_int(h.letters_issued, 1, "ledger: own transaction sees its piece");
+	is_str(h.validation_piece_id, "P-0001", "ledger: own transaction piece id");
+	ok(ledger_history(l2, "acme-collect", "A-1001", &arena, &h, &diag) == PL_OK &&
+	   h.letters_issued == 0 && h.validation_sent_on == PL_NO_DATE &&
+	   !strcmp(h.validation_piece_id, ""),
+	   "ledger: second connection sees nothing before commit");
+
+	rc = bundle_finish(b, &batch_counts, &diag);
+	ok(rc == PL_OK, "bundle: finish");
+	if (rc != PL_OK)
+		printf("#   %s\n", diag.message);
+	is_int(locks_under_root(), 0, "bundle: no lock files after finish");
+	is_file("s1", "print/manifest.csv", want_manifest, "csv: print manifest bytes");
+	is_file("s1", "audit/suppressed.csv", want_suppressed, "csv: suppressed bytes");
+	is_file("s1", "audit/rejects.csv", want_rejects, "csv: rejects bytes");
+	test_audit_xml("s1");
+	test_summary("s1");
+
+	ok(!ledger_batch_done(l2, "B1", NULL), "ledger: batch not done before commit");
+	is_int(sql_int("state", "SELECT count(*) FROM pieces"), 0,
+	       "ledger: no piece on disk before commit");
+
+	ok(bundle_commit(b, &diag) == PL_OK, "bundle: commit");
+	ok(ledger_batch_done(l2, "B1", &when), "ledger: batch done after commit");
+	is_int(when, date("2026-11-23"), "ledger: batch run date");
+	ok(ledger_history(l2, "acme-collect", "A-1001", &arena, &h, &diag) == PL_OK,
+	   "ledger: history after commit");
+	is_int(h.letters_issued, 1, "ledger: second connection sees the piece");
+	is_int(h.validation_sent_on, date("2026-11-24"), "ledger: validation mail date");
+	is_str(h.validation_piece_id, "P-0001", "ledger: validation piece id");
+	ok(ledger_history(l2, "other-agency", "A-1001", &arena, &h, &diag) == PL_OK &&
+	   h.letters_issued == 0, "ledger: history is per agency");
+	is_int(sql_int("state", "SELECT letters + suppressed + deferred + rejected "
+		       "FROM batches WHERE batch_id = 'B1'"), 4,
+	       "ledger: batch row counts");
+	bundle_free(b);
+
+	/* The same batch again: the piece id is taken, nothing is issued twice. */
+	b = NULL;
+	{
+		struct bundle_opts o2 = opts_for("s2", "B1-again");
+
+		make_staging("s2");
+		ok(bundle_begin(&b, &o2, l1, &diag) == PL_OK, "dup: begin");
+		rc = bundle_add(b, &t.acct[0], &t.verdict[0], &t.letter, &diag);
+		is_int(rc, PL_MANIFEST_LEDGER, "dup: a piece id issued before is refused");
+		ok(strstr(diag.message, "'P-0001'") && strstr(diag.message, "UNIQUE") &&
+		   strstr(diag.file, "/state/ledger.sqlite"),
+		   "dup: message names the piece, sqlite's reason and the ledger");
+		ok(bundle_finish(b, &batch_counts, &diag) != PL_OK,
+		   "dup: a failed bundle cannot finish");
+		bundle_free(b);
+		is_int(locks_under_root(), 0, "dup: no lock files after free");
+		ok(!exists("s2", "print/manifest.csv"), "dup: no manifest left behind");
+		free((char *)o2.staging_dir);
+	}
+
+	ledger_close(l2);
+	ledger_close(l1);
+	arena_release(&arena);
+	free((char *)o.staging_dir);
+	free(state);
+}
+
+/* A bundle freed without commit leaves nothing in the ledger or on disk. */
+static void test_rollback(void)
+{
+	struct ledger *l = NULL;
+	struct bundle *b = NULL;
+	struct bundle_opts o = opts_for("s3", "B3");
+	struct bundle_opts o4 = opts_for("s4", "B4");
+	char *state = state_dir("state3");
+	struct account_history h;
+	struct pl_diag diag;
+	struct arena arena;
+	struct batch t;
+
+	arena_init(&arena);
+	pl_diag_clear(&diag);
+	batch_init(&t, "P-3001", "A-3001");
+	make_staging("s3");
+	make_staging("s4");
+
+	ok(ledger_open(&l, state, &diag) == PL_OK, "rollback: open ledger");
+	ok(bundle_begin(&b, &o, l, &diag) == PL_OK, "rollback: begin");
+	ok(add_batch(b, &t, &diag) == PL_OK, "rollback: add");
+	ok(ledger_history(l, "acme-collect", "A-3001", &arena, &h, &diag) == PL_OK &&
+	   h.letters_issued == 1, "rollback: piece pending in the transaction");
+	bundle_free(b);
+	is_int(locks_under_root(), 0, "rollback: free before finish removes lock files");
+	ok(!exists("s3", "print/manifest.csv") && !exists("s3", "audit/manifest.xml"),
+	   "rollback: no output file before finish");
+	ok(ledger_history(l, "acme-collect", "A-3001", &arena, &h, &diag) == PL_OK &&
+	   h.letters_issued == 0, "rollback: piece gone after free");
+	ok(!ledger_batch_done(l, "B3", NULL), "rollback: batch not done");
+	is_int(sql_int("state3", "SELECT count(*) FROM pieces"), 0,
+	       "rollback: no pieces on disk");
+
+	/* finished but never committed: files stay, the ledger does not change */
+	ok(bundle_begin(&b, &o4, l, &diag) == PL_OK, "uncommitted: begin");
+	ok(add_batch(b, &t, &diag) == PL_OK, "uncommitted: add");
+	ok(bundle_finish(b, &batch_counts, &diag) == PL_OK, "uncommitted: finish");
+	bundle_free(b);
+	ok(exists("s4", "audit/summary.txt"), "uncommitted: finished files stay");
+	is_int(locks_under_root(), 0, "uncommitted: no lock files");
+	ok(!ledger_batch_done(l, "B4", NULL), "uncommitted: batch not done");
+	is_int(sql_int("state3", "SELECT count(*) FROM pieces"), 0,
+	       "uncommitted: no pieces");
+	is_int(sql_int("state3", "SELECT count(*) FROM batches"), 0,
+	       "uncommitted: no batches");
+
+	ledger_close(l);
+	arena_release(&arena);
+	free((char *)o.staging_dir);
+	free((char *)o4.staging_dir);
+	free(state);
+}
+
+/* Counts that do not reconcile stop the bundle before anything is final. */
+static void test_counts(void)
+{
+	struct ledger *l = NULL;
+	struct bundle *b = NULL;
+	struct bundle_opts o = opts_for("s5", "B5");
+	char *state = state_dir("state5");
+	struct run_counts c = batch_counts;
+	struct pl_diag diag;
+	struct batch t;
+
+	pl_diag_clear(&diag);
+	batch_init(&t, "P-5001", "A-5001");
+	make_staging("s5");
+	c.read = 5;
+	ok(ledger_open(&l, state, &diag) == PL_OK, "counts: open ledger");
+	ok(bundle_begin(&b, &o, l, &diag) == PL_OK, "counts: begin");
+	ok(add_batch(b, &t, &diag) == PL_OK, "counts: add");
+	is_int(PL_CLASS(bundle_finish(b, &c, &diag)), PL_MANIFEST,
+	       "counts: read != sum of outcomes refused");
+	ok(strstr(diag.message, "do not reconcile") != NULL, "counts: message says why");
+	ok(bundle_commit(b, &diag) != PL_OK, "counts: cannot commit a failed bundle");
+	bundle_free(b);
+	is_int(locks_under_root(), 0, "counts: no lock files");
+	ok(!exists("s5", "print/manifest.csv"), "counts: nothing final");
+	ledger_close(l);
+	free((char *)o.staging_dir);
+	free(state);
+}
+
+/* Same input, same bytes: a second run into a fresh state matches s1. */
+static void test_deterministic(void)
+{
+	const char *names[] = { "print/manifest.csv", "audit/suppressed.csv",
+				"audit/rejects.csv", "audit/manifest.xml",
+				"audit/summary.txt" };
+	struct ledger *l = NULL;
+	struct bundle *b = NULL;
+	struct bundle_opts o = opts_for("s6", "B1");
+	char *state = state_dir("state6");
+	struct pl_diag diag;
+	struct batch t;
+	int rc;
+
+	pl_diag_clear(&diag);
+	batch_init(&t, "P-0001", "A-1001");
+	make_staging("s6");
+	rc = ledger_open(&l, state, &diag);
+	if (rc == PL_OK)
+		rc = bundle_begin(&b, &o, l, &diag);
+	if (rc == PL_OK)
+		rc = add_batch(b, &t, &diag);
+	if (rc == PL_OK)
+		rc = bundle_finish(b, &batch_counts, &diag);
+	if (rc == PL_OK)
+		rc = bundle_commit(b, &diag);
+	ok(rc == PL_OK, "determinism: second run");
+	for (size_t i = 0; i < PL_ARRAY_SIZE(names); i++) {
+		char *p1 = path_of("s1", names[i]), *p2 = path_of("s6", names[i]);
+		size_t n1 = 0, n2 = 1;
+		char *a = slurp(p1, &n1), *c = slurp(p2, &n2);
+
+		ok(a && c && n1 == n2 && !memcmp(a, c, n1),
+		   "determinism: same input, same bytes");
+		free(a);
+		free(c);
+		free(p1);
+		free(p2);
+	}
+	bundle_free(b);
+	ledger_close(l);
+	free((char *)o.staging_dir);
+	free(state);
+}
+
+/*
+ * The audit manifest streams: with many accounts its lock file fills
+ * before bundle_finish(), so memory does not hold the batch. And
+ * whitespace in an attribute survives the round trip.
+ */
+static void test_streaming(void)
+{
+	struct ledger *l = NULL;
+	struct bundle *b = NULL;
+	struct bundle_opts o = opts_for("s7", "B7");
+	char *state = state_dir("state7");
+	char *lock = path_of("s7", "audit/manifest.xml.lock");
+	struct run_counts c = { 0 };
+	struct pl_diag diag;
+	struct account a;
+	struct stat st;
+	char id[32], v[64];
+	int rc = PL_OK;
+	const unsigned n = 300;
+
+	pl_diag_clear(&diag);
+	make_staging("s7");
+	account_defaults(&a, id, 0);
+	a.rejected = true;
+	a.reject = (struct reject){ "MISSING_FIELD", "last_name",
+		"missing required field 'last_name'" };
+	ok(ledger_open(&l, state, &diag) == PL_OK, "stream: open ledger");
+	ok(bundle_begin(&b, &o, l, &diag) == PL_OK, "stream: begin");
+	for (unsigned i = 0; rc == PL_OK && i < n; i++) {
+		snprintf(id, sizeof(id), "R-%05u", i);
+		a.line = i + 2;
+		rc = bundle_add(b, &a, NULL, NULL, &diag);
+	}
+	snprintf(id, sizeof(id), "X\n\tY\r");
+	if (rc == PL_OK)
+		rc = bundle_add(b, &a, NULL, NULL, &diag);
+	ok(rc == PL_OK, "stream: add many");
+	ok(stat(lock, &st) == 0 && st.st_size > 20000,
+	   "stream: manifest.xml is written while accounts are added");
+	c.read = c.rejected = n + 1;
+	ok(bundle_finish(b, &c, &diag) == PL_OK, "stream: finish");
+	bundle_free(b);
+	ledger_close(l);
+	{
+		char *path = path_of("s7", "audit/manifest.xml");
+		xmlDoc *doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+		xmlNode *top = doc ? xmlDocGetRootElement(doc) : NULL, *last = NULL;
+
+		if (top)
+			for (xmlNode *x = next_element(top->children); x;
+			     x = next_element(x->next))
+				if (!strcmp((const char *)x->name, "account"))
+					last = x;
+		is_int(top ? count_children(top, "account") : 0, n + 1,
+		       "stream: every account in the manifest");
+		ok(last && !strcmp(attr(last, "id", v, sizeof(v)), "X\n\tY\r"),
+		   "stream: newline, tab and CR in an attribute survive");
+		xmlFreeDoc(doc);
+		free(path);
+	}
+	free(lock);
+	free((char *)o.staging_dir);
+	free(state);
+}
+
+/* A staging directory without audit/: begin fails and cleans up. */
+static void test_begin_fails(void)
+{
+	struct ledger *l = NULL;
+	struct bundle *b = (struct bundle *)1;
+	struct bundle_opts o = opts_for("s8", "B8");
+	char *state = state_dir("state8");
+	char *print = xasprintf("%s/s8/print", root);
+	struct pl_diag diag;
+	char out[1024];
+
+	pl_diag_clear(&diag);
+	mkdir(o.staging_dir, 0755);
+	mkdir(print, 0755);
+	ok(ledger_open(&l, state, &diag) == PL_OK, "begin fails: open ledger");
+	is_int(bundle_begin(&b, &o, l, &diag), PL_IO_OPEN,
+	       "begin fails: missing audit directory");
+	ok(b == NULL, "begin fails: no bundle returned");
+	pl_diag_format(&diag, out, sizeof(out));
+	ok(strstr(out, "cannot create '") == out &&
+	   strstr(out, "/s8/audit/suppressed.csv)"),
+	   "begin fails: message names the file");
+	is_int(locks_under_root(), 0, "begin fails: no lock files left");
+	ok(!exists("s8", "print/manifest.csv"), "begin fails: nothing final");
+	{
+		char *audit = xasprintf("%s/s8/audit", root);
+
+		mkdir(audit, 0755);
+		free(audit);
+	}
+	ok(bundle_begin(&b, &o, l, &diag) == PL_OK,
+	   "begin fails: the ledger transaction was rolled back");
+	bundle_free(b);
+	ledger_close(l);
+	free(print);
+	free((char *)o.staging_dir);
+	free(state);
+}
+
+static void test_ledger_errors(void)
+{
+	struct ledger *l = (struct ledger *)1;
+	struct pl_diag diag;
+	char *missing = xasprintf("%s/no/such/dir", root);
+	char out[1024];
+
+	pl_diag_clear(&diag);
+	is_int(ledger_open(&l, missing, &diag), PL_MANIFEST_LEDGER,
+	       "ledger: missing state directory is an error");
+	ok(l == NULL, "ledger: nothing returned on error");
+	pl_diag_format(&diag, out, sizeof(out));
+	ok(strstr(out, "cannot open the contact ledger: ") == out &&
+	   strstr(out, "/no/such/dir/ledger.sqlite)"),
+	   "ledger: message in house style, ledger path last");
+	free(missing);
+}
+
+int main(void)
+{
+	if (!mkdtemp(root))
+		PL_BUG("mkdtemp failed");
+	agency.id = "acme-collect";
+	agency.legal_name = "Acme Collect LLC";
+	agency.mail_class = "first-class";
+
+	test_csv_quoting();
+	test_batch();
+	test_rollback();
+	test_counts();
+	test_deterministic();
+	test_streaming();
+	test_begin_fails();
+	test_ledger_errors();
+
+	/* U_BUNDLE_KEEP=1 keeps the files to look at. */
+	if (getenv("U_BUNDLE_KEEP"))
+		printf("# kept %s\n", root);
+	else
+		nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	xmlCleanupParser();
+	return tap_done();
+}

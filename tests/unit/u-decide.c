@@ -1,0 +1,691 @@
+/*
+ * u-decide.c: loading rule sets and deciding accounts.
+ *
+ * Most checks run against the real rules/ directory, so they test the
+ * law as shipped; the effective-date edges and the broken rule sets use
+ * the small sets in fixtures/rules/. Each check names the rule it covers
+ * in a RULE: comment, as the code does.
+ */
+#include "pl.h"
+#include "model.h"
+#include "core/arena.h"
+#include "core/date.h"
+#include "core/diag.h"
+#include "core/digest.h"
+#include "core/profile.h"
+#include "decide/decide.h"
+#include "tap.h"
+
+#ifndef PL_DATADIR
+#define PL_DATADIR "."
+#endif
+#define RULES_DIR PL_DATADIR "/rules"
+#define FIXTURES PL_DATADIR "/fixtures/rules"
+
+static struct ruleset *rules;
+static struct agency agency;
+static struct arena arena;
+
+static int d(const char *iso)
+{
+	int v;
+
+	if (date_parse_iso(iso, &v))
+		PL_BUG("bad test date '%s'", iso);
+	return v;
+}
+
+static const char *iso(int date)
+{
+	static char buf[4][PL_DATE_ISO_LEN];
+	static int next;
+
+	next = (next + 1) % 4;
+	return date_format_iso(date, buf[next]);
+}
+
+/* A clean credit-card account: every optional field absent. */
+static void account_init(struct account *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->file = "test.csv";
+	a->line = 2;
+	a->record = 1;
+	a->account_id = a->consumer_id = "A-1";
+	a->creditor_name = "Current Creditor";
+	a->original_creditor = a->creditor_account_ref = "";
+	a->debt_type = DEBT_CREDIT_CARD;
+	a->first_name = a->last_name = "Test";
+	a->middle_name = a->name_suffix = a->address_line2 = "";
+	a->address_line1 = "1 Main St";
+	a->city = "Springfield";
+	a->state = "IL";
+	a->postal_code = "62701";
+	a->language = "en";
+	a->itemization_date_type = ITEMIZATION_CHARGE_OFF;
+	a->itemization_date = d("2026-01-15");
+	a->delinquency_date = d("2025-10-01");
+	a->last_payment_date = a->charge_off_date = PL_NO_DATE;
+	a->letter = "auto";
+	a->validation_sent_on = PL_NO_DATE;
+	a->dispute_received_on = a->verification_sent_on = PL_NO_DATE;
+	a->cease_requested_on = PL_NO_DATE;
+	a->settlement_expires_on = a->plan_first_due = PL_NO_DATE;
+	a->portal_code = "";
+}
+
+static void history_init(struct account_history *h)
+{
+	h->validation_sent_on = PL_NO_DATE;
+	h->validation_piece_id = "";
+	h->letters_issued = 0;
+}
+
+static void agency_init(void)
+{
+	memset(&agency, 0, sizeof(agency));
+	agency.id = "test";
+	agency.legal_name = "Test Collections LLC";
+	agency.phone = "(800) 555-0100";
+	agency.website = "https://collector.example";
+	agency.portal_url = "https://pay.collector.example";
+	agency.dispute_url = "https://collector.example/dispute";
+	agency.mail_drop_business_days = 1;
+}
+
+/* Decide a with the default run date 2026-11-23 (Mon): mail Tue 11-24. */
+static void eval_on(const struct ruleset *rs, const char *run_date,
+		    const struct account *a, const struct account_history *h,
+		    struct verdict *v)
+{
+	struct decide_ctx ctx = { &agency, d(run_date) };
+
+	arena_clear(&arena);
+	if (decide_eval(rs, &ctx, a, h, &arena, v) != PL_OK)
+		PL_BUG("decide_eval failed");
+}
+
+static void eval(const struct account *a, const struct account_history *h,
+		 struct verdict *v)
+{
+	eval_on(rules, "2026-11-23", a, h, v);
+}
+
+static bool has_slot(const struct verdict *v, const char *slot)
+{
+	for (size_t i = 0; i < v->ndisclosures; i++)
+		if (!strcmp(v->disclosures[i].slot, slot))
+			return true;
+	return false;
+}
+
+static const char *slot_text(const struct verdict *v, const char *slot)
+{
+	for (size_t i = 0; i < v->ndisclosures; i++)
+		if (!strcmp(v->disclosures[i].slot, slot))
+			return v->disclosures[i].text;
+	return "(none)";
+}
+
+static const char *slot_rule(const struct verdict *v, const char *slot)
+{
+	for (size_t i = 0; i < v->ndisclosures; i++)
+		if (!strcmp(v->disclosures[i].slot, slot))
+			return v->disclosures[i].rule_id;
+	return "(none)";
+}
+
+/* ---- loading ---- */
+
+static void test_load(void)
+{
+	struct pl_diag diag;
+	struct ruleset *again = NULL, *minimal = NULL;
+	struct digest dg;
+	char msg[1024], want[PL_SHA256_HEX];
+	static const char *const files[] = { "calendar-us-6103a.xml", "federal.xml" };
+
+	pl_diag_clear(&diag);
+	ok(ruleset_load(&rules, RULES_DIR, &diag) == PL_OK, "load rules/");
+	if (!rules) {
+		printf("# %s\n", pl_diag_format(&diag, msg, sizeof(msg)));
+		exit(tap_done());
+	}
+	is_int(ruleset_count(rules), 20, "rules/ has 20 rules");
+
+	/* The digest: each file's name, a NUL, its bytes, in name order. */
+	digest_init(&dg);
+	for (size_t i = 0; i < PL_ARRAY_SIZE(files); i++) {
+		char path[256], chunk[4096];
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path), "%s/%s", RULES_DIR, files[i]);
+		f = fopen(path, "rb");
+		if (!f)
+			PL_BUG("cannot open %s", path);
+		digest_update(&dg, files[i], strlen(files[i]) + 1);
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			digest_update(&dg, chunk, n);
+		fclose(f);
+	}
+	digest_finish(&dg, want);
+	is_str(ruleset_digest(rules), want, "digest over names and bytes in order");
+
+	ok(ruleset_load(&again, RULES_DIR, &diag) == PL_OK &&
+	   !strcmp(ruleset_digest(again), ruleset_digest(rules)),
+	   "digest is stable across loads");
+	ok(ruleset_load(&minimal, FIXTURES "/minimal", &diag) == PL_OK &&
+	   strcmp(ruleset_digest(minimal), ruleset_digest(rules)),
+	   "another rule set has another digest");
+	ruleset_free(again);
+	ruleset_free(minimal);
+}
+
+/* ---- a validation notice ---- */
+
+/* RULE: US-REGF-LETTER-VALIDATION, US-REGF-VALIDATION-PERIOD */
+static void test_letter(void)
+{
+	static const char *const slots[] = {
+		"debt-collector-statement", "debt-description",
+		"dispute-call-or-write", "dispute-in-writing", "dispute-electronic",
+		"original-creditor", "original-creditor-electronic", "cfpb-website",
+		"payment-options", "spanish-offer",
+	};
+	static const char *const ids[] = {
+		"US-REGF-VN-C1", "US-REGF-VN-C2-CREDIT-CARD", "US-REGF-VN-C3-III",
+		"US-REGF-VN-C3-I", "US-REGF-VN-DISPUTE-ELECTRONIC", "US-REGF-VN-C3-II",
+		"US-REGF-VN-OC-ELECTRONIC", "US-REGF-VN-C3-IV", "US-REGF-VN-D3-PAYMENT",
+		"US-REGF-VN-D3-SPANISH",
+	};
+	struct account a;
+	struct verdict v;
+	char name[128];
+	size_t n;
+
+	account_init(&a);
+	eval(&a, NULL, &v);
+	is_int(v.outcome, OUTCOME_LETTER, "clean account: a letter");
+	is_str(v.letter_code, "validation-notice", "letter is the validation notice");
+	is_str(v.language, "en", "language of the account");
+	is_str(v.reason_code, "", "no reason code");
+	is_str(iso(v.mail_date), "2026-11-24", "mail date: run date + 1 business day");
+	/* Thanksgiving Thu 11-26 is skipped. */
+	is_str(iso(v.assumed_receipt_date), "2026-12-02", "assumed receipt");
+	is_str(iso(v.validation_end_date), "2027-01-01", "validation end date");
+	is_str(v.holiday_method, "conservative", "holiday method recorded");
+	is_str(v.calendar_version, "US-6103A@2021.06", "calendar version recorded");
+	is_str(v.jurisdiction, "US", "jurisdiction");
+
+	/* RULE: US-REGF-VN-C1 ... US-REGF-VN-D3-SPANISH: slot order. */
+	n = v.ndisclosures < PL_ARRAY_SIZE(slots) ? v.ndisclosures : PL_ARRAY_SIZE(slots);
+	is_int(v.ndisclosures, PL_ARRAY_SIZE(slots), "ten disclosures");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "disclosure %zu is %s (%s)", i + 1,
+			 slots[i], ids[i]);
+		ok(!strcmp(v.disclosures[i].slot, slots[i]) &&
+		   !strcmp(v.disclosures[i].rule_id, ids[i]), name);
+	}
+	is_str(slot_text(&v, "debt-collector-statement"),
+	       "{collector} is a debt collector. We are trying to collect a debt that you owe to {creditor}. We will use any information you give us to help collect the debt.",
+	       "(c)(1) text is Model Form B-1's");
+	is_str(slot_text(&v, "debt-description"),
+	       "You had a credit card from {itemization_creditor} with account number {account_number}.",
+	       "credit card description is B-1's sentence");
+	is_str(slot_text(&v, "dispute-in-writing"),
+	       "If you write to us by {validation_end_date}, we must stop collection on any amount you dispute until we send you information that shows you owe the debt. You may use the form below or write to us without the form. You may also include supporting documents.",
+	       "(c)(3)(i) text is B-1's");
+	is_str(slot_text(&v, "spanish-offer"),
+	       "Póngase en contacto con nosotros para solicitar una copia de este formulario en español.",
+	       "Spanish offer text");
+	is_str(v.disclosures[0].citation, "12 CFR 1006.34(c)(1); 12 CFR 1006.18(e)(1)",
+	       "disclosure carries its citation");
+
+	/* Hits: letter choice, validation period, then each disclosure. */
+	is_int(v.nhits, 2 + PL_ARRAY_SIZE(slots), "hits: choice, period, disclosures");
+	is_str(v.hits[0].rule_id, "US-REGF-LETTER-VALIDATION", "hit 1 is the letter choice");
+	is_str(v.hits[1].rule_id, "US-REGF-VALIDATION-PERIOD", "hit 2 is the period");
+	is_str(v.hits[2].rule_id, "US-REGF-VN-C1", "hit 3 is the first disclosure");
+	ok(strstr(v.hits[1].source_file, "rules/federal.xml") && v.hits[1].source_line > 1,
+	   "hits keep source file and line");
+	is_str(v.hits[1].citation, "12 CFR 1006.34(b)(5)", "hit citation");
+}
+
+/* RULE: US-REGF-VN-DISPUTE-ELECTRONIC, US-REGF-VN-OC-ELECTRONIC */
+static void test_requires(void)
+{
+	struct account a;
+	struct verdict v;
+
+	account_init(&a);
+	agency.dispute_url = "";
+	eval(&a, NULL, &v);
+	is_int(v.ndisclosures, 8, "no dispute_url: eight disclosures");
+	ok(!has_slot(&v, "dispute-electronic") &&
+	   !has_slot(&v, "original-creditor-electronic"),
+	   "no dispute_url: no electronic dispute texts");
+	ok(has_slot(&v, "dispute-in-writing") && has_slot(&v, "original-creditor"),
+	   "no dispute_url: the written rights stay");
+	agency.dispute_url = "https://collector.example/dispute";
+	eval(&a, NULL, &v);
+	ok(has_slot(&v, "dispute-electronic") &&
+	   has_slot(&v, "original-creditor-electronic"),
+	   "dispute_url set: electronic dispute texts");
+}
+
+/* RULE: US-REGF-VN-C2-CREDIT-CARD, US-REGF-VN-C2-MEDICAL, US-REGF-VN-C2-GENERIC */
+static void test_debt_types(void)
+{
+	static const struct {
+		enum debt_type type;
+		const char *rule;
+	} cases[] = {
+		{ DEBT_CREDIT_CARD, "US-REGF-VN-C2-CREDIT-CARD" },
+		{ DEBT_MEDICAL, "US-REGF-VN-C2-MEDICAL" },
+		{ DEBT_AUTO, "US-REGF-VN-C2-GENERIC" },
+		{ DEBT_STUDENT, "US-REGF-VN-C2-GENERIC" },
+		{ DEBT_UTILITY, "US-REGF-VN-C2-GENERIC" },
+		{ DEBT_TELECOM, "US-REGF-VN-C2-GENERIC" },
+		{ DEBT_RENT, "US-REGF-VN-C2-GENERIC" },
+		{ DEBT_PERSONAL_LOAN, "US-REGF-VN-C2-GENERIC" },
+		{ DEBT_OTHER, "US-REGF-VN-C2-GENERIC" },
+	};
+	struct account a;
+	struct verdict v;
+	char name[96];
+
+	account_init(&a);
+	for (size_t i = 0; i < PL_ARRAY_SIZE(cases); i++) {
+		size_t count = 0;
+
+		a.debt_type = cases[i].type;
+		eval(&a, NULL, &v);
+		for (size_t j = 0; j < v.ndisclosures; j++)
+			count += !strcmp(v.disclosures[j].slot, "debt-description");
+		snprintf(name, sizeof(name), "debt type %d: one description by %s",
+			 (int)cases[i].type, cases[i].rule);
+		ok(count == 1 && !strcmp(slot_rule(&v, "debt-description"),
+					 cases[i].rule), name);
+	}
+	a.debt_type = DEBT_MEDICAL;
+	eval(&a, NULL, &v);
+	is_str(slot_text(&v, "debt-description"),
+	       "You received medical services from {itemization_creditor}, account number {account_number}.",
+	       "medical description");
+}
+
+/*
+ * The letter's language: the consumer's where the letter-choice rule lists
+ * it, else the rule's first language; every disclosure follows that one
+ * language, so a letter never mixes two.
+ */
+static void test_language(void)
+{
+	struct account a;
+	struct verdict v;
+	struct ruleset *spanish = NULL;
+	struct pl_diag diag = { 0 };
+
+	account_init(&a);
+	a.language = "es";
+	/* RULE: US-REGF-LETTER-VALIDATION (languages="en" in rules/ today) */
+	eval(&a, NULL, &v);
+	is_str(v.language, "en", "es consumer, letter only in en: English letter");
+	/* RULE: US-REGF-VN-D3-PAYMENT */
+	is_str(slot_text(&v, "payment-options"), "Contact us about your payment options.",
+	       "es consumer, English letter: English payment-options text, no mixing");
+	/* RULE: US-REGF-VN-D3-SPANISH */
+	ok(has_slot(&v, "spanish-offer"), "es consumer, English letter: offer of a Spanish form");
+	is_int(v.ndisclosures, 10, "es consumer, English letter: ten disclosures");
+
+	ok(ruleset_load(&spanish, FIXTURES "/spanish", &diag) == PL_OK,
+	   "load a rule set issuing the letter in en and es");
+	eval_on(spanish, "2026-11-23", &a, NULL, &v);
+	is_str(v.language, "es", "es: Spanish letter where the rule lists es");
+	is_str(slot_text(&v, "both"), "Contáctenos acerca de sus opciones de pago.",
+	       "es: the Spanish text of a two-language disclosure");
+	ok(!strncmp(slot_text(&v, "english"), "{collector} writes", 18),
+	   "es: English text where the data has no Spanish");
+	a.language = "fr";
+	eval_on(spanish, "2026-11-23", &a, NULL, &v);
+	is_str(v.language, "en", "fr: not listed, first language (en)");
+	ruleset_free(spanish);
+}
+
+/* ---- holds ---- */
+
+static void expect_hold(const struct account *a, const char *reason,
+			const char *rule_id, const char *what)
+{
+	struct verdict v;
+	char name[160];
+
+	eval(a, NULL, &v);
+	snprintf(name, sizeof(name), "%s: suppressed %s by %s", what, reason, rule_id);
+	ok(v.outcome == OUTCOME_SUPPRESSED && !strcmp(v.reason_code, reason) &&
+	   v.nhits == 1 && !strcmp(v.hits[0].rule_id, rule_id) &&
+	   v.ndisclosures == 0 && *v.citation && *v.message, name);
+	if (strcmp(v.reason_code, reason))
+		printf("#   got '%s' (%s)\n", v.reason_code, v.message);
+}
+
+static void expect_letter(const struct account *a, const char *what)
+{
+	struct verdict v;
+
+	eval(a, NULL, &v);
+	ok(v.outcome == OUTCOME_LETTER, what);
+	if (v.outcome != OUTCOME_LETTER)
+		printf("#   got %s: %s\n", v.reason_code, v.message);
+}
+
+static void test_holds(void)
+{
+	struct account a;
+	struct verdict v;
+
+	/* RULE: US-REGF-HOLD-CEASE */
+	account_init(&a);
+	a.cease_requested_on = d("2026-10-02");
+	expect_hold(&a, "CEASE_1006.6(c)", "US-REGF-HOLD-CEASE", "cease requested");
+	eval(&a, NULL, &v);
+	is_str(v.message, "the consumer asked in writing on 2026-10-02 that communication stop",
+	       "cease message names the date");
+	is_str(v.citation, "12 CFR 1006.6(c); 15 U.S.C. 1692c(c)", "cease citation");
+	is_str(v.jurisdiction, "US", "hold jurisdiction");
+
+	/* RULE: US-REGF-HOLD-DISPUTE */
+	account_init(&a);
+	a.dispute_received_on = d("2026-10-05");
+	expect_hold(&a, "DISPUTE_HOLD", "US-REGF-HOLD-DISPUTE", "dispute, no verification");
+	eval(&a, NULL, &v);
+	ok(strstr(v.message, "2026-10-05") != NULL, "dispute message names the date");
+	a.verification_sent_on = d("2026-10-01");
+	expect_hold(&a, "DISPUTE_HOLD", "US-REGF-HOLD-DISPUTE",
+		    "dispute after the last verification");
+	a.verification_sent_on = d("2026-10-20");
+	expect_letter(&a, "dispute answered by a later verification: letter");
+	a.verification_sent_on = d("2026-10-05");
+	expect_letter(&a, "verification sent the day of the dispute: letter");
+	account_init(&a);
+	a.verification_sent_on = d("2026-10-05");
+	expect_letter(&a, "verification without dispute: letter");
+
+	/* RULE: US-REGF-HOLD-BANKRUPTCY */
+	account_init(&a);
+	a.bankruptcy = true;
+	expect_hold(&a, "BANKRUPTCY_STAY", "US-REGF-HOLD-BANKRUPTCY", "bankruptcy");
+	/* RULE: US-REGF-HOLD-REPRESENTED */
+	account_init(&a);
+	a.attorney_represented = true;
+	expect_hold(&a, "REPRESENTED", "US-REGF-HOLD-REPRESENTED", "attorney");
+	/* RULE: US-REGF-HOLD-DECEDENT */
+	account_init(&a);
+	a.deceased = true;
+	expect_hold(&a, "DECEDENT_NO_REP", "US-REGF-HOLD-DECEDENT", "deceased");
+	/* RULE: US-FCRA-HOLD-IDENTITY-THEFT */
+	account_init(&a);
+	a.identity_theft_claim = true;
+	expect_hold(&a, "IDENTITY_THEFT_CLAIM", "US-FCRA-HOLD-IDENTITY-THEFT",
+		    "identity theft claim");
+
+	/* First hold in file order wins. */
+	account_init(&a);
+	a.bankruptcy = a.deceased = a.identity_theft_claim = true;
+	a.cease_requested_on = d("2026-10-02");
+	expect_hold(&a, "CEASE_1006.6(c)", "US-REGF-HOLD-CEASE", "all flags: cease first");
+	a.cease_requested_on = PL_NO_DATE;
+	expect_hold(&a, "BANKRUPTCY_STAY", "US-REGF-HOLD-BANKRUPTCY",
+		    "bankruptcy + deceased: bankruptcy first");
+	a.bankruptcy = false;
+	expect_hold(&a, "DECEDENT_NO_REP", "US-REGF-HOLD-DECEDENT",
+		    "deceased + identity theft: deceased first");
+
+	/* A hold beats the already-sent check and the letter code. */
+	account_init(&a);
+	a.bankruptcy = true;
+	a.validation_sent_on = d("2026-09-01");
+	a.letter = "reminder";
+	expect_hold(&a, "BANKRUPTCY_STAY", "US-REGF-HOLD-BANKRUPTCY",
+		    "hold before already-sent and letter code");
+}
+
+/* ---- letter choice ---- */
+
+/* RULE: US-REGF-LETTER-VALIDATION */
+static void test_already_sent(void)
+{
+	struct account a;
+	struct account_history h;
+	struct verdict v;
+
+	account_init(&a);
+	history_init(&h);
+	h.validation_sent_on = d("2026-09-14");
+	h.validation_piece_id = "FN-test-0001";
+	eval(&a, &h, &v);
+	is_int(v.outcome, OUTCOME_SUPPRESSED, "sent per ledger: suppressed");
+	is_str(v.reason_code, REASON_ALREADY_SENT, "reason VALIDATION_ALREADY_SENT");
+	is_str(v.citation, "12 CFR 1006.34(a)(1)", "citation 1006.34(a)(1)");
+	is_str(v.message,
+	       "validation notice already sent on 2026-09-14 as piece 'FN-test-0001'; no follow-up letter exists yet",
+	       "message names date and piece");
+	ok(v.nhits == 1 && !strcmp(v.hits[0].rule_id, "US-REGF-LETTER-VALIDATION"),
+	   "hit is the letter-choice rule");
+
+	history_init(&h);
+	a.validation_sent_on = d("2026-08-03");
+	eval(&a, &h, &v);
+	is_str(v.reason_code, REASON_ALREADY_SENT, "sent per account file: suppressed");
+	is_str(v.message,
+	       "validation notice already sent on 2026-08-03; no follow-up letter exists yet",
+	       "message without a piece id");
+	eval(&a, NULL, &v);
+	is_str(v.reason_code, REASON_ALREADY_SENT, "no history at all: account field counts");
+
+	a.letter = "validation-notice";
+	eval(&a, NULL, &v);
+	is_str(v.reason_code, REASON_ALREADY_SENT, "explicit validation-notice: same check");
+	a.validation_sent_on = PL_NO_DATE;
+	eval(&a, &h, &v);
+	ok(v.outcome == OUTCOME_LETTER && !strcmp(v.letter_code, "validation-notice"),
+	   "explicit validation-notice, none sent: letter");
+}
+
+static void test_other_letters(void)
+{
+	struct account a;
+	struct verdict v;
+
+	account_init(&a);
+	a.letter = "reminder";
+	eval(&a, NULL, &v);
+	is_int(v.outcome, OUTCOME_SUPPRESSED, "letter 'reminder': suppressed");
+	is_str(v.reason_code, REASON_NO_LETTER, "reason NO_LETTER_TYPE");
+	is_str(v.message, "no template for letter 'reminder' in this release",
+	       "message names the letter");
+	is_int(v.nhits, 0, "no rule fired");
+	a.letter = "";
+	eval(&a, NULL, &v);
+	is_int(v.outcome, OUTCOME_LETTER, "empty letter code means auto");
+
+	/* Before Regulation F took effect no letter rule is in force. */
+	a.letter = "auto";
+	eval_on(rules, "2021-06-01", &a, NULL, &v);
+	ok(v.outcome == OUTCOME_SUPPRESSED && !strcmp(v.reason_code, REASON_NO_LETTER),
+	   "mail date before 2021-11-30: no letter (fail closed)");
+	is_str(v.message, "no letter rule in force on mail date 2021-06-02",
+	       "message names the mail date");
+}
+
+static void test_rejected(void)
+{
+	struct account a;
+	struct verdict v;
+
+	account_init(&a);
+	a.rejected = true;
+	a.reject.code = "BAD_DATE";
+	a.reject.field = "itemization_date";
+	a.reject.message = "cannot parse date '2026-02-30'";
+	eval(&a, NULL, &v);
+	ok(v.outcome == OUTCOME_REJECTED && !strcmp(v.reason_code, "BAD_DATE") &&
+	   !strcmp(v.message, a.reject.message) && v.nhits == 0,
+	   "a rejected record stays rejected");
+}
+
+static void test_mail_date(void)
+{
+	agency.mail_drop_business_days = 1;
+	is_str(iso(decide_mail_date(rules, &agency, d("2026-11-25"))), "2026-11-27",
+	       "mail date skips Thanksgiving");
+	agency.mail_drop_business_days = 2;
+	is_str(iso(decide_mail_date(rules, &agency, d("2026-07-02"))), "2026-07-07",
+	       "mail date skips observed July 3 and the weekend");
+	agency.mail_drop_business_days = 0;
+	is_str(iso(decide_mail_date(rules, &agency, d("2026-11-21"))), "2026-11-23",
+	       "0 days from a Saturday: Monday");
+	agency.mail_drop_business_days = 1;
+}
+
+/* ---- effective dates (fixtures/rules/edges) ---- */
+
+static void test_edges(void)
+{
+	struct ruleset *edges = NULL;
+	struct pl_diag diag;
+	struct account a;
+	struct verdict v;
+	char msg[1024];
+
+	pl_diag_clear(&diag);
+	ok(ruleset_load(&edges, FIXTURES "/edges", &diag) == PL_OK,
+	   "load fixtures/rules/edges");
+	if (!edges) {
+		printf("# %s\n", pl_diag_format(&diag, msg, sizeof(msg)));
+		return;
+	}
+	account_init(&a);
+	a.bankruptcy = true;
+
+	/* RULE: T-HOLD-DECEMBER (effective 2026-12-01 to 2026-12-31) */
+	eval_on(edges, "2026-11-27", &a, NULL, &v);   /* mail Mon 11-30 */
+	ok(v.outcome == OUTCOME_LETTER && v.mail_date == d("2026-11-30"),
+	   "mail date the day before effective-from: hold does not fire");
+	ok(!has_slot(&v, "december"), "... nor its disclosure");
+	is_str(v.holiday_method, "strict", "fixture's period uses the strict method");
+	is_str(slot_text(&v, "first"), "{collector} writes to you.",
+	       "whitespace in texts is normalised");
+
+	eval_on(edges, "2026-11-30", &a, NULL, &v);   /* mail Tue 12-01 */
+	ok(v.outcome == OUTCOME_SUPPRESSED && !strcmp(v.reason_code, "TEST_HOLD"),
+	   "mail date on effective-from: hold fires");
+	is_str(v.jurisdiction, "US-TEST", "jurisdiction of the hold's file");
+	a.bankruptcy = false;
+	eval_on(edges, "2026-11-30", &a, NULL, &v);
+	ok(v.outcome == OUTCOME_LETTER && has_slot(&v, "december"),
+	   "mail date on effective-from: disclosure applies");
+	a.bankruptcy = true;
+
+	eval_on(edges, "2026-12-29", &a, NULL, &v);   /* mail Wed 12-30 */
+	ok(v.outcome == OUTCOME_SUPPRESSED, "day before effective-to: hold fires");
+	eval_on(edges, "2026-12-30", &a, NULL, &v);   /* mail Thu 12-31 */
+	ok(v.outcome == OUTCOME_LETTER && v.mail_date == d("2026-12-31") &&
+	   !has_slot(&v, "december"),
+	   "mail date on effective-to: neither rule applies");
+	ruleset_free(edges);
+}
+
+/* ---- broken rule sets ---- */
+
+static void test_broken(void)
+{
+	static const struct {
+		const char *dir;
+		const char *file;     /* file named in the message */
+		bool line;            /* a line number is expected */
+		const char *rule_id;  /* "" when none */
+		const char *words;    /* part of the message */
+	} cases[] = {
+		{ "bad-xml", "bad-xml/broken.xml", true, "", "cannot parse XML" },
+		{ "bad-schema", "bad-schema/broken.xml", true, "T-SCHEMA",
+		  "do not match the schema" },
+		{ "bad-duplicate-id", "bad-duplicate-id/broken.xml", true, "T-TEXT",
+		  "duplicate rule id 'T-TEXT', first defined at" },
+		{ "bad-hold-condition", "bad-hold-condition/broken.xml", true,
+		  "T-HOLD-LAWSUIT", "unknown hold condition 'lawsuit_pending'" },
+		{ "bad-placeholder", "bad-placeholder/broken.xml", true, "T-BALANCE",
+		  "unknown placeholder '{balance}'" },
+		{ "bad-message-placeholder", "bad-message-placeholder/broken.xml", true,
+		  "T-HOLD-MSG", "unknown placeholder '{bankruptcy_filed_on}'" },
+		{ "bad-brace", "bad-brace/broken.xml", true, "T-BRACE", "unbalanced brace" },
+		{ "bad-date", "bad-date/broken.xml", true, "T-DATE",
+		  "bad date '2026-02-30' in effective-from" },
+		{ "bad-date-order", "bad-date-order/broken.xml", true, "T-ORDER",
+		  "effective-to is not after effective-from" },
+		{ "bad-debt-type", "bad-debt-type/broken.xml", true, "T-DEBT",
+		  "unknown debt type 'payday'" },
+		{ "bad-no-english", "bad-no-english/broken.xml", true, "T-ES",
+		  "without an English text" },
+		{ "bad-no-period", "bad-no-period", false, "",
+		  "no validation-period rule" },
+		{ "bad-no-calendar", "bad-no-calendar", false, "", "no <calendar> file" },
+		{ "bad-calendar-name", "bad-calendar-name/rules.xml", true, "T-PERIOD",
+		  "unknown calendar 'US-LUNAR'" },
+		{ "bad-calendar-day", "bad-calendar-day/calendar-us-6103a.xml", true, "",
+		  "bad day '30'" },
+		{ "bad-too-many", "bad-too-many", false, "",
+		  "letter 'validation-notice' has 63 disclosure rules, more than 62" },
+		{ "bad-no-schema", "bad-no-schema/rules.rng", false, "", "cannot open" },
+		{ "no-such-dir", "no-such-dir", false, "", "cannot open the rules directory" },
+	};
+	char name[256], msg[1024], dir[256];
+
+	for (size_t i = 0; i < PL_ARRAY_SIZE(cases); i++) {
+		struct ruleset *rs = (struct ruleset *)&rs;   /* must become NULL */
+		struct pl_diag diag;
+		int rc;
+
+		pl_diag_clear(&diag);
+		snprintf(dir, sizeof(dir), "%s/%s", FIXTURES, cases[i].dir);
+		rc = ruleset_load(&rs, dir, &diag);
+		pl_diag_format(&diag, msg, sizeof(msg));
+		printf("# %s: %s\n", cases[i].dir, msg);
+		snprintf(name, sizeof(name), "%s: refused as a rules error", cases[i].dir);
+		ok(rc == PL_RULE && rs == NULL && diag.status == PL_RULE, name);
+		snprintf(name, sizeof(name), "%s: message says '%s'", cases[i].dir,
+			 cases[i].words);
+		ok(strstr(diag.message, cases[i].words) != NULL, name);
+		snprintf(name, sizeof(name), "%s: names %s%s", cases[i].dir,
+			 cases[i].file, cases[i].line ? ":line" : "");
+		ok(strstr(diag.file, cases[i].file) != NULL &&
+		   (!cases[i].line || diag.line > 0), name);
+		if (*cases[i].rule_id) {
+			snprintf(name, sizeof(name), "%s: names rule %s", cases[i].dir,
+				 cases[i].rule_id);
+			is_str(diag.rule_id, cases[i].rule_id, name);
+		}
+	}
+}
+
+int main(void)
+{
+	arena_init(&arena);
+	agency_init();
+	test_load();
+	test_letter();
+	test_requires();
+	test_debt_types();
+	test_language();
+	test_holds();
+	test_already_sent();
+	test_other_letters();
+	test_rejected();
+	test_mail_date();
+	test_edges();
+	test_broken();
+	ruleset_free(rules);
+	arena_release(&arena);
+	return tap_done();
+}

@@ -1,0 +1,711 @@
+/*
+ * u-typeset.c: the typeset stage, end to end on hand-built accounts.
+ *
+ * Builds an agency, accounts and verdicts by hand (the disclosure texts are
+ * those of rules/federal.xml), typesets validation notices into a PDF and
+ * reads the PDF back with the poppler and qpdf tools: page counts, fonts
+ * embedded, the B-1 sentences, the masked account number, literal
+ * printing of markup characters, byte-identical reruns, and the failures
+ * that must stop a run (missing required disclosure, unknown slot,
+ * address too big for the window, a changed font file, a broken
+ * template, a PDF that cannot be written).
+ *
+ * Needs the font files: $O/fonts (make sets O), else build/fonts. Set
+ * KEEP=1 to keep the temporary folder (its path is printed) with PNGs of
+ * the first letter; ONLY=lfmow runs only some groups (letters, failures,
+ * masking, open failures, write error).
+ */
+#include "pl.h"
+#include "core/arena.h"
+#include "core/date.h"
+#include "core/diag.h"
+#include "core/xalloc.h"
+#include "typeset/typeset.h"
+#include "tap.h"
+
+#include <cairo.h>
+#include <fontconfig/fontconfig.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmp[] = "/tmp/u-typeset.XXXXXX";
+static char font_files[PL_MAX_PATH];
+static struct agency agency;
+
+/* ---- fixtures ---- */
+
+static const char *const texts[][2] = {
+	{ "debt-collector-statement", "{collector} is a debt collector. We are trying to collect a debt that you owe to {creditor}. We will use any information you give us to help collect the debt." },
+	{ "debt-description", "You had a credit card from {itemization_creditor} with account number {account_number}." },
+	{ "dispute-call-or-write", "Call or write to us by {validation_end_date}, to dispute all or part of the debt. If you do not, we will assume that our information is correct." },
+	{ "dispute-in-writing", "If you write to us by {validation_end_date}, we must stop collection on any amount you dispute until we send you information that shows you owe the debt. You may use the form below or write to us without the form. You may also include supporting documents." },
+	{ "dispute-electronic", "We accept disputes electronically at {dispute_url}." },
+	{ "original-creditor", "Write to ask for the name and address of the original creditor, if different from the current creditor. If you write by {validation_end_date}, we must stop collection until we send you that information. You may use the form below or write to us without the form." },
+	{ "original-creditor-electronic", "We accept such requests electronically at {dispute_url}." },
+	{ "cfpb-website", "Go to www.cfpb.gov/debt-collection to learn more about your rights under federal law. For instance, you have the right to stop or limit how we contact you." },
+	{ "payment-options", "Contact us about your payment options." },
+	{ "spanish-offer", "Póngase en contacto con nosotros para solicitar una copia de este formulario en español." },
+};
+
+static int day(const char *iso)
+{
+	int d;
+
+	if (date_parse_iso(iso, &d) != 0)
+		PL_BUG("bad test date '%s'", iso);
+	return d;
+}
+
+static void make_agency(void)
+{
+	agency.id = "acme";
+	agency.legal_name = "Acme Recovery Services, LLC";
+	agency.envelope_name = "ARS";
+	agency.mailing.line1 = "100 Main Street";
+	agency.mailing.line2 = "Suite 200";
+	agency.mailing.city = "Springfield";
+	agency.mailing.state = "IL";
+	agency.mailing.postal_code = "62701";
+	agency.remittance = agency.mailing;
+	agency.phone = "(800) 555-0100";
+	agency.hours = "from 8am to 8pm CT, Monday to Friday";
+	agency.website = "www.acme-recovery.example";
+	agency.portal_url = "pay.acme-recovery.example";
+	agency.dispute_url = "acme-recovery.example/dispute";
+	agency.mail_class = "first-class";
+}
+
+static void make_account(struct account *a, const char *id, const char *last)
+{
+	memset(a, 0, sizeof(*a));
+	a->file = "accounts.csv";
+	a->account_id = id;
+	a->consumer_id = id;
+	a->creditor_name = "Bank of Rockville";
+	a->original_creditor = "";
+	a->creditor_account_ref = "4111111123456789";
+	a->debt_type = DEBT_CREDIT_CARD;
+	a->first_name = "Jane";
+	a->middle_name = "Q";
+	a->last_name = last;
+	a->name_suffix = "";
+	a->address_line1 = "12 Elm Street";
+	a->address_line2 = "Apt 3";
+	a->city = "Peoria";
+	a->state = "IL";
+	a->postal_code = "616021234";
+	a->language = "en";
+	a->itemization_date_type = ITEMIZATION_LAST_STATEMENT;
+	a->itemization_date = day("2026-06-30");
+	a->amount_at_itemization = 223456;
+	a->interest_since = 7500;
+	a->fees_since = 2500;
+	a->payments_since = 3000;
+	a->credits_since = 2000;
+	a->current_balance = 228456;
+	a->delinquency_date = day("2026-01-15");
+	a->last_payment_date = a->charge_off_date = PL_NO_DATE;
+	a->letter = "auto";
+	a->validation_sent_on = a->dispute_received_on = PL_NO_DATE;
+	a->verification_sent_on = a->cease_requested_on = PL_NO_DATE;
+	a->settlement_expires_on = a->plan_first_due = PL_NO_DATE;
+	a->portal_code = "";
+}
+
+static void make_verdict(struct verdict *v, const char *skip_slot)
+{
+	memset(v, 0, sizeof(*v));
+	v->outcome = OUTCOME_LETTER;
+	v->reason_code = v->citation = v->message = "";
+	v->deferred_until = PL_NO_DATE;
+	v->letter_code = "validation-notice";
+	v->language = "en";
+	v->mail_date = day("2026-11-24");
+	v->assumed_receipt_date = day("2026-12-02");
+	v->validation_end_date = day("2027-01-01");
+	v->holiday_method = "conservative";
+	v->calendar_version = "test";
+	v->jurisdiction = "US";
+	for (size_t i = 0; i < PL_ARRAY_SIZE(texts); i++) {
+		struct disclosure *d;
+
+		if (skip_slot && !strcmp(skip_slot, texts[i][0]))
+			continue;
+		d = &v->disclosures[v->ndisclosures++];
+		d->slot = texts[i][0];
+		d->rule_id = "US-REGF-TEST";
+		d->citation = "12 CFR 1006.34";
+		d->text = texts[i][1];
+	}
+}
+
+static void make_opts(struct typeset_opts *o, const char *pdf, const char *dump)
+{
+	memset(o, 0, sizeof(*o));
+	o->templates_dir = "templates";
+	o->fonts_dir = "fonts";
+	o->font_files_dir = font_files;
+	o->pdf_path = pdf;
+	o->agency = &agency;
+	o->run_date = day("2026-11-23");
+	o->dump_dir = dump;
+}
+
+/* ---- helpers ---- */
+
+static char *path_in_tmp(const char *name)
+{
+	return xasprintf("%s/%s", tmp, name);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Output of a shell command, white space collapsed to single spaces. */
+static char *run_text(const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	size_t len = 0, alloc = 65536;
+	char *out = xmalloc(alloc);
+	int c;
+	bool space = false;
+
+	if (!p)
+		PL_BUG("cannot run '%s'", cmd);
+	while ((c = fgetc(p)) != EOF) {
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r') {
+			space = true;
+			continue;
+		}
+		if (len + 3 > alloc)
+			out = xrealloc(out, alloc *= 2);
+		if (space && len)
+			out[len++] = ' ';
+		space = false;
+		out[len++] = (char)c;
+	}
+	out[len] = '\0';
+	pclose(p);
+	return out;
+}
+
+static PL_PRINTF(1, 2) char *run_textf(const char *fmt, ...)
+{
+	va_list ap;
+	char cmd[2 * PL_MAX_PATH];
+	char *out;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	out = run_text(cmd);
+	return out;
+}
+
+static bool lock_exists(const char *path)
+{
+	char *lock = xasprintf("%s.lock", path);
+	bool found = exists(lock);
+
+	free(lock);
+	return found;
+}
+
+static bool same_bytes(const char *a, const char *b)
+{
+	char *cmd = xasprintf("cmp -s '%s' '%s'", a, b);
+	int rc = system(cmd);
+
+	free(cmd);
+	return rc == 0;
+}
+
+static void ref_keep(struct letter_ref *r);
+static void ref_drop(struct letter_ref *r);
+
+/* Typeset the standard two letters into pdf; 0 on success. */
+static int render_two(const char *pdf, const char *dump, struct letter_ref refs[2],
+		      struct pl_diag *diag)
+{
+	struct typeset_opts o;
+	struct typesetter *ts = NULL;
+	struct account a;
+	struct verdict v;
+	struct arena arena;
+	int rc;
+
+	arena_init(&arena);
+	make_opts(&o, pdf, dump);
+	rc = typeset_open(&ts, &o, diag);
+	if (rc == PL_OK) {
+		make_account(&a, "A-1001", "Public");
+		make_verdict(&v, NULL);
+		rc = typeset_letter(ts, &a, &v, "P000001", &arena, &refs[0], diag);
+	}
+	if (rc == PL_OK) {
+		/* The arena is the caller's per-account pool: keep refs[0] readable. */
+		make_account(&a, "A-1002", "Smith <&> 100% Jones");
+		a.first_name = "";
+		a.middle_name = "";
+		a.address_line2 = "";
+		rc = typeset_letter(ts, &a, &v, "P000002", &arena, &refs[1], diag);
+	}
+	if (rc == PL_OK)
+		rc = typeset_finish(ts, diag);
+	if (rc == PL_OK) {
+		ref_keep(&refs[0]);
+		ref_keep(&refs[1]);
+	}
+	typeset_free(ts);
+	arena_release(&arena);
+	return rc;
+}
+
+/* A letter_ref borrows from the arena and the typesetter: keep copies. */
+static void ref_keep(struct letter_ref *r)
+{
+	r->piece_id = xstrdup(r->piece_id);
+	r->template_id = xstrdup(r->template_id);
+	r->template_version = xstrdup(r->template_version);
+	r->language = xstrdup(r->language);
+}
+
+static void ref_drop(struct letter_ref *r)
+{
+	free((char *)r->piece_id);
+	free((char *)r->template_id);
+	free((char *)r->template_version);
+	free((char *)r->language);
+}
+
+/* ---- tests ---- */
+
+static void test_letters(void)
+{
+	char *pdf = path_in_tmp("letters.pdf"), *pdf2 = path_in_tmp("again.pdf");
+	char *dumps = path_in_tmp("dump"), *cmd, *text, *fonts;
+	struct letter_ref refs[2], refs2[2];
+	struct pl_diag diag = { 0 };
+	int rc;
+
+	mkdir(dumps, 0755);
+	rc = render_two(pdf, dumps, refs, &diag);
+	if (!ok(rc == PL_OK, "two validation notices typeset"))
+		printf("#   %s (at %s:%u)\n", diag.message, diag.file, diag.line);
+	if (rc != PL_OK)
+		goto out;
+	is_int(refs[0].page_count, 2, "letter 1: two pages (body, tear-off)");
+	is_int(refs[1].page_count, 2, "letter 2: two pages");
+	is_int(refs[0].first_page, 1, "letter 1 starts on page 1");
+	is_int(refs[1].first_page, 3, "letter 2 starts on page 3");
+	is_int(refs[1].sheet_count, 2, "simplex: sheets = pages");
+	is_str(refs[0].template_id, "validation-notice", "template id");
+	is_str(refs[0].template_version, "1", "template version");
+	is_str(refs[0].language, "en", "language used");
+	is_str(refs[0].piece_id, "P000001", "piece id echoed");
+	is_int(strlen(refs[0].content_sha256), 64, "content digest is SHA-256 hex");
+	ok(strcmp(refs[0].content_sha256, refs[1].content_sha256),
+	   "different letters, different content digests");
+	ok(!lock_exists(pdf), "no lock file left");
+
+	cmd = xasprintf("qpdf --check '%s' >/dev/null 2>&1", pdf);
+	is_int(system(cmd), 0, "qpdf --check passes");
+	free(cmd);
+
+	cmd = xasprintf("pdfinfo '%s' | grep '^Pages:'", pdf);
+	text = run_text(cmd);
+	is_str(text, "Pages: 4", "combined PDF has 4 pages");
+	free(text);
+	free(cmd);
+
+	/* Every font embedded, every font ours. */
+	cmd = xasprintf("pdffonts '%s' | tail -n +3 | awk '{ print $1, $(NF-4) }'", pdf);
+	fonts = run_text(cmd);
+	ok(strstr(fonts, "LiberationSans") && !strstr(fonts, " no"),
+	   "pdffonts: all fonts embedded");
+	{
+		char *cmd2 = xasprintf("pdffonts '%s' | tail -n +3 | grep -vc Liberation", pdf);
+		char *n = run_text(cmd2);
+		is_str(n, "0", "pdffonts: only Liberation fonts");
+		free(n);
+		free(cmd2);
+	}
+	printf("# fonts: %s\n", fonts);
+	free(fonts);
+	free(cmd);
+
+	/* RULE: US-REGF-1006.34(c): the B-1 text, the dates, the masked number. */
+	cmd = xasprintf("pdftotext '%s' -", pdf);
+	text = run_text(cmd);
+	ok(strstr(text, "Acme Recovery Services, LLC is a debt collector. We are trying to collect a debt that you owe to Bank of Rockville."),
+	   "text: debt collector statement");
+	ok(strstr(text, "Call or write to us by January 1, 2027, to dispute all or part of the debt."),
+	   "text: end date in the dispute sentence");
+	ok(strstr(text, "If you write by January 1, 2027, we must stop collection until we send you that information."),
+	   "text: end date in the original-creditor sentence");
+	ok(strstr(text, "with account number ****6789."), "text: masked account number");
+	ok(!strstr(text, "4111111123456789") && !strstr(text, "11123456789"),
+	   "text: never the full account number");
+	ok(strstr(text, "Smith <&> 100% Jones"), "text: markup characters print literally");
+	ok(strstr(text, "Jane Q Public"), "text: consumer name joined");
+	ok(strstr(text, "Peoria, IL 61602-1234"), "text: city, state and ZIP+4");
+	ok(strstr(text, "How do you want to respond?") && strstr(text, "Check all that apply:"),
+	   "text: tear-off headings");
+	ok(strstr(text, "Other (please describe on reverse or attach additional information)."),
+	   "text: tear-off prompt");
+	ok(strstr(text, "Make your check payable to Acme Recovery Services, LLC. Include the reference number A-1001."),
+	   "text: payment prompt");
+	ok(strstr(text, "Quiero este formulario en español."), "text: Spanish box");
+	ok(strstr(text, "Total amount of the debt now:") && strstr(text, "$ 2,284.56"),
+	   "text: total amount");
+	ok(strstr(text, "– $ 50.00"), "text: payments and credits");
+	ok(strstr(text, "November 24, 2026"), "text: mail date");
+	ok(strstr(text, "Page 1 of 2") && strstr(text, "Page 2 of 2"), "text: page X of Y");
+	free(text);
+	free(cmd);
+
+	/* The layout dump. */
+	{
+		char *dump = xasprintf("%s/P000002.layout", dumps);
+		char *head = run_textf("head -1 '%s'", dump);
+		char *hit = run_textf("grep -c 'text=Smith <&> 100%% Jones$' '%s'", dump);
+		char *font = run_textf("grep -c 'font=Liberation Sans 10 400 text=' '%s'", dump);
+
+		is_str(head, "page 1", "dump: starts with its page header");
+		is_str(hit, "2", "dump: the name, literally, in window and tear-off");
+		ok(strcmp(font, "0"), "dump: lines name their font");
+		free(head);
+		free(hit);
+		free(font);
+		free(dump);
+	}
+
+	/* Same input, same bytes. */
+	rc = render_two(pdf2, NULL, refs2, &diag);
+	ok(rc == PL_OK, "second rendering");
+	ok(same_bytes(pdf, pdf2), "same input, byte-identical PDF");
+	is_str(refs2[1].content_sha256, refs[1].content_sha256, "same content digest");
+	if (rc == PL_OK) {
+		ref_drop(&refs2[0]);
+		ref_drop(&refs2[1]);
+	}
+
+	if (getenv("KEEP")) {
+		cmd = xasprintf("pdftoppm -png -r 60 -f 1 -l 2 '%s' '%s/page'", pdf, tmp);
+		ok(system(cmd) == 0, "page 1 rendered to PNG");
+		free(cmd);
+	}
+	ref_drop(&refs[0]);
+	ref_drop(&refs[1]);
+out:
+	free(pdf);
+	free(pdf2);
+	free(dumps);
+}
+
+/* One letter that must fail; the PDF must not appear. */
+static int render_bad(struct account *a, struct verdict *v, struct pl_diag *diag)
+{
+	char *pdf = path_in_tmp("bad.pdf");
+	struct typeset_opts o;
+	struct typesetter *ts = NULL;
+	struct letter_ref ref;
+	struct arena arena;
+	int rc;
+
+	arena_init(&arena);
+	make_opts(&o, pdf, NULL);
+	rc = typeset_open(&ts, &o, diag);
+	if (rc == PL_OK)
+		rc = typeset_letter(ts, a, v, "P000009", &arena, &ref, diag);
+	typeset_free(ts);
+	ok(!exists(pdf) && !lock_exists(pdf),
+	   "failed run leaves no PDF and no lock file");
+	arena_release(&arena);
+	free(pdf);
+	return rc;
+}
+
+static void test_failures(void)
+{
+	struct account a;
+	struct verdict v;
+	struct pl_diag diag = { 0 };
+	int rc;
+
+	/* RULE: US-REGF-1006.34(c): fail closed on a missing required disclosure. */
+	make_account(&a, "A-2001", "Doe");
+	make_verdict(&v, "debt-description");
+	rc = render_bad(&a, &v, &diag);
+	is_int(PL_CLASS(rc), PL_TEMPLATE, "missing required slot: PL_TEMPLATE");
+	ok(strstr(diag.message, "'debt-description'") && strstr(diag.message, "'A-2001'"),
+	   "message names the slot and the account");
+	printf("# %s\n", diag.message);
+
+	/* An optional slot may be missing. */
+	{
+		struct typeset_opts o;
+		struct typesetter *ts = NULL;
+		struct letter_ref ref;
+		struct arena arena;
+		char *pdf = path_in_tmp("optional.pdf"), *cmd, *text;
+
+		arena_init(&arena);
+		make_opts(&o, pdf, NULL);
+		make_verdict(&v, "spanish-offer");
+		rc = typeset_open(&ts, &o, &diag);
+		if (rc == PL_OK)
+			rc = typeset_letter(ts, &a, &v, "P000010", &arena, &ref, &diag);
+		if (rc == PL_OK)
+			rc = typeset_finish(ts, &diag);
+		typeset_free(ts);
+		ok(rc == PL_OK, "optional slot missing: letter still typeset");
+		cmd = xasprintf("pdftotext '%s' -", pdf);
+		text = run_text(cmd);
+		ok(!strstr(text, "Quiero") && !strstr(text, "Póngase"),
+		   "optional slot missing: its box goes too");
+		free(text);
+		free(cmd);
+		free(pdf);
+		arena_release(&arena);
+	}
+
+	/* A disclosure the template has no place for must not vanish. */
+	make_verdict(&v, NULL);
+	v.disclosures[v.ndisclosures].slot = "state-notice";
+	v.disclosures[v.ndisclosures].rule_id = "US-XX-TEST";
+	v.disclosures[v.ndisclosures].text = "A state notice.";
+	v.ndisclosures++;
+	rc = render_bad(&a, &v, &diag);
+	is_int(PL_CLASS(rc), PL_TEMPLATE, "unknown slot: PL_TEMPLATE");
+	is_str(diag.rule_id, "US-XX-TEST", "unknown slot: diag names the rule");
+
+	/* An unknown placeholder in a rule text. */
+	make_verdict(&v, NULL);
+	v.disclosures[0].text = "{collector} owes {nonsense}.";
+	rc = render_bad(&a, &v, &diag);
+	is_int(PL_CLASS(rc), PL_TEMPLATE, "unknown placeholder in a disclosure");
+	ok(strstr(diag.message, "{nonsense}") != NULL, "message names the placeholder");
+
+	/* An address that does not fit the window stops the run. */
+	make_verdict(&v, NULL);
+	a.address_line1 = "Building 4, Unit 17, The Very Long Name of an Apartment "
+		"Complex With Many Words In It, Entrance C, Around The Back, Past "
+		"the Garages, Near the Old Oak Tree, Ring Twice, Second Floor";
+	rc = render_bad(&a, &v, &diag);
+	is_int(PL_CLASS(rc), PL_RENDER, "address too big for the window: PL_RENDER");
+	ok(strstr(diag.message, "'A-2001'") && strstr(diag.message, "'recipient'"),
+	   "message names the account and the window");
+	printf("# %s\n", diag.message);
+
+	/* Characters the fonts do not have would print as boxes. */
+	make_account(&a, "A-2002", "\xe5\xb1\xb1\xe7\x94\xb0");   /* CJK */
+	rc = render_bad(&a, &v, &diag);
+	is_int(PL_CLASS(rc), PL_RENDER, "name the fonts cannot print: PL_RENDER");
+}
+
+static void test_masking(void)
+{
+	char *pdf = path_in_tmp("mask.pdf"), *cmd, *text;
+	struct typeset_opts o;
+	struct typesetter *ts = NULL;
+	struct account a;
+	struct verdict v;
+	struct letter_ref ref;
+	struct arena arena;
+	struct pl_diag diag;
+	int rc;
+
+	arena_init(&arena);
+	make_opts(&o, pdf, NULL);
+	make_verdict(&v, NULL);
+	rc = typeset_open(&ts, &o, &diag);
+	make_account(&a, "A-3001", "Short");
+	a.creditor_account_ref = "7788";
+	if (rc == PL_OK)
+		rc = typeset_letter(ts, &a, &v, "P000011", &arena, &ref, &diag);
+	make_account(&a, "A-3002", "Dashes");
+	a.creditor_account_ref = "123-456-789";
+	a.original_creditor = "Old Bank";
+	if (rc == PL_OK)
+		rc = typeset_letter(ts, &a, &v, "P000012", &arena, &ref, &diag);
+	is_int(ref.first_page, 3, "second letter after the first's 2 pages");
+	if (rc == PL_OK)
+		rc = typeset_finish(ts, &diag);
+	typeset_free(ts);
+	ok(rc == PL_OK, "masking letters typeset");
+	cmd = xasprintf("pdftotext '%s' -", pdf);
+	text = run_text(cmd);
+	ok(strstr(text, "account number ****88.") && !strstr(text, "7788"),
+	   "short account number: only half shown");
+	ok(strstr(text, "account number ****6789.") && !strstr(text, "456-789"),
+	   "account number with dashes: last four digits");
+	ok(strstr(text, "credit card from Old Bank"), "itemization creditor: original creditor");
+	free(text);
+	free(cmd);
+	free(pdf);
+	arena_release(&arena);
+}
+
+static void test_open_failures(void)
+{
+	char *pdf = path_in_tmp("never.pdf");
+	char *fonts = path_in_tmp("badfonts"), *tpls = path_in_tmp("badtpl"), *cmd;
+	struct typeset_opts o;
+	struct typesetter *ts = NULL;
+	struct pl_diag diag = { 0 };
+	FILE *f;
+	int rc;
+
+	/* A font file that changed. */
+	cmd = xasprintf("mkdir -p '%s' && cp '%s'/*.ttf '%s' && printf x >> '%s/LiberationSans-Bold.ttf'",
+			fonts, font_files, fonts, fonts);
+	ok(system(cmd) == 0, "copied the fonts");
+	free(cmd);
+	make_opts(&o, pdf, NULL);
+	o.font_files_dir = fonts;
+	rc = typeset_open(&ts, &o, &diag);
+	typeset_free(ts);
+	ts = NULL;
+	is_int(PL_CLASS(rc), PL_RENDER, "changed font file: PL_RENDER");
+	ok(strstr(diag.message, "LiberationSans-Bold.ttf") != NULL, "message names the font file");
+	printf("# %s\n", diag.message);
+	ok(!exists(pdf), "no PDF after a failed open");
+
+	/* A template with an unknown placeholder, caught at open. */
+	mkdir(tpls, 0755);
+	cmd = xasprintf("%s/broken.xml", tpls);
+	f = fopen(cmd, "w");
+	fputs("<template xmlns=\"urn:fairnotice:template:1\" id=\"x\" version=\"1\"\n"
+	      "  language=\"en\" letter=\"x\">\n"
+	      "  <flow><p>Dear {consumer_nme},</p></flow>\n"
+	      "</template>\n", f);
+	fclose(f);
+	free(cmd);
+	make_opts(&o, pdf, NULL);
+	o.templates_dir = tpls;
+	rc = typeset_open(&ts, &o, &diag);
+	typeset_free(ts);
+	ts = NULL;
+	is_int(PL_CLASS(rc), PL_TEMPLATE, "unknown template placeholder: PL_TEMPLATE");
+	ok(strstr(diag.message, "{consumer_nme}") && diag.line == 3,
+	   "message names the placeholder, line 3");
+	printf("# %s (line %u)\n", diag.message, diag.line);
+
+	/* An unknown attribute (a typo) is not silently ignored. */
+	cmd = xasprintf("%s/broken.xml", tpls);
+	f = fopen(cmd, "w");
+	fputs("<template xmlns=\"urn:fairnotice:template:1\" id=\"x\" version=\"1\"\n"
+	      "  language=\"en\" letter=\"x\">\n"
+	      "  <flow><p spacebefore=\"3\">Hello</p></flow>\n"
+	      "</template>\n", f);
+	fclose(f);
+	free(cmd);
+	rc = typeset_open(&ts, &o, &diag);
+	typeset_free(ts);
+	ts = NULL;
+	is_int(PL_CLASS(rc), PL_TEMPLATE, "unknown attribute: PL_TEMPLATE");
+	free(pdf);
+	free(fonts);
+	free(tpls);
+}
+
+/*
+ * STYLE.md practice 18: a PDF that cannot be written is reported, and
+ * leaves nothing behind. A child process with a small file-size limit.
+ */
+static void test_write_error(void)
+{
+	char *pdf = path_in_tmp("full.pdf");
+	pid_t pid;
+	int status = 0;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit lim = { 8192, 8192 };
+		struct typeset_opts o;
+		struct typesetter *ts = NULL;
+		struct account a;
+		struct verdict v;
+		struct letter_ref ref;
+		struct arena arena;
+		struct pl_diag diag = { 0 };
+		int rc;
+
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &lim);
+		arena_init(&arena);
+		make_opts(&o, pdf, NULL);
+		make_account(&a, "A-4001", "Full");
+		make_verdict(&v, NULL);
+		rc = typeset_open(&ts, &o, &diag);
+		if (rc == PL_OK)
+			rc = typeset_letter(ts, &a, &v, "P000020", &arena, &ref, &diag);
+		if (rc == PL_OK)
+			rc = typeset_finish(ts, &diag);
+		if (rc != PL_OK)
+			printf("# child: %s\n", diag.message);
+		fflush(stdout);
+		typeset_free(ts);
+		arena_release(&arena);
+		_exit(PL_CLASS(rc));
+	}
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || (WEXITSTATUS(status) != PL_RENDER &&
+				   WEXITSTATUS(status) != PL_IO))
+		printf("# child: exited %d status %d signal %d\n", WIFEXITED(status),
+		       WEXITSTATUS(status), WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	ok(WIFEXITED(status) && (WEXITSTATUS(status) == PL_RENDER ||
+				 WEXITSTATUS(status) == PL_IO),
+	   "PDF write error: reported as PL_RENDER or PL_IO");
+	ok(!exists(pdf) && !lock_exists(pdf),
+	   "PDF write error: no PDF, no lock file");
+	free(pdf);
+}
+
+int main(void)
+{
+	const char *o = getenv("O");
+
+	setenv("TZ", "UTC", 1);
+	if (o && *o)
+		snprintf(font_files, sizeof(font_files), "%s/fonts", o);
+	else
+#ifdef PL_FONTFILES
+		snprintf(font_files, sizeof(font_files), "%s", PL_FONTFILES);
+#else
+		snprintf(font_files, sizeof(font_files), "build/fonts");
+#endif
+	if (!mkdtemp(tmp)) {
+		printf("Bail out! cannot create a temporary folder\n");
+		return 1;
+	}
+	make_agency();
+
+	if (!getenv("ONLY") || strstr(getenv("ONLY"), "l")) test_letters();
+	if (!getenv("ONLY") || strstr(getenv("ONLY"), "f")) test_failures();
+	if (!getenv("ONLY") || strstr(getenv("ONLY"), "m")) test_masking();
+	if (!getenv("ONLY") || strstr(getenv("ONLY"), "o")) test_open_failures();
+	if (!getenv("ONLY") || strstr(getenv("ONLY"), "w")) test_write_error();
+
+	if (getenv("KEEP")) {
+		printf("# kept %s\n", tmp);
+	} else {
+		char *cmd = xasprintf("rm -rf '%s'", tmp);
+		if (system(cmd) != 0)
+			printf("# cannot remove %s\n", tmp);
+		free(cmd);
+	}
+	/* Let valgrind see a clean exit: drop the libraries' caches. */
+	cairo_debug_reset_static_data();
+	FcFini();
+	return tap_done();
+}
