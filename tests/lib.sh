@@ -18,6 +18,7 @@ FAIRNOTICE=$O/fairnotice
 # be able to substitute a machine font and hide a missing embedding.
 export FONTCONFIG_FILE=$TOP/tests/fonts.conf
 FIXTURES=$TOP/fixtures
+export LSAN_OPTIONS=suppressions=$TOP/tests/lsan.supp
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/fairnotice-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 tap_n=0

@@ -104,6 +104,12 @@ static int exit_for(int rc, const struct run_result *result, const struct pl_dia
 {
 	char msg[1024];
 
+	/* The summary line must reach a redirected stdout even if a checker
+	 * (LeakSanitizer) ends the process before stdio's own flush. */
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "fairnotice: cannot write to standard output\n");
+		return EXIT_FATAL;
+	}
 	if (rc != PL_OK) {
 		fprintf(stderr, "fairnotice: %s: %s\n", pl_strerror(rc),
 			pl_diag_format(diag, msg, sizeof(msg)));

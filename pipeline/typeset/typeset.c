@@ -181,12 +181,17 @@ int typeset_letter(struct typesetter *ts, const struct account *account,
 	if (!ts->cr || ts->finished)
 		PL_BUG("typeset_letter on a typesetter that is not open");
 	memset(ref, 0, sizeof(*ref));
+	/*
+	 * No fallback to another language: decide chose the language from the
+	 * rules and picked every disclosure in it, so a template in another
+	 * language would mix two in one letter. A missing template means the
+	 * rules and templates/ disagree: stop the run.
+	 */
 	t = find_template(ts, letter, language);
 	if (!t)
-		t = find_template(ts, letter, "en");
-	if (!t)
 		return pl_diag_set(diag, PL_TEMPLATE, ts->opts->templates_dir, 0,
-				   "no template for letter '%s' (account '%s')", letter,
+				   "no template for letter '%s' in language '%s' "
+				   "(account '%s')", letter, language,
 				   account->account_id);
 	if (!*piece_id || strchr(piece_id, '/') || piece_id[0] == '.')
 		return pl_diag_set(diag, PL_USAGE, NULL, 0,

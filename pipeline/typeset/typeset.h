@@ -46,8 +46,9 @@ PL_WARN_UNUSED int typeset_open(struct typesetter **out,
 				struct pl_diag *diag);
 
 /*
- * Typeset the letter verdict->letter_code in verdict->language (English
- * when the template has no translation in that language) for account.
+ * Typeset the letter verdict->letter_code in verdict->language for
+ * account. There is no fallback to another language (the verdict's
+ * disclosures are in verdict->language): a missing template is PL_TEMPLATE.
  * piece_id (borrowed) is printed on every page. Fills *ref. A template
  * error or a field that cannot fit is fatal for the run (diag says which
  * template, which account).

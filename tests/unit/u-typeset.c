@@ -487,6 +487,14 @@ static void test_failures(void)
 	is_int(PL_CLASS(rc), PL_TEMPLATE, "unknown slot: PL_TEMPLATE");
 	is_str(diag.rule_id, "US-XX-TEST", "unknown slot: diag names the rule");
 
+	/* No silent switch to English: the disclosures are in the verdict's
+	 * language, so a missing template in it stops the run. */
+	make_verdict(&v, NULL);
+	v.language = "es";
+	rc = render_bad(&a, &v, &diag);
+	is_int(PL_CLASS(rc), PL_TEMPLATE, "no template in the verdict's language: PL_TEMPLATE");
+	ok(strstr(diag.message, "language 'es'") != NULL, "message names the language");
+
 	/* An unknown placeholder in a rule text. */
 	make_verdict(&v, NULL);
 	v.disclosures[0].text = "{collector} owes {nonsense}.";
