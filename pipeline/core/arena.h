@@ -33,5 +33,6 @@ void *arena_alloc(struct arena *a, size_t size);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 PL_PRINTF(2, 3) char *arena_printf(struct arena *a, const char *fmt, ...);
+PL_PRINTF(2, 0) char *arena_vprintf(struct arena *a, const char *fmt, va_list ap);
 
 #endif

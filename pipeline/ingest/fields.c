@@ -155,17 +155,10 @@ void fields_reject(struct account *out, struct arena *arena, const char *code,
 		   const char *field, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 	char *msg;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		PL_BUG("bad format '%s'", fmt);
-	msg = arena_alloc(arena, (size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	msg = arena_vprintf(arena, fmt, ap);
 	va_end(ap);
 
 	out->rejected = true;
@@ -339,12 +332,22 @@ static bool convert_one(struct account *out, const struct field_spec *f,
 		return true;
 
 	case FK_DEBT_TYPE:
-	case FK_ITEMIZATION: {
-		const struct name_value *table = f->kind == FK_DEBT_TYPE ?
-			debt_types : itemization_types;
-		size_t n = f->kind == FK_DEBT_TYPE ?
-			PL_ARRAY_SIZE(debt_types) : PL_ARRAY_SIZE(itemization_types);
+	case FK_ITEMIZATION:
+	case FK_LANGUAGE:
+	case FK_LETTER: {
+		const struct name_value *table;
+		size_t n;
 
+		switch (f->kind) {
+		case FK_DEBT_TYPE:
+			table = debt_types; n = PL_ARRAY_SIZE(debt_types); break;
+		case FK_ITEMIZATION:
+			table = itemization_types; n = PL_ARRAY_SIZE(itemization_types); break;
+		case FK_LANGUAGE:
+			table = languages; n = PL_ARRAY_SIZE(languages); break;
+		default:
+			table = letters; n = PL_ARRAY_SIZE(letters); break;
+		}
 		nv = lookup(table, n, v);
 		if (!nv) {
 			fields_reject(out, arena, REJECT_BAD_ENUM, f->name,
@@ -354,26 +357,10 @@ static bool convert_one(struct account *out, const struct field_spec *f,
 		}
 		if (f->kind == FK_DEBT_TYPE)
 			*(enum debt_type *)member = (enum debt_type)nv->value;
-		else
+		else if (f->kind == FK_ITEMIZATION)
 			*(enum itemization_type *)member = (enum itemization_type)nv->value;
-		return true;
-	}
-
-	case FK_LANGUAGE:
-	case FK_LETTER: {
-		const struct name_value *table = f->kind == FK_LANGUAGE ?
-			languages : letters;
-		size_t n = f->kind == FK_LANGUAGE ?
-			PL_ARRAY_SIZE(languages) : PL_ARRAY_SIZE(letters);
-
-		nv = lookup(table, n, v);
-		if (!nv) {
-			fields_reject(out, arena, REJECT_BAD_ENUM, f->name,
-				      "%s '%s' is not one of %s", f->name,
-				      fields_shown(arena, v), names_of(arena, table, n));
-			return false;
-		}
-		*(const char **)member = nv->name;   /* static, never the arena */
+		else
+			*(const char **)member = nv->name;   /* static, never the arena */
 		return true;
 	}
 
