@@ -31,6 +31,24 @@ enum itemization_type {
 	ITEMIZATION_LAST_PAYMENT, ITEMIZATION_TRANSACTION, ITEMIZATION_JUDGMENT,
 };
 
+/* Channels of contact, as a bit set where several are meant. */
+enum channel {
+	CHANNEL_CALL = 1 << 0,
+	CHANNEL_LETTER = 1 << 1,
+	CHANNEL_EMAIL = 1 << 2,
+	CHANNEL_SMS = 1 << 3,
+};
+#define CHANNEL_ALL (CHANNEL_CALL | CHANNEL_LETTER | CHANNEL_EMAIL | CHANNEL_SMS)
+
+enum contact_kind {
+	CONTACT_ATTEMPT = 1,        /* a call placed, a message sent */
+	CONTACT_CONVERSATION,       /* the person was reached */
+	CONTACT_DELIVERED,          /* a letter, email or text delivered */
+};
+
+/* Yes, no, or not known: a rule that needs the answer defers on unknown. */
+enum tristate { TRI_UNKNOWN = 0, TRI_NO, TRI_YES };
+
 enum outcome {
 	OUTCOME_LETTER = 0,
 	OUTCOME_SUPPRESSED,
@@ -91,6 +109,25 @@ struct account {
 	int plan_count;                   /* 0 when absent */
 	int plan_first_due;
 	const char *portal_code;
+	/* Extensions of the canonical fields (README.md "Account files"). */
+	enum tristate debt_buyer;         /* owned by a debt buyer; "" = unknown */
+	unsigned opt_out_channels;        /* enum channel bits the consumer refused */
+};
+
+/*
+ * One contact event from the agency's other systems (contacts*.csv) or
+ * from the ledger. Strings arena-owned.
+ */
+struct contact_event {
+	const char *file;         /* borrowed: batch-relative name, "" from ledger */
+	unsigned line;
+	bool rejected;
+	struct reject reject;
+	const char *consumer_id, *account_id;
+	int date;                 /* the calendar date of "at" in its own offset */
+	char at[32];              /* the timestamp as given, ISO 8601 with offset */
+	enum channel channel;     /* exactly one bit */
+	enum contact_kind kind;
 };
 
 /*
@@ -100,7 +137,32 @@ struct account {
 struct account_history {
 	int validation_sent_on;          /* PL_NO_DATE: none issued by us */
 	const char *validation_piece_id; /* "" when none; arena-owned */
+	int validation_end_date;         /* of that notice; PL_NO_DATE if none */
 	unsigned letters_issued;         /* letters of any kind, ever */
+	const char *last_letter_code;    /* "" when none; arena-owned */
+	int last_letter_date;            /* mail date of the last letter */
+	/*
+	 * Contacts with this account on days [run_date - 30, run_date]: letters
+	 * the ledger issued (channel LETTER, kind DELIVERED, on their mail
+	 * date) and events imported from contacts files, oldest first.
+	 * Arena-owned; nevents may be 0.
+	 */
+	const struct contact_event *events;
+	size_t nevents;
+};
+
+/* ---- decide -> bundle: the plan for the agency's other channels ---- */
+
+#define PL_PLAN_DAYS 7
+
+struct contact_plan {
+	int first_day;                   /* day 1 of the plan: the run date */
+	int calls_allowed[PL_PLAN_DAYS]; /* calls still allowed on each day */
+	const char *time_zone;           /* zone the window is written in */
+	char window[12];                 /* "08:00-21:00", "" when no calls */
+	unsigned blocked;                /* enum channel bits */
+	const char *block_reasons;       /* "call:CEASE_1006.6(c) letter:...", arena */
+	const char *limit_rules;         /* ids of the limits that bound the plan */
 };
 
 /* ---- decide -> typeset, bundle ---- */
@@ -109,8 +171,10 @@ struct account_history {
 struct rule_hit {
 	const char *rule_id;
 	const char *citation;
+	const char *title;         /* one line for people (explain, HTML view) */
 	const char *source_file;   /* rules file the rule came from */
 	unsigned source_line;
+	bool needs_review;         /* status="needs-review" */
 };
 
 /*
@@ -123,6 +187,8 @@ struct disclosure {
 	const char *rule_id;
 	const char *citation;
 	const char *text;
+	int min_size;              /* points; 0: the template's size */
+	bool emphasis;             /* bold and set off (e.g. NYC 6 RCNY 2-191) */
 };
 
 struct verdict {
@@ -142,10 +208,21 @@ struct verdict {
 	const char *calendar_version;  /* id of the holiday calendar data */
 	const char *jurisdiction;      /* "US", "US-NY", ... */
 
+	/* Time-barred determination (REGULATIONS.md 5.4, 6.17). */
+	enum tristate time_barred;     /* TRI_UNKNOWN: no SOL rule applies */
+	int sol_years;                 /* period applied, 0 when unknown */
+	int sol_expires_on;            /* delinquency + period; PL_NO_DATE */
+	const char *sol_rule_id;       /* "" when none */
+	bool initial_communication;    /* the letter is our first contact */
+	bool needs_review;             /* a needs-review rule fired */
+
 	struct rule_hit hits[PL_MAX_RULE_HITS];
 	size_t nhits;
 	struct disclosure disclosures[PL_MAX_DISCLOSURES];
 	size_t ndisclosures;
+
+	/* Every non-rejected account gets a plan, whatever its outcome. */
+	struct contact_plan plan;
 };
 
 /* ---- typeset -> bundle ---- */
@@ -167,6 +244,8 @@ struct letter_ref {
 struct run_counts {
 	unsigned long read, letters, suppressed, deferred, rejected;
 	unsigned long pages, sheets;
+	/* Contact events (contacts*.csv): read = imported + rejected. */
+	unsigned long contacts_read, contacts_rejected;
 };
 
 #endif

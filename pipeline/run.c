@@ -41,8 +41,10 @@ struct run {
 	struct agency agency;
 	bool have_agency;
 	struct ruleset *rules;
-	char **files;
+	char **files;              /* account files, name order */
 	size_t nfiles;
+	char **contact_files;      /* contacts*.csv, name order */
+	size_t ncontact_files;
 	struct ledger *ledger;
 	struct typesetter *typesetter;
 	struct bundle *bundle;
@@ -81,6 +83,7 @@ static void run_release(struct run *r)
 	}
 	ledger_close(r->ledger);
 	fs_list_free(r->files, r->nfiles);
+	fs_list_free(r->contact_files, r->ncontact_files);
 	ruleset_free(r->rules);
 	if (r->have_agency)
 		profile_release(&r->agency);
@@ -107,32 +110,35 @@ static PL_PRINTF(2, 3) void run_log(const struct run *r, const char *fmt, ...)
 
 /* ---- loading what the whole run needs ---- */
 
-/* The account files of a batch: *.csv except contacts*.csv. */
-static int list_account_files(struct run *r, struct pl_diag *diag)
+/*
+ * The input files of a batch: contacts*.csv are contact events, every
+ * other *.csv an account file. Both lists in name order.
+ */
+static int list_batch_files(struct run *r, struct pl_diag *diag)
 {
 	char **all;
-	size_t n, kept = 0;
+	size_t n;
 	int rc = fs_list(r->opts->batch_dir, ".csv", &all, &n, diag);
 
 	if (rc != PL_OK)
 		return rc;
+	r->files = xcalloc(n, sizeof(*r->files));
+	r->contact_files = xcalloc(n, sizeof(*r->contact_files));
 	for (size_t i = 0; i < n; i++) {
 		const char *base = strrchr(all[i], '/') + 1;
-		if (!strncmp(base, "contacts", 8)) {
-			free(all[i]);
-			continue;
-		}
-		all[kept++] = all[i];
+		if (!strncmp(base, "contacts", 8))
+			r->contact_files[r->ncontact_files++] = all[i];
+		else
+			r->files[r->nfiles++] = all[i];
 	}
-	r->files = all;
-	r->nfiles = kept;
-	if (!kept)
+	free(all);   /* the strings moved to the two lists */
+	if (!r->nfiles)
 		return pl_diag_set(diag, PL_PARSE, r->opts->batch_dir, 0,
 				   "no account files (*.csv) in batch '%s'",
 				   r->opts->batch_dir);
-	if (kept > PL_MAX_ACCOUNT_FILES)
+	if (r->nfiles + r->ncontact_files > PL_MAX_ACCOUNT_FILES)
 		return pl_diag_set(diag, PL_LIMIT, r->opts->batch_dir, 0,
-				   "more than %d account files in batch '%s'",
+				   "more than %d input files in batch '%s'",
 				   PL_MAX_ACCOUNT_FILES, r->opts->batch_dir);
 	return PL_OK;
 }
@@ -151,7 +157,7 @@ static int load_inputs(struct run *r, struct pl_diag *diag)
 	if (rc == PL_OK)
 		rc = ruleset_load(&r->rules, r->rules_dir, diag);
 	if (rc == PL_OK)
-		rc = list_account_files(r, diag);
+		rc = list_batch_files(r, diag);
 	if (rc == PL_OK)
 		r->mail_date = decide_mail_date(r->rules, &r->agency,
 						r->opts->run_date);
@@ -174,8 +180,10 @@ static int compute_batch_id(struct run *r, char *out, size_t size,
 	digest_init(&d);
 	date_format_iso(r->opts->run_date, iso);
 	digest_update(&d, iso, strlen(iso) + 1);
-	for (size_t i = 0; i <= r->nfiles; i++) {
-		const char *path = i < r->nfiles ? r->files[i] : r->profile_path;
+	for (size_t i = 0; i <= r->nfiles + r->ncontact_files; i++) {
+		const char *path = i < r->nfiles ? r->files[i] :
+				   i < r->nfiles + r->ncontact_files ?
+				   r->contact_files[i - r->nfiles] : r->profile_path;
 		const char *base = strrchr(path, '/') + 1;
 		if (sha256_file(path, hex) != PL_OK) {
 			digest_finish(&d, hex);
@@ -221,10 +229,69 @@ static void report_check(const struct run *r, const struct account *a,
 			a->file, a->line, v->reason_code, v->message, v->citation,
 			a->account_id);
 	} else if (v->outcome == OUTCOME_DEFERRED) {
-		fprintf(r->opts->log, "%s:%u: deferred until %s %s: %s (account '%s')\n",
-			a->file, a->line, date_format_iso(v->deferred_until, until),
+		fprintf(r->opts->log, "%s:%u: deferred %s%s %s: %s (account '%s')\n",
+			a->file, a->line,
+			v->deferred_until == PL_NO_DATE ? "until the data arrives" : "until ",
+			date_format_iso(v->deferred_until, until),
 			v->reason_code, v->message, a->account_id);
 	}
+}
+
+/*
+ * Read every contacts file before any account, so the ledger history of
+ * each account includes tonight's events. With write_outputs false
+ * (check) the events are only validated and reported.
+ */
+static int import_contacts(struct run *r, bool write_outputs,
+			   struct run_counts *counts, struct pl_diag *diag)
+{
+	int rc = PL_OK;
+
+	for (size_t f = 0; f < r->ncontact_files && rc == PL_OK; f++) {
+		struct contacts in;
+		const char *name = strrchr(r->contact_files[f], '/') + 1;
+
+		rc = contacts_open(&in, r->contact_files[f], r->opts->run_date, diag);
+		while (rc == PL_OK) {
+			struct contact_event ev;
+
+			arena_clear(&r->arena);
+			rc = contacts_next(&in, &r->arena, &ev, diag);
+			if (rc == PL_DONE) {
+				rc = PL_OK;
+				break;
+			}
+			if (rc != PL_OK)
+				break;
+			ev.file = name;
+			counts->contacts_read++;
+			if (ev.rejected)
+				counts->contacts_rejected++;
+			if (write_outputs)
+				rc = bundle_add_contact(r->bundle, &ev, diag);
+			else if (ev.rejected && r->opts->log)
+				fprintf(r->opts->log, "%s:%u: rejected contact %s: %s (field %s)\n",
+					name, ev.line, ev.reject.code, ev.reject.message,
+					*ev.reject.field ? ev.reject.field : "-");
+		}
+		contacts_release(&in);
+	}
+	return rc;
+}
+
+/*
+ * A letter whose template does not exist yet (a letter of the series
+ * the rules may choose before templates/ has it) is deferred, not fatal:
+ * the batch goes on and the account waits for the template.
+ */
+static void defer_for_template(struct arena *arena, struct verdict *v,
+			       const struct pl_diag *diag)
+{
+	v->outcome = OUTCOME_DEFERRED;
+	v->reason_code = arena_printf(arena, "TEMPLATE_MISSING:%s", v->letter_code);
+	v->citation = "";
+	v->message = arena_strdup(arena, diag->message);
+	v->deferred_until = PL_NO_DATE;
 }
 
 /*
@@ -247,7 +314,13 @@ static int process_records(struct run *r, const char *batch_id, bool write_outpu
 		rc = ingest_open(&in, r->files[f], &ids, r->opts->run_date, diag);
 		while (rc == PL_OK) {
 			struct account acct;
-			struct account_history hist = { PL_NO_DATE, "", 0 };
+			struct account_history hist = {
+				.validation_sent_on = PL_NO_DATE,
+				.validation_piece_id = "",
+				.validation_end_date = PL_NO_DATE,
+				.last_letter_code = "",
+				.last_letter_date = PL_NO_DATE,
+			};
 			struct verdict *verdict = NULL;
 			struct letter_ref letter, *letter_out = NULL;
 
@@ -271,29 +344,36 @@ static int process_records(struct run *r, const char *batch_id, bool write_outpu
 			}
 			if (r->ledger)
 				rc = ledger_history(r->ledger, r->agency.id, acct.account_id,
-						    &r->arena, &hist, diag);
+						    r->opts->run_date, &r->arena, &hist, diag);
 			verdict = arena_alloc(&r->arena, sizeof(*verdict));
 			if (rc == PL_OK)
 				rc = decide_eval(r->rules, &ctx, &acct, &hist, &r->arena,
 						 verdict);
 			if (rc != PL_OK)
 				break;
-			count_outcome(counts, verdict->outcome);
 			if (!write_outputs) {
+				count_outcome(counts, verdict->outcome);
 				report_check(r, &acct, verdict);
 				continue;
 			}
 			if (verdict->outcome == OUTCOME_LETTER) {
 				const char *piece_id = arena_printf(&r->arena, "%s-%06lu",
-								    batch_id, counts->letters);
+								    batch_id, counts->letters + 1);
 				rc = typeset_letter(r->typesetter, &acct, verdict, piece_id,
 						    &r->arena, &letter, diag);
-				if (rc != PL_OK)
+				if (rc == TYPESET_NO_TEMPLATE) {
+					defer_for_template(&r->arena, verdict, diag);
+					pl_diag_clear(diag);
+					rc = PL_OK;
+				} else if (rc != PL_OK) {
 					break;
-				counts->pages += letter.page_count;
-				counts->sheets += letter.sheet_count;
-				letter_out = &letter;
+				} else {
+					counts->pages += letter.page_count;
+					counts->sheets += letter.sheet_count;
+					letter_out = &letter;
+				}
 			}
+			count_outcome(counts, verdict->outcome);
 			rc = bundle_add(r->bundle, &acct, verdict, letter_out, diag);
 		}
 		ingest_release(&in);
@@ -304,6 +384,10 @@ static int process_records(struct run *r, const char *batch_id, bool write_outpu
 
 static void log_stage_lines(const struct run *r, const struct run_counts *c)
 {
+	if (r->ncontact_files)
+		run_log(r, "ingest: %lu contact events read from %zu file%s, %lu rejected",
+			c->contacts_read, r->ncontact_files,
+			r->ncontact_files == 1 ? "" : "s", c->contacts_rejected);
 	run_log(r, "ingest: %lu records read from %zu file%s, %lu rejected",
 		c->read, r->nfiles, r->nfiles == 1 ? "" : "s", c->rejected);
 	run_log(r, "decide: %lu letters, %lu suppressed, %lu deferred (%zu rules, digest %.12s)",
@@ -432,6 +516,8 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 		rc = bundle_begin(&r.bundle, &bopts, r.ledger, diag);
 	}
 	if (rc == PL_OK)
+		rc = import_contacts(&r, true, &result->counts, diag);
+	if (rc == PL_OK)
 		rc = process_records(&r, result->batch_id, true, &result->counts, diag);
 	if (rc == PL_OK) {
 		log_stage_lines(&r, &result->counts);
@@ -467,9 +553,114 @@ int run_check(const struct run_opts *opts, struct run_result *result,
 	if (rc == PL_OK)
 		rc = compute_batch_id(&r, result->batch_id, sizeof(result->batch_id), diag);
 	if (rc == PL_OK)
+		rc = import_contacts(&r, false, &result->counts, diag);
+	if (rc == PL_OK)
 		rc = process_records(&r, result->batch_id, false, &result->counts, diag);
 	if (rc == PL_OK)
 		log_stage_lines(&r, &result->counts);
+	run_release(&r);
+	return rc;
+}
+
+/* ---- explain and lint ---- */
+
+int run_explain(const struct run_opts *opts, const char *account_id,
+		run_explain_fn print, void *ctx, struct pl_diag *diag)
+{
+	struct run r;
+	struct ingest_ids ids;
+	struct decide_ctx dctx;
+	char *ledger_file = NULL;
+	int rc;
+	bool found = false;
+
+	run_init(&r, opts);
+	ingest_ids_init(&ids);
+	rc = load_inputs(&r, diag);
+	if (rc == PL_OK && opts->state_dir) {
+		/* Only an existing ledger: explain never creates one. */
+		ledger_file = xasprintf("%s/ledger.sqlite", opts->state_dir);
+		if (fs_exists(ledger_file))
+			rc = ledger_open(&r.ledger, opts->state_dir, diag);
+	}
+	dctx.agency = &r.agency;
+	dctx.run_date = opts->run_date;
+	for (size_t f = 0; f < r.nfiles && rc == PL_OK && !found; f++) {
+		struct ingest in;
+		const char *name = strrchr(r.files[f], '/') + 1;
+
+		rc = ingest_open(&in, r.files[f], &ids, opts->run_date, diag);
+		while (rc == PL_OK && !found) {
+			struct account acct;
+			struct account_history hist = {
+				.validation_sent_on = PL_NO_DATE,
+				.validation_piece_id = "",
+				.validation_end_date = PL_NO_DATE,
+				.last_letter_code = "",
+				.last_letter_date = PL_NO_DATE,
+			};
+			struct verdict *verdict = NULL;
+			struct run_explained what;
+
+			arena_clear(&r.arena);
+			rc = ingest_next(&in, &r.arena, &acct, diag);
+			if (rc == PL_DONE) {
+				rc = PL_OK;
+				break;
+			}
+			if (rc != PL_OK)
+				break;
+			if (!acct.account_id || strcmp(acct.account_id, account_id))
+				continue;
+			acct.file = name;
+			found = true;
+			if (!acct.rejected) {
+				if (r.ledger)
+					rc = ledger_history(r.ledger, r.agency.id, acct.account_id,
+							    opts->run_date, &r.arena, &hist, diag);
+				verdict = arena_alloc(&r.arena, sizeof(*verdict));
+				if (rc == PL_OK)
+					rc = decide_eval(r.rules, &dctx, &acct, &hist,
+							 &r.arena, verdict);
+			}
+			if (rc != PL_OK)
+				break;
+			what.account = &acct;
+			what.verdict = verdict;
+			what.rules_digest = ruleset_digest(r.rules);
+			what.rules_count = ruleset_count(r.rules);
+			what.run_date = opts->run_date;
+			what.mail_date = r.mail_date;
+			what.used_ledger = r.ledger != NULL;
+			print(&what, ctx);
+		}
+		ingest_release(&in);
+	}
+	ingest_ids_release(&ids);
+	free(ledger_file);
+	run_release(&r);
+	if (rc == PL_OK && !found)
+		return PL_DONE;
+	return rc;
+}
+
+int run_lint(const struct run_opts *opts, FILE *out, unsigned *warnings,
+	     unsigned *errors, struct pl_diag *diag)
+{
+	struct run r;
+	int rc = PL_OK;
+
+	*warnings = *errors = 0;
+	run_init(&r, opts);
+	if (opts->batch_dir) {
+		rc = profile_load(&r.agency, r.profile_path, diag);
+		r.have_agency = rc == PL_OK;
+	}
+	if (rc == PL_OK)
+		rc = ruleset_load(&r.rules, r.rules_dir, diag);
+	if (rc == PL_OK)
+		ruleset_lint(r.rules, r.have_agency ? &r.agency : NULL, out,
+			     warnings, errors);
 	run_release(&r);
 	return rc;
 }

@@ -52,4 +52,33 @@ PL_WARN_UNUSED int run_batch(const struct run_opts *opts, struct run_result *res
 PL_WARN_UNUSED int run_check(const struct run_opts *opts, struct run_result *result,
 			     struct pl_diag *diag);
 
+/* What explain's printer gets for the account it asked about. */
+struct run_explained {
+	const struct account *account;   /* borrowed, valid during the callback */
+	const struct verdict *verdict;   /* NULL when ingest rejected the record */
+	const char *rules_digest;
+	size_t rules_count;
+	int run_date, mail_date;
+	bool used_ledger;                /* history came from --state */
+};
+
+typedef void (*run_explain_fn)(const struct run_explained *what, void *ctx);
+
+/*
+ * Read the batch as check does until the first record whose account_id is
+ * account_id, decide it (with the ledger of opts->state_dir when that
+ * holds one; nothing is written) and hand it to print. PL_DONE when no
+ * record has that account_id.
+ */
+PL_WARN_UNUSED int run_explain(const struct run_opts *opts, const char *account_id,
+			       run_explain_fn print, void *ctx, struct pl_diag *diag);
+
+/*
+ * Load opts->rules_dir (and the agency profile of opts->batch_dir when
+ * batch_dir is set) and lint the rule set onto out.
+ */
+PL_WARN_UNUSED int run_lint(const struct run_opts *opts, FILE *out,
+			    unsigned *warnings, unsigned *errors,
+			    struct pl_diag *diag);
+
 #endif

@@ -33,14 +33,28 @@ static inline const char *bundle_str(const char *s)
 
 /* ---- the contact ledger (ledger.c) ---- */
 
-/* PRAGMA user_version of the schema this program writes. */
-#define LEDGER_SCHEMA_VERSION 1
+/*
+ * PRAGMA user_version of the schema this program writes. Version 1 had
+ * pieces and batches; version 2 adds the contacts table and the contact
+ * counts of batches. ledger_open() migrates an older ledger in place.
+ */
+#define LEDGER_SCHEMA_VERSION 2
 #define LEDGER_FILE "ledger.sqlite"
 /*
  * The letter code whose earliest issue ledger_history() reports. It names
  * a template of decide's vocabulary, not a legal text.
  */
 #define LEDGER_VALIDATION_LETTER "validation-notice"
+/* ledger_history(): the days before run_date whose contacts it returns. */
+#define LEDGER_HISTORY_DAYS 30
+/*
+ * Most contact events ledger_history() returns for one account. The cap
+ * keeps a corrupt or hostile ledger from filling the arena; a real
+ * account has a few dozen at most in 30 days. Past it the history is an
+ * error, never silently cut (a cut history would allow too many calls).
+ * NEEDSWORK: belongs in core/limits.h (PL_MAX_HISTORY_EVENTS).
+ */
+#define LEDGER_MAX_EVENTS 4096
 
 struct ledger {
 	sqlite3 *db;                   /* owned connection */
@@ -49,8 +63,11 @@ struct ledger {
 	/* Prepared once in ledger_open(), reset after each use. All owned. */
 	sqlite3_stmt *batch_done;
 	sqlite3_stmt *history_first;
+	sqlite3_stmt *history_last;
 	sqlite3_stmt *history_count;
+	sqlite3_stmt *history_events;
 	sqlite3_stmt *insert_piece;
+	sqlite3_stmt *insert_contact;
 	sqlite3_stmt *insert_batch;
 };
 
@@ -68,13 +85,24 @@ struct ledger_batch {
 	const char *batch_id, *agency_id, *rules_digest;
 	int run_date, mail_date;
 	unsigned long letters, suppressed, deferred, rejected;
+	unsigned long contacts_imported, contacts_rejected;
 };
+
+/* The words channels and kinds are stored (and written) as. Static. */
+const char *ledger_channel_name(enum channel channel);
+const char *ledger_kind_name(enum contact_kind kind);
 
 /* BEGIN IMMEDIATE: the ledger's write lock is held until commit/rollback. */
 PL_WARN_UNUSED int ledger_txn_begin(struct ledger *ledger, struct pl_diag *diag);
 PL_WARN_UNUSED int ledger_txn_add_piece(struct ledger *ledger,
 					const struct ledger_piece *piece,
 					struct pl_diag *diag);
+/* A good contact event of the batch (event->rejected is false). */
+PL_WARN_UNUSED int ledger_txn_add_contact(struct ledger *ledger,
+					  const char *batch_id,
+					  const char *agency_id,
+					  const struct contact_event *event,
+					  struct pl_diag *diag);
 /* Insert the batch row and COMMIT. On failure the transaction is rolled back. */
 PL_WARN_UNUSED int ledger_txn_commit(struct ledger *ledger,
 				     const struct ledger_batch *batch,
@@ -119,6 +147,8 @@ extern const char *const suppressed_csv_header[];
 extern const size_t suppressed_csv_columns;
 extern const char *const rejects_csv_header[];
 extern const size_t rejects_csv_columns;
+extern const char *const contact_plan_csv_header[];
+extern const size_t contact_plan_csv_columns;
 
 PL_WARN_UNUSED int csv_write_header(struct atomfile *af,
 				    const char *const *header, size_t n);
@@ -130,6 +160,16 @@ PL_WARN_UNUSED int manifest_csv_suppressed(struct atomfile *af,
 					   const struct bundle_entry *e);
 PL_WARN_UNUSED int manifest_csv_reject(struct atomfile *af,
 				       const struct bundle_entry *e);
+/* A rejected contact event, as one row of audit/rejects.csv. */
+PL_WARN_UNUSED int manifest_csv_contact_reject(struct atomfile *af,
+					       const struct contact_event *ev);
+/* One row of contact-plan.csv (e has a verdict that is not a rejection). */
+PL_WARN_UNUSED int manifest_csv_plan(struct atomfile *af,
+				     const struct bundle_entry *e);
+
+/* "call letter email sms": the words of the channel bits, in that order. */
+#define BUNDLE_CHANNEL_WORDS sizeof("call letter email sms")
+char *bundle_channel_words(unsigned bits, char out[BUNDLE_CHANNEL_WORDS]);
 
 /* ---- the audit manifest (audit/manifest.xml) ---- */
 
@@ -153,9 +193,13 @@ PL_WARN_UNUSED int audit_xml_account(struct audit_xml *x,
 				     const struct bundle_opts *opts,
 				     const struct bundle_entry *e,
 				     struct pl_diag *diag);
-/* Write <totals>, end the document, commit the file. */
+/*
+ * Write <totals> (review_letters: letters that carry a review flag), end
+ * the document, commit the file.
+ */
 PL_WARN_UNUSED int audit_xml_finish(struct audit_xml *x,
 				    const struct run_counts *totals,
+				    unsigned long review_letters,
 				    char sha_out[PL_SHA256_HEX],
 				    struct pl_diag *diag);
 /* Drop the writer and remove the lock file. Safe after finish. */

@@ -4,10 +4,12 @@
  * The life of a bundle (see bundle.h for the caller's side):
  *
  *   OPEN      bundle_begin() has opened the lock files of print/manifest.csv,
- *             audit/suppressed.csv, audit/rejects.csv and audit/manifest.xml,
- *             written their headers and begun the ledger transaction.
- *             bundle_add() streams one account into them (and, for a
- *             letter, one pieces row into the transaction).
+ *             audit/suppressed.csv, audit/rejects.csv, contact-plan.csv
+ *             and audit/manifest.xml, written their headers and begun the
+ *             ledger transaction. bundle_add_contact() puts the batch's
+ *             contact events into the transaction (or rejects.csv);
+ *             bundle_add() streams one account into the files (and, for
+ *             a letter, one pieces row into the transaction).
  *   FINISHED  bundle_finish() has checked that the run's counts reconcile
  *             with what was added, closed the audit manifest with its
  *             totals, written audit/summary.txt and committed every file.
@@ -38,13 +40,16 @@ enum bundle_file {
 	FILE_MANIFEST_CSV = 0,
 	FILE_SUPPRESSED_CSV,
 	FILE_REJECTS_CSV,
+	FILE_CONTACT_PLAN_CSV,
 	FILE_COUNT,
 };
 
+/* Relative to the staging directory (DESIGN.md "Outputs"). */
 static const char *const file_names[FILE_COUNT] = {
 	"print/manifest.csv",
 	"audit/suppressed.csv",
 	"audit/rejects.csv",
+	"contact-plan.csv",
 };
 #define AUDIT_XML_NAME "audit/manifest.xml"
 #define SUMMARY_NAME "audit/summary.txt"
@@ -57,8 +62,9 @@ struct bundle {
 	struct audit_xml audit;          /* owned */
 	struct atomfile summary;         /* owned */
 	struct buf name;                 /* owned scratch: the consumer's name */
-	struct run_counts tally;         /* what bundle_add() saw */
+	struct run_counts tally;         /* what bundle_add*() saw */
 	struct run_counts totals;        /* fixed by bundle_finish() */
+	unsigned long review_letters;    /* letters with verdict->needs_review */
 };
 
 /* ---- helpers ---- */
@@ -201,6 +207,7 @@ int bundle_begin(struct bundle **out, const struct bundle_opts *opts,
 		{ manifest_csv_header, &manifest_csv_columns },
 		{ suppressed_csv_header, &suppressed_csv_columns },
 		{ rejects_csv_header, &rejects_csv_columns },
+		{ contact_plan_csv_header, &contact_plan_csv_columns },
 	};
 	int rc;
 
@@ -236,6 +243,33 @@ int bundle_begin(struct bundle **out, const struct bundle_opts *opts,
 
 /* ---- add ---- */
 
+int bundle_add_contact(struct bundle *b, const struct contact_event *event,
+		       struct pl_diag *diag)
+{
+	struct atomfile *af = &b->files[FILE_REJECTS_CSV];
+	int rc = PL_OK;
+
+	if (b->state == BUNDLE_FAILED)
+		return pl_diag_set(diag, PL_MANIFEST, b->opts.staging_dir, 0,
+				   "cannot add a contact of account '%s' to a "
+				   "failed bundle", bundle_str(event->account_id));
+	if (b->state != BUNDLE_OPEN)
+		PL_BUG("bundle_add_contact() after bundle_finish()");
+
+	if (event->rejected) {
+		if (manifest_csv_contact_reject(af, event) != PL_OK)
+			rc = write_error(af, diag);
+		b->tally.contacts_rejected++;
+	} else {
+		rc = ledger_txn_add_contact(b->ledger, b->opts.batch_id,
+					    b->opts.agency->id, event, diag);
+	}
+	b->tally.contacts_read++;
+	if (rc != PL_OK)
+		b->state = BUNDLE_FAILED;
+	return rc;
+}
+
 int bundle_add(struct bundle *b, const struct account *account,
 	       const struct verdict *verdict, const struct letter_ref *letter,
 	       struct pl_diag *diag)
@@ -261,6 +295,8 @@ int bundle_add(struct bundle *b, const struct account *account,
 			if (rc == PL_OK)
 				rc = add_letter_to_ledger(b, &e, diag);
 			b->tally.letters++;
+			if (verdict->needs_review)
+				b->review_letters++;
 			b->tally.pages += letter->page_count;
 			b->tally.sheets += letter->sheet_count;
 			break;
@@ -283,6 +319,12 @@ int bundle_add(struct bundle *b, const struct account *account,
 		}
 		b->tally.read++;
 	}
+	/* Every account decide saw gets a plan, whatever its outcome. */
+	if (rc == PL_OK && verdict && e.outcome != OUTCOME_REJECTED) {
+		af = &b->files[FILE_CONTACT_PLAN_CSV];
+		if (manifest_csv_plan(af, &e) != PL_OK)
+			rc = write_error(af, diag);
+	}
 	if (rc == PL_OK)
 		rc = audit_xml_account(&b->audit, &b->opts, &e, diag);
 	if (rc != PL_OK)
@@ -297,18 +339,28 @@ static int check_counts(struct bundle *b, const struct run_counts *c,
 {
 	const struct run_counts *t = &b->tally;
 
-	if (c->read == c->letters + c->suppressed + c->deferred + c->rejected &&
-	    c->read == t->read && c->letters == t->letters &&
-	    c->suppressed == t->suppressed && c->deferred == t->deferred &&
-	    c->rejected == t->rejected)
-		return PL_OK;
-	return pl_diag_set(diag, PL_MANIFEST, b->opts.staging_dir, 0,
-			   "run counts do not reconcile with batch '%s': run "
-			   "read %lu = %lu letters + %lu suppressed + %lu deferred "
-			   "+ %lu rejected, bundle has %lu = %lu + %lu + %lu + %lu",
-			   b->opts.batch_id, c->read, c->letters, c->suppressed,
-			   c->deferred, c->rejected, t->read, t->letters,
-			   t->suppressed, t->deferred, t->rejected);
+	if (c->read != c->letters + c->suppressed + c->deferred + c->rejected ||
+	    c->read != t->read || c->letters != t->letters ||
+	    c->suppressed != t->suppressed || c->deferred != t->deferred ||
+	    c->rejected != t->rejected)
+		return pl_diag_set(diag, PL_MANIFEST, b->opts.staging_dir, 0,
+				   "run counts do not reconcile with batch '%s': run "
+				   "read %lu = %lu letters + %lu suppressed + %lu deferred "
+				   "+ %lu rejected, bundle has %lu = %lu + %lu + %lu + %lu",
+				   b->opts.batch_id, c->read, c->letters, c->suppressed,
+				   c->deferred, c->rejected, t->read, t->letters,
+				   t->suppressed, t->deferred, t->rejected);
+	/* Contact events: read = imported + rejected, as bundle_add_contact() saw. */
+	if (c->contacts_rejected > c->contacts_read ||
+	    c->contacts_read != t->contacts_read ||
+	    c->contacts_rejected != t->contacts_rejected)
+		return pl_diag_set(diag, PL_MANIFEST, b->opts.staging_dir, 0,
+				   "contact counts do not reconcile with batch '%s': "
+				   "run read %lu contacts, %lu rejected, bundle has "
+				   "%lu, %lu rejected", b->opts.batch_id,
+				   c->contacts_read, c->contacts_rejected,
+				   t->contacts_read, t->contacts_rejected);
+	return PL_OK;
 }
 
 static int write_summary(struct bundle *b,
@@ -337,6 +389,8 @@ static int write_summary(struct bundle *b,
 				     "  rejected:    %lu\n"
 				     "pages:         %lu\n"
 				     "sheets:        %lu\n"
+				     "contacts read: %lu (%lu imported, %lu rejected)\n"
+				     "review flags:  %lu (letters a needs-review rule touched)\n"
 				     "\n"
 				     "files (sha256):\n",
 				     b->opts.batch_id, bundle_str(b->opts.agency->id),
@@ -344,7 +398,9 @@ static int write_summary(struct bundle *b,
 				     date_format_iso(b->opts.mail_date, mail),
 				     b->opts.rules_digest, t->read, t->letters,
 				     t->suppressed, t->deferred, t->rejected,
-				     t->pages, t->sheets);
+				     t->pages, t->sheets, t->contacts_read,
+				     t->contacts_read - t->contacts_rejected,
+				     t->contacts_rejected, b->review_letters);
 	/* sha256sum's format, so `sha256sum -c` can check the bundle. */
 	for (int i = 0; rc == PL_OK && i < FILE_COUNT; i++)
 		rc = atomfile_printf(af, "%s  %s\n", sums[i], file_names[i]);
@@ -376,14 +432,17 @@ int bundle_finish(struct bundle *b, const struct run_counts *counts,
 	for (int i = 0; rc == PL_OK && i < FILE_COUNT; i++)
 		rc = atomfile_commit(&b->files[i], sums[i], diag);
 	if (rc == PL_OK)
-		rc = audit_xml_finish(&b->audit, &b->totals, sums[FILE_COUNT], diag);
+		rc = audit_xml_finish(&b->audit, &b->totals, b->review_letters,
+				      sums[FILE_COUNT], diag);
 	if (rc == PL_OK)
 		rc = write_summary(b, sums, diag);
 	if (rc == PL_OK) {
 		char *print = xasprintf("%s/print", b->opts.staging_dir);
 		char *audit = xasprintf("%s/audit", b->opts.staging_dir);
 
-		if (pl_fsync_dir(print) != PL_OK || pl_fsync_dir(audit) != PL_OK)
+		/* The staging directory itself holds contact-plan.csv. */
+		if (pl_fsync_dir(print) != PL_OK || pl_fsync_dir(audit) != PL_OK ||
+		    pl_fsync_dir(b->opts.staging_dir) != PL_OK)
 			rc = pl_diag_set(diag, PL_IO_SYNC, b->opts.staging_dir, 0,
 					 "cannot sync the bundle directories");
 		free(audit);
@@ -407,6 +466,9 @@ int bundle_commit(struct bundle *b, struct pl_diag *diag)
 		.suppressed = b->totals.suppressed,
 		.deferred = b->totals.deferred,
 		.rejected = b->totals.rejected,
+		.contacts_imported = b->totals.contacts_read -
+				     b->totals.contacts_rejected,
+		.contacts_rejected = b->totals.contacts_rejected,
 	};
 	int rc;
 

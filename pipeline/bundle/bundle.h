@@ -51,10 +51,16 @@ void ledger_close(struct ledger *ledger);
  * bundle_add(), so nothing is issued twice).
  */
 bool ledger_batch_done(struct ledger *ledger, const char *batch_id, int *when_out);
-/* What the ledger knows of an account of this agency. */
+/*
+ * What the ledger knows of an account of this agency as of run_date: its
+ * validation notice, its last letter, and every contact event of the 30
+ * days up to run_date (letters issued and imported events, including
+ * those of the open batch transaction), oldest first.
+ */
 PL_WARN_UNUSED int ledger_history(struct ledger *ledger, const char *agency_id,
-				  const char *account_id, struct arena *arena,
-				  struct account_history *out, struct pl_diag *diag);
+				  const char *account_id, int run_date,
+				  struct arena *arena, struct account_history *out,
+				  struct pl_diag *diag);
 
 /* ---- the bundle ---- */
 
@@ -69,15 +75,29 @@ struct bundle_opts {
 
 PL_WARN_UNUSED int bundle_begin(struct bundle **out, const struct bundle_opts *opts,
 				struct ledger *ledger, struct pl_diag *diag);
-/* letter is non-NULL exactly when verdict->outcome is OUTCOME_LETTER;
- * verdict is NULL for an account rejected by ingest. */
+/*
+ * One contact event of the batch's contacts files, before any account:
+ * a good one goes into the open ledger transaction (so ledger_history
+ * sees it), a rejected one into audit/rejects.csv.
+ */
+PL_WARN_UNUSED int bundle_add_contact(struct bundle *b,
+				      const struct contact_event *event,
+				      struct pl_diag *diag);
+
+/*
+ * letter is non-NULL exactly when verdict->outcome is OUTCOME_LETTER;
+ * verdict is NULL for an account rejected by ingest. Every account with a
+ * verdict that is not a rejection also gets its row in contact-plan.csv
+ * (at the top of the batch directory, DESIGN.md "Outputs").
+ */
 PL_WARN_UNUSED int bundle_add(struct bundle *b, const struct account *account,
 			      const struct verdict *verdict,
 			      const struct letter_ref *letter,
 			      struct pl_diag *diag);
 /*
  * counts must reconcile with what was added (read = letters + suppressed
- * + deferred + rejected, each as bundle_add() saw it), or PL_MANIFEST and
+ * + deferred + rejected, each as bundle_add() saw it; contacts_read and
+ * contacts_rejected as bundle_add_contact() saw them), or PL_MANIFEST and
  * nothing is committed. Pages and sheets in the totals are the sums of
  * the letter_refs added; counts' own are not used.
  */

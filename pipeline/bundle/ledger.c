@@ -1,10 +1,11 @@
 /*
  * ledger.c: the contact ledger, a SQLite database in the state directory.
  *
- * The ledger remembers every letter fairnotice issued (table pieces) and
- * every batch it completed (table batches), so decide can tell a first
- * validation notice from a repeat and a re-run of a batch issues nothing
- * twice. The database runs in WAL mode with synchronous=FULL: a reader
+ * The ledger remembers every letter fairnotice issued (table pieces),
+ * every contact event imported from a batch's contacts files (table
+ * contacts) and every batch it completed (table batches), so decide can
+ * tell a first validation notice from a repeat, count contacts against
+ * the contact limits, and a re-run of a batch issues nothing twice. The database runs in WAL mode with synchronous=FULL: a reader
  * (another run's ledger_history(), an auditor's sqlite3 shell) sees the
  * last committed batch while a batch is being written, and a committed
  * batch survives a power cut. A batch is one transaction, opened with
@@ -12,8 +13,13 @@
  * the ledger holds a batch wholly or not at all.
  *
  * Dates are stored as ISO 8601 text, so the file reads plainly in any
- * SQLite tool. Every statement is prepared once in ledger_open() and reset
- * after each use.
+ * SQLite tool (and text order is date order). Every statement is prepared
+ * once in ledger_open() and reset after each use.
+ *
+ * The schema carries its version in PRAGMA user_version. A ledger of an
+ * older version is migrated in place when it is opened, in one write
+ * transaction: new tables and new columns only, never a row dropped or
+ * rewritten, so the program that wrote it can still read what it knew.
  */
 #include "../pl.h"
 #include "bundle-int.h"
@@ -25,9 +31,10 @@
  * Schema version 1. pieces.batch_id names batches.batch_id, but there is
  * no FOREIGN KEY clause: the pieces of a batch are inserted before its
  * batches row, in the same transaction, and SQLite leaves foreign keys
- * off by default anyway.
+ * off by default anyway. A new ledger is made by running this, then
+ * every migration: so a new ledger and a migrated one are the same.
  */
-static const char schema_sql[] =
+static const char schema_v1_sql[] =
 	"CREATE TABLE IF NOT EXISTS batches (\n"
 	"  batch_id TEXT PRIMARY KEY NOT NULL,\n"
 	"  agency_id TEXT NOT NULL,\n"
@@ -60,24 +67,125 @@ static const char schema_sql[] =
 	"  ON pieces (agency_id, account_id);\n"
 	"PRAGMA user_version = 1;\n";
 
+/*
+ * Version 2: the contact events of contacts files, and how many of them
+ * each batch imported and rejected (0 for batches of version 1, which
+ * had no contacts files). contacts.date is the calendar date written in
+ * the event's timestamp (its own offset), contacts.at the timestamp as
+ * given; channel and kind are the words of DESIGN.md.
+ */
+static const char migrate_v2_sql[] =
+	"ALTER TABLE batches ADD COLUMN contacts_imported INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE batches ADD COLUMN contacts_rejected INTEGER NOT NULL DEFAULT 0;\n"
+	"CREATE TABLE contacts (\n"
+	"  batch_id TEXT NOT NULL,\n"
+	"  agency_id TEXT NOT NULL,\n"
+	"  consumer_id TEXT NOT NULL,\n"
+	"  account_id TEXT NOT NULL,\n"
+	"  date TEXT NOT NULL,\n"
+	"  at TEXT NOT NULL,\n"
+	"  channel TEXT NOT NULL,\n"
+	"  kind TEXT NOT NULL,\n"
+	"  file TEXT NOT NULL,\n"
+	"  line INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX contacts_by_account\n"
+	"  ON contacts (agency_id, account_id, date);\n"
+	"PRAGMA user_version = 2;\n";
+
+/* migrations[v] takes a ledger from version v to v + 1. */
+static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
+	schema_v1_sql,
+	migrate_v2_sql,
+};
+
 static const char batch_done_sql[] =
 	"SELECT run_date FROM batches WHERE batch_id = ?1";
 static const char history_first_sql[] =
-	"SELECT mail_date, piece_id FROM pieces"
+	"SELECT mail_date, piece_id, validation_end_date FROM pieces"
 	" WHERE agency_id = ?1 AND account_id = ?2 AND letter_code = ?3"
 	" ORDER BY mail_date, piece_id LIMIT 1";
+/* The latest letter: the last mail date, and of one day the last issued. */
+static const char history_last_sql[] =
+	"SELECT letter_code, mail_date FROM pieces"
+	" WHERE agency_id = ?1 AND account_id = ?2"
+	" ORDER BY mail_date DESC, rowid DESC LIMIT 1";
 static const char history_count_sql[] =
 	"SELECT count(*) FROM pieces WHERE agency_id = ?1 AND account_id = ?2";
+/*
+ * Every contact of days [?3, ?4]: our letters as delivered on their mail
+ * date, then the imported events; oldest first by date, then timestamp
+ * text (a letter has none, so it leads its day), then insertion order.
+ */
+static const char history_events_sql[] =
+	"SELECT date, at, channel, kind, consumer_id FROM ("
+	" SELECT mail_date AS date, '' AS at, 'letter' AS channel,"
+	"  'delivered' AS kind, consumer_id, 0 AS src, rowid AS seq"
+	"  FROM pieces WHERE agency_id = ?1 AND account_id = ?2"
+	"  AND mail_date BETWEEN ?3 AND ?4"
+	" UNION ALL"
+	" SELECT date, at, channel, kind, consumer_id, 1, rowid"
+	"  FROM contacts WHERE agency_id = ?1 AND account_id = ?2"
+	"  AND date BETWEEN ?3 AND ?4)"
+	" ORDER BY date, at, src, seq";
 static const char insert_piece_sql[] =
 	"INSERT INTO pieces (piece_id, batch_id, agency_id, account_id,"
 	" consumer_id, letter_code, template_id, template_version, language,"
 	" mail_date, validation_end_date, content_sha256, pdf, first_page,"
 	" page_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
 	" ?12, ?13, ?14, ?15)";
+static const char insert_contact_sql[] =
+	"INSERT INTO contacts (batch_id, agency_id, consumer_id, account_id,"
+	" date, at, channel, kind, file, line)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char insert_batch_sql[] =
 	"INSERT INTO batches (batch_id, agency_id, run_date, mail_date,"
-	" rules_digest, letters, suppressed, deferred, rejected)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	" rules_digest, letters, suppressed, deferred, rejected,"
+	" contacts_imported, contacts_rejected)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+/* ---- channel and kind words ---- */
+
+static const char *const channel_names[] = { "call", "letter", "email", "sms" };
+static const char *const kind_names[] = { "", "attempt", "conversation", "delivered" };
+
+const char *ledger_channel_name(enum channel channel)
+{
+	for (size_t i = 0; i < PL_ARRAY_SIZE(channel_names); i++)
+		if ((unsigned)channel == 1u << i)
+			return channel_names[i];
+	return NULL;
+}
+
+const char *ledger_kind_name(enum contact_kind kind)
+{
+	if (kind >= CONTACT_ATTEMPT && kind <= CONTACT_DELIVERED)
+		return kind_names[kind];
+	return NULL;
+}
+
+/* The word back to its value; false for a word we never write. */
+static bool channel_from_name(const char *s, enum channel *out)
+{
+	for (size_t i = 0; s && i < PL_ARRAY_SIZE(channel_names); i++) {
+		if (!strcmp(s, channel_names[i])) {
+			*out = (enum channel)(1u << i);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool kind_from_name(const char *s, enum contact_kind *out)
+{
+	for (size_t i = CONTACT_ATTEMPT; s && i < PL_ARRAY_SIZE(kind_names); i++) {
+		if (!strcmp(s, kind_names[i])) {
+			*out = (enum contact_kind)i;
+			return true;
+		}
+	}
+	return false;
+}
 
 /* ---- helpers ---- */
 
@@ -146,35 +254,53 @@ static int step_done(struct ledger *ledger, sqlite3_stmt *st, const char *what,
 	return rc;
 }
 
-/*
- * Create the schema when the file is new (user_version 0). Only then is
- * a write lock taken, so opening a ledger another run is writing to does
- * not wait for that run.
- */
-static int ensure_schema(struct ledger *ledger, struct pl_diag *diag)
+static int read_version(struct ledger *ledger, int *version,
+			struct pl_diag *diag)
 {
 	sqlite3_stmt *st = NULL;
-	int version = -1;
 	int rc = prepare(ledger, "PRAGMA user_version", &st, diag);
 
 	if (rc == PL_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)
-			version = sqlite3_column_int(st, 0);
+			*version = sqlite3_column_int(st, 0);
 		else
 			rc = ledger_error(ledger, diag, "read the schema version");
 	}
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Create the schema when the file is new (user_version 0), or migrate an
+ * older one. Only then is a write lock taken, so opening a current ledger
+ * that another run is writing to does not wait for that run. The version
+ * is read again under the lock: another program may have migrated the
+ * ledger meanwhile.
+ */
+static int ensure_schema(struct ledger *ledger, struct pl_diag *diag)
+{
+	int version = -1;
+	int rc = read_version(ledger, &version, diag);
+
+	if (rc == PL_OK && version == LEDGER_SCHEMA_VERSION)
+		return PL_OK;
+	if (rc == PL_OK && version < LEDGER_SCHEMA_VERSION)
+		rc = exec_sql(ledger, "BEGIN IMMEDIATE", "begin creating the schema",
+			      diag);
+	if (rc == PL_OK && version < LEDGER_SCHEMA_VERSION)
+		rc = read_version(ledger, &version, diag);
 	if (rc == PL_OK && version > LEDGER_SCHEMA_VERSION)
 		rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
 				 "contact ledger schema version %d is newer than "
 				 "this program's (%d)", version,
 				 LEDGER_SCHEMA_VERSION);
-	if (rc != PL_OK || version == LEDGER_SCHEMA_VERSION)
-		return rc;
-
-	rc = exec_sql(ledger, "BEGIN IMMEDIATE", "begin creating the schema", diag);
-	if (rc == PL_OK)
-		rc = exec_sql(ledger, schema_sql, "create the schema", diag);
+	if (rc == PL_OK && version < 0)
+		rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+				 "contact ledger schema version %d is not one "
+				 "this program knows", version);
+	for (int v = version; rc == PL_OK && v < LEDGER_SCHEMA_VERSION; v++)
+		rc = exec_sql(ledger, migrations[v], v ? "migrate the schema"
+						       : "create the schema", diag);
 	if (rc == PL_OK)
 		rc = exec_sql(ledger, "COMMIT", "commit the schema", diag);
 	if (rc != PL_OK && !sqlite3_get_autocommit(ledger->db))
@@ -220,9 +346,15 @@ int ledger_open(struct ledger **out, const char *state_dir, struct pl_diag *diag
 	if (rc == PL_OK)
 		rc = prepare(ledger, history_first_sql, &ledger->history_first, diag);
 	if (rc == PL_OK)
+		rc = prepare(ledger, history_last_sql, &ledger->history_last, diag);
+	if (rc == PL_OK)
 		rc = prepare(ledger, history_count_sql, &ledger->history_count, diag);
 	if (rc == PL_OK)
+		rc = prepare(ledger, history_events_sql, &ledger->history_events, diag);
+	if (rc == PL_OK)
 		rc = prepare(ledger, insert_piece_sql, &ledger->insert_piece, diag);
+	if (rc == PL_OK)
+		rc = prepare(ledger, insert_contact_sql, &ledger->insert_contact, diag);
 	if (rc == PL_OK)
 		rc = prepare(ledger, insert_batch_sql, &ledger->insert_batch, diag);
 out:
@@ -240,8 +372,11 @@ void ledger_close(struct ledger *ledger)
 		return;
 	ledger_txn_rollback(ledger);
 	sqlite3_finalize(ledger->insert_batch);
+	sqlite3_finalize(ledger->insert_contact);
 	sqlite3_finalize(ledger->insert_piece);
+	sqlite3_finalize(ledger->history_events);
 	sqlite3_finalize(ledger->history_count);
+	sqlite3_finalize(ledger->history_last);
 	sqlite3_finalize(ledger->history_first);
 	sqlite3_finalize(ledger->batch_done);
 	sqlite3_close(ledger->db);   /* NULL is a harmless no-op */
@@ -272,49 +407,185 @@ bool ledger_batch_done(struct ledger *ledger, const char *batch_id, int *when_ou
 	return done;
 }
 
-int ledger_history(struct ledger *ledger, const char *agency_id,
-		   const char *account_id, struct arena *arena,
-		   struct account_history *out, struct pl_diag *diag)
+static int history_error(struct ledger *ledger, const char *what,
+			 const char *account_id, struct pl_diag *diag)
 {
-	sqlite3_stmt *first = ledger->history_first;
-	sqlite3_stmt *count = ledger->history_count;
+	return pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+			   "cannot read the %s of account '%s' in the contact "
+			   "ledger: %s", what, account_id, sqlite3_errmsg(ledger->db));
+}
+
+static void finish(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* The earliest validation notice: its mail date, piece and period end. */
+static int history_validation(struct ledger *ledger, const char *agency_id,
+			      const char *account_id, struct arena *arena,
+			      struct account_history *out, struct pl_diag *diag)
+{
+	sqlite3_stmt *st = ledger->history_first;
 	int rc = PL_OK, step;
 
-	out->validation_sent_on = PL_NO_DATE;
-	out->validation_piece_id = "";
-	out->letters_issued = 0;
-
-	bind_text(first, 1, agency_id);
-	bind_text(first, 2, account_id);
-	bind_text(first, 3, LEDGER_VALIDATION_LETTER);
-	step = sqlite3_step(first);
+	bind_text(st, 1, agency_id);
+	bind_text(st, 2, account_id);
+	bind_text(st, 3, LEDGER_VALIDATION_LETTER);
+	step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
-		const char *piece = (const char *)sqlite3_column_text(first, 1);
+		const char *piece = (const char *)sqlite3_column_text(st, 1);
 
-		out->validation_sent_on = column_date(first, 0);
+		out->validation_sent_on = column_date(st, 0);
 		out->validation_piece_id = arena_strdup(arena, piece ? piece : "");
+		out->validation_end_date = column_date(st, 2);
 	} else if (step != SQLITE_DONE) {
+		rc = history_error(ledger, "validation notice", account_id, diag);
+	}
+	finish(st);
+	return rc;
+}
+
+/* The latest letter, and how many there were. */
+static int history_letters(struct ledger *ledger, const char *agency_id,
+			   const char *account_id, struct arena *arena,
+			   struct account_history *out, struct pl_diag *diag)
+{
+	sqlite3_stmt *st = ledger->history_last;
+	int rc = PL_OK, step;
+
+	bind_text(st, 1, agency_id);
+	bind_text(st, 2, account_id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		const char *code = (const char *)sqlite3_column_text(st, 0);
+
+		out->last_letter_code = arena_strdup(arena, code ? code : "");
+		out->last_letter_date = column_date(st, 1);
+	} else if (step != SQLITE_DONE) {
+		rc = history_error(ledger, "last letter", account_id, diag);
+	}
+	finish(st);
+	if (rc != PL_OK)
+		return rc;
+
+	st = ledger->history_count;
+	bind_text(st, 1, agency_id);
+	bind_text(st, 2, account_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out->letters_issued = (unsigned)sqlite3_column_int64(st, 0);
+	else
 		rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
-				 "cannot read the history of account '%s' in the "
+				 "cannot count the letters of account '%s' in the "
 				 "contact ledger: %s", account_id,
 				 sqlite3_errmsg(ledger->db));
-	}
-	sqlite3_reset(first);
-	sqlite3_clear_bindings(first);
+	finish(st);
+	return rc;
+}
 
-	if (rc == PL_OK) {
-		bind_text(count, 1, agency_id);
-		bind_text(count, 2, account_id);
-		if (sqlite3_step(count) == SQLITE_ROW)
-			out->letters_issued = (unsigned)sqlite3_column_int64(count, 0);
-		else
-			rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
-					 "cannot count the letters of account '%s' "
-					 "in the contact ledger: %s", account_id,
-					 sqlite3_errmsg(ledger->db));
-		sqlite3_reset(count);
-		sqlite3_clear_bindings(count);
+/*
+ * One row of history_events_sql into *ev. A row this program would never
+ * have written (an unknown channel, a date that does not parse) is an
+ * error: a contact the limits cannot count must not be ignored.
+ */
+static int event_from_row(struct ledger *ledger, sqlite3_stmt *st,
+			  const char *account_id, struct arena *arena,
+			  struct contact_event *ev, struct pl_diag *diag)
+{
+	const char *at = (const char *)sqlite3_column_text(st, 1);
+	const char *channel = (const char *)sqlite3_column_text(st, 2);
+	const char *kind = (const char *)sqlite3_column_text(st, 3);
+	const char *consumer = (const char *)sqlite3_column_text(st, 4);
+
+	memset(ev, 0, sizeof(*ev));
+	ev->file = "";
+	ev->reject.code = ev->reject.field = ev->reject.message = "";
+	ev->account_id = account_id;
+	ev->consumer_id = arena_strdup(arena, consumer ? consumer : "");
+	ev->date = column_date(st, 0);
+	snprintf(ev->at, sizeof(ev->at), "%s", at ? at : "");
+	if (ev->date == PL_NO_DATE || !channel_from_name(channel, &ev->channel) ||
+	    !kind_from_name(kind, &ev->kind))
+		return pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+				   "contact of account '%s' on '%s' has channel "
+				   "'%s' and kind '%s' in the contact ledger, "
+				   "which this program does not know",
+				   account_id, at && *at ? at : "?",
+				   channel ? channel : "", kind ? kind : "");
+	return PL_OK;
+}
+
+/* Contacts of days [run_date - LEDGER_HISTORY_DAYS, run_date], oldest first. */
+static int history_events(struct ledger *ledger, const char *agency_id,
+			  const char *account_id, int run_date,
+			  struct arena *arena, struct account_history *out,
+			  struct pl_diag *diag)
+{
+	sqlite3_stmt *st = ledger->history_events;
+	struct contact_event *events = NULL;
+	size_t n = 0, cap = 0;
+	int rc = PL_OK, step = SQLITE_DONE;
+
+	bind_text(st, 1, agency_id);
+	bind_text(st, 2, account_id);
+	bind_date(st, 3, run_date - LEDGER_HISTORY_DAYS);
+	bind_date(st, 4, run_date);
+	while (rc == PL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			/* Doubling in the arena: at most twice the space in all. */
+			size_t grow = cap ? 2 * cap : 8;
+			struct contact_event *bigger;
+
+			if (n >= LEDGER_MAX_EVENTS) {
+				rc = pl_diag_set(diag, PL_LIMIT, ledger->path, 0,
+						 "account '%s' has more than %d contacts "
+						 "in %d days in the contact ledger",
+						 account_id, LEDGER_MAX_EVENTS,
+						 LEDGER_HISTORY_DAYS + 1);
+				break;
+			}
+			if (grow > LEDGER_MAX_EVENTS)
+				grow = LEDGER_MAX_EVENTS;
+			bigger = arena_alloc(arena, grow * sizeof(*bigger));
+			if (n)
+				memcpy(bigger, events, n * sizeof(*bigger));
+			events = bigger;
+			cap = grow;
+		}
+		rc = event_from_row(ledger, st, account_id, arena, &events[n], diag);
+		n++;
 	}
+	if (rc == PL_OK && step != SQLITE_DONE)
+		rc = history_error(ledger, "contacts", account_id, diag);
+	finish(st);
+	if (rc == PL_OK) {
+		out->events = events;
+		out->nevents = n;
+	}
+	return rc;
+}
+
+int ledger_history(struct ledger *ledger, const char *agency_id,
+		   const char *account_id, int run_date, struct arena *arena,
+		   struct account_history *out, struct pl_diag *diag)
+{
+	const char *id = arena_strdup(arena, account_id ? account_id : "");
+	int rc;
+
+	if (run_date == PL_NO_DATE)
+		PL_BUG("history of account '%s' asked without a run date", id);
+	memset(out, 0, sizeof(*out));
+	out->validation_sent_on = PL_NO_DATE;
+	out->validation_piece_id = "";
+	out->validation_end_date = PL_NO_DATE;
+	out->last_letter_code = "";
+	out->last_letter_date = PL_NO_DATE;
+
+	rc = history_validation(ledger, agency_id, id, arena, out, diag);
+	if (rc == PL_OK)
+		rc = history_letters(ledger, agency_id, id, arena, out, diag);
+	if (rc == PL_OK)
+		rc = history_events(ledger, agency_id, id, run_date, arena, out, diag);
 	return rc;
 }
 
@@ -365,6 +636,41 @@ int ledger_txn_add_piece(struct ledger *ledger, const struct ledger_piece *p,
 	return rc;
 }
 
+int ledger_txn_add_contact(struct ledger *ledger, const char *batch_id,
+			   const char *agency_id, const struct contact_event *ev,
+			   struct pl_diag *diag)
+{
+	sqlite3_stmt *st = ledger->insert_contact;
+	const char *channel = ledger_channel_name(ev->channel);
+	const char *kind = ledger_kind_name(ev->kind);
+	int rc = PL_OK;
+
+	if (!ledger->in_txn)
+		PL_BUG("contact of '%s' added outside a batch transaction",
+		       ev->account_id);
+	if (ev->rejected || !channel || !kind || ev->date == PL_NO_DATE)
+		PL_BUG("contact of '%s' at %s:%u is not a good event",
+		       ev->account_id, ev->file, ev->line);
+	bind_text(st, 1, batch_id);
+	bind_text(st, 2, agency_id);
+	bind_text(st, 3, ev->consumer_id && ev->consumer_id[0] ? ev->consumer_id
+							       : ev->account_id);
+	bind_text(st, 4, ev->account_id);
+	bind_date(st, 5, ev->date);
+	bind_text(st, 6, ev->at);
+	bind_text(st, 7, channel);
+	bind_text(st, 8, kind);
+	bind_text(st, 9, ev->file);
+	sqlite3_bind_int64(st, 10, ev->line);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+				 "cannot record the contact of account '%s' (at "
+				 "%s:%u) in the contact ledger: %s", ev->account_id,
+				 ev->file, ev->line, sqlite3_errmsg(ledger->db));
+	finish(st);
+	return rc;
+}
+
 int ledger_txn_commit(struct ledger *ledger, const struct ledger_batch *b,
 		      struct pl_diag *diag)
 {
@@ -382,6 +688,8 @@ int ledger_txn_commit(struct ledger *ledger, const struct ledger_batch *b,
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)b->suppressed);
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)b->deferred);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)b->rejected);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)b->contacts_imported);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)b->contacts_rejected);
 	rc = step_done(ledger, st, "record the batch", diag);
 	if (rc == PL_OK)
 		rc = exec_sql(ledger, "COMMIT", "commit the batch", diag);

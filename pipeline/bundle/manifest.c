@@ -1,8 +1,9 @@
 /*
  * manifest.c: the formats of the bundle's files.
  *
- * Three CSV files (print/manifest.csv for the print vendor,
- * audit/suppressed.csv and audit/rejects.csv for the agency) and the
+ * Four CSV files (print/manifest.csv for the print vendor,
+ * audit/suppressed.csv and audit/rejects.csv for the agency,
+ * contact-plan.csv for the agency's dialer and other channels) and the
  * audit manifest, audit/manifest.xml, for auditors. Column names and
  * element names are a contract with other people's scripts
  * (shared/DESIGN.md, "Outputs"): new columns go at the end, new XML goes
@@ -34,6 +35,7 @@ const char *const manifest_csv_header[] = {
 	"postal_code", "imb",
 	/* more columns may follow the ones above (DESIGN.md) */
 	"template_version", "mail_date", "validation_end_date", "content_sha256",
+	"sides",   /* simplex, or duplex when a rule put text on the reverse */
 };
 const size_t manifest_csv_columns = PL_ARRAY_SIZE(manifest_csv_header);
 
@@ -47,6 +49,38 @@ const char *const rejects_csv_header[] = {
 	"file", "line", "account_id", "reason_code", "field", "message",
 };
 const size_t rejects_csv_columns = PL_ARRAY_SIZE(rejects_csv_header);
+
+const char *const contact_plan_csv_header[] = {
+	"account_id", "consumer_id", "state", "time_zone", "call_window",
+	"calls_day1", "calls_day2", "calls_day3", "calls_day4", "calls_day5",
+	"calls_day6", "calls_day7", "blocked_channels", "block_reasons",
+	"first_day", "limit_rules",
+};
+const size_t contact_plan_csv_columns = PL_ARRAY_SIZE(contact_plan_csv_header);
+
+_Static_assert(PL_PLAN_DAYS == 7, "contact-plan.csv has calls_day1..calls_day7");
+
+static const struct {
+	unsigned bit;
+	const char *word;
+} channel_words[] = {
+	{ CHANNEL_CALL, "call" }, { CHANNEL_LETTER, "letter" },
+	{ CHANNEL_EMAIL, "email" }, { CHANNEL_SMS, "sms" },
+};
+
+char *bundle_channel_words(unsigned bits, char out[BUNDLE_CHANNEL_WORDS])
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < PL_ARRAY_SIZE(channel_words); i++) {
+		if (!(bits & channel_words[i].bit))
+			continue;
+		len += (size_t)snprintf(out + len, BUNDLE_CHANNEL_WORDS - len, "%s%s",
+					len ? " " : "", channel_words[i].word);
+	}
+	return out;
+}
 
 /* Every print piece goes in the same envelope for now (PRINT.md). */
 #define ENVELOPE "#10-double-window"
@@ -137,6 +171,7 @@ int manifest_csv_letter(struct atomfile *af, const struct bundle_opts *opts,
 		"",   /* imb: NEEDSWORK: the IMb tracking code comes with issue 4 */
 		bundle_str(l->template_version), date_format_iso(e->mail_date, mail),
 		date_format_iso(e->validation_end_date, vend), l->content_sha256,
+		l->sheet_count == l->page_count ? "simplex" : "duplex",
 	};
 
 	if (PL_ARRAY_SIZE(row) != manifest_csv_columns)
@@ -172,6 +207,45 @@ int manifest_csv_reject(struct atomfile *af, const struct bundle_entry *e)
 	if (PL_ARRAY_SIZE(row) != rejects_csv_columns)
 		PL_BUG("rejects row and header disagree");
 	snprintf(line, sizeof(line), "%u", e->account->line);
+	return csv_write_row(af, row, PL_ARRAY_SIZE(row));
+}
+
+int manifest_csv_contact_reject(struct atomfile *af,
+				const struct contact_event *ev)
+{
+	char line[16];
+	const char *row[] = {
+		bundle_str(ev->file), line, bundle_str(ev->account_id),
+		bundle_str(ev->reject.code), bundle_str(ev->reject.field),
+		bundle_str(ev->reject.message),
+	};
+
+	if (PL_ARRAY_SIZE(row) != rejects_csv_columns)
+		PL_BUG("rejects row and header disagree");
+	snprintf(line, sizeof(line), "%u", ev->line);
+	return csv_write_row(af, row, PL_ARRAY_SIZE(row));
+}
+
+int manifest_csv_plan(struct atomfile *af, const struct bundle_entry *e)
+{
+	const struct account *a = e->account;
+	const struct contact_plan *p = &e->verdict->plan;
+	char calls[PL_PLAN_DAYS][16], blocked[BUNDLE_CHANNEL_WORDS];
+	char first[PL_DATE_ISO_LEN];
+	const char *row[] = {
+		e->account_id,
+		a->consumer_id && a->consumer_id[0] ? a->consumer_id : e->account_id,
+		bundle_str(a->state), bundle_str(p->time_zone), p->window,
+		calls[0], calls[1], calls[2], calls[3], calls[4], calls[5], calls[6],
+		bundle_channel_words(p->blocked, blocked),
+		bundle_str(p->block_reasons), date_format_iso(p->first_day, first),
+		bundle_str(p->limit_rules),
+	};
+
+	if (PL_ARRAY_SIZE(row) != contact_plan_csv_columns)
+		PL_BUG("contact plan row and header disagree");
+	for (int i = 0; i < PL_PLAN_DAYS; i++)
+		snprintf(calls[i], sizeof(calls[i]), "%d", p->calls_allowed[i]);
 	return csv_write_row(af, row, PL_ARRAY_SIZE(row));
 }
 
@@ -373,7 +447,10 @@ static void xml_rule_hits(struct audit_xml *x, const struct verdict *v)
 		xml_start(x, "rule");
 		xml_attr(x, "id", h->rule_id);
 		xml_attr_opt(x, "citation", h->citation);
+		xml_attr_opt(x, "title", h->title);
 		xml_attr(x, "source", source);
+		if (h->needs_review)
+			xml_attr(x, "review", "yes");
 		xml_end(x);
 	}
 }
@@ -414,6 +491,8 @@ static void xml_letter(struct audit_xml *x, const struct bundle_opts *opts,
 	xml_attr(x, "template", l->template_id);
 	xml_attr_opt(x, "template-version", l->template_version);
 	xml_attr(x, "language", e->language);
+	xml_attr(x, "communication",
+		 v->initial_communication ? "initial" : "subsequent");
 	xml_attr_uint(x, "first-page", l->first_page);
 	xml_attr_uint(x, "pages", l->page_count);
 	xml_attr_uint(x, "sheets", l->sheet_count);
@@ -421,14 +500,59 @@ static void xml_letter(struct audit_xml *x, const struct bundle_opts *opts,
 	xml_end(x);
 }
 
+/* REGULATIONS.md 5.4, 6.17: what the statute of limitations said. */
+static void xml_time_barred(struct audit_xml *x, const struct verdict *v)
+{
+	static const char *const status[] = {
+		[TRI_UNKNOWN] = "unknown", [TRI_NO] = "no", [TRI_YES] = "yes",
+	};
+
+	if ((unsigned)v->time_barred >= PL_ARRAY_SIZE(status))
+		PL_BUG("time_barred %d", (int)v->time_barred);
+	xml_start(x, "time-barred");
+	xml_attr(x, "status", status[v->time_barred]);
+	if (v->sol_years > 0)
+		xml_attr_uint(x, "sol-years", (unsigned long)v->sol_years);
+	xml_attr_date(x, "expires-on", v->sol_expires_on);
+	xml_attr_opt(x, "rule", v->sol_rule_id);
+	xml_end(x);
+}
+
+/* The contact plan, as contact-plan.csv has it. */
+static void xml_plan(struct audit_xml *x, const struct contact_plan *p)
+{
+	char calls[PL_PLAN_DAYS * 12], blocked[BUNDLE_CHANNEL_WORDS];
+	size_t len = 0;
+
+	for (int i = 0; i < PL_PLAN_DAYS; i++)
+		len += (size_t)snprintf(calls + len, sizeof(calls) - len, "%s%d",
+					i ? " " : "", p->calls_allowed[i]);
+	xml_start(x, "plan");
+	xml_attr_date(x, "first-day", p->first_day);
+	xml_attr_opt(x, "window", p->window);
+	xml_attr_opt(x, "time-zone", p->time_zone);
+	xml_attr(x, "calls", calls);
+	xml_attr_opt(x, "blocked", bundle_channel_words(p->blocked, blocked));
+	xml_attr_opt(x, "reasons", p->block_reasons);
+	xml_attr_opt(x, "limit-rules", p->limit_rules);
+	xml_end(x);
+}
+
 int audit_xml_account(struct audit_xml *x, const struct bundle_opts *opts,
 		      const struct bundle_entry *e, struct pl_diag *diag)
 {
+	const struct verdict *v = e->verdict;
+	bool decided = v && e->outcome != OUTCOME_REJECTED;
+
 	xml_start(x, "account");
 	xml_attr(x, "id", e->account_id);
 	xml_attr(x, "file", e->file);
 	xml_attr_uint(x, "line", e->account->line);
 	xml_attr(x, "outcome", outcome_name(e->outcome));
+	if (v)
+		xml_attr_opt(x, "jurisdiction", v->jurisdiction);
+	if (v && v->needs_review)
+		xml_attr(x, "review", "yes");
 
 	if (e->outcome != OUTCOME_LETTER) {
 		xml_start(x, "reason");
@@ -439,16 +563,21 @@ int audit_xml_account(struct audit_xml *x, const struct bundle_opts *opts,
 		xml_text(x, e->message);
 		xml_end(x);
 	}
+	if (decided)
+		xml_time_barred(x, v);
 	if (e->outcome == OUTCOME_LETTER)
 		xml_letter(x, opts, e);
-	else if (e->verdict)
-		xml_rule_hits(x, e->verdict);
+	else if (v)
+		xml_rule_hits(x, v);
+	if (decided)
+		xml_plan(x, &v->plan);
 	xml_end(x);
 	return xml_status(x, diag);
 }
 
 int audit_xml_finish(struct audit_xml *x, const struct run_counts *t,
-		     char sha_out[PL_SHA256_HEX], struct pl_diag *diag)
+		     unsigned long review_letters, char sha_out[PL_SHA256_HEX],
+		     struct pl_diag *diag)
 {
 	int rc;
 
@@ -460,6 +589,11 @@ int audit_xml_finish(struct audit_xml *x, const struct run_counts *t,
 	xml_attr_uint(x, "rejected", t->rejected);
 	xml_attr_uint(x, "pages", t->pages);
 	xml_attr_uint(x, "sheets", t->sheets);
+	xml_attr_uint(x, "letters-for-review", review_letters);
+	xml_start(x, "contacts");
+	xml_attr_uint(x, "read", t->contacts_read);
+	xml_attr_uint(x, "rejected", t->contacts_rejected);
+	xml_end(x);
 	xml_end(x);
 	if (x->status == PL_OK)
 		xml_check(x, xmlTextWriterEndDocument(x->writer));

@@ -6,6 +6,7 @@
 #include "run.h"
 #include "core/date.h"
 #include "core/diag.h"
+#include "cli/explain.h"
 
 #include <time.h>
 #include <unistd.h>
@@ -25,13 +26,18 @@ static const char usage_text[] =
 	"usage: fairnotice run   --batch DIR --out DIR --state DIR [--date YYYY-MM-DD]\n"
 	"                        [--rules DIR] [--templates DIR] [--layout-dumps]\n"
 	"       fairnotice check --batch DIR [--date YYYY-MM-DD] [--rules DIR]\n"
+	"       fairnotice explain --batch DIR [--state DIR] [--date YYYY-MM-DD] ACCOUNT_ID\n"
+	"       fairnotice rules lint [--rules DIR] [--batch DIR]\n"
 	"       fairnotice version\n"
 	"\n"
 	"run    reads the batch, decides every account, typesets the letters and\n"
 	"       writes OUT/<batch-id>/{print,audit}; records issued letters in the\n"
 	"       contact ledger under --state\n"
 	"check  validates and decides the batch, reports every record that would\n"
-	"       not get a letter, and writes nothing\n";
+	"       not get a letter, and writes nothing\n"
+	"explain  prints why one account got what it got: the decision, the rules\n"
+	"       that fired with their citations, the dates, the contact plan\n"
+	"rules lint  checks the rule set (and the agency's licences, with --batch)\n";
 
 static PL_NORETURN PL_PRINTF(2, 3) void die(int code, const char *fmt, ...)
 {
@@ -61,13 +67,24 @@ struct cli {
 	const char *date;
 };
 
-/* Parse "--name value" pairs into cli; unknown options are usage errors. */
-static void parse_options(int argc, char **argv, struct cli *cli)
+/*
+ * Parse "--name value" pairs into cli; unknown options are usage errors.
+ * A word that is not an option goes to *positional (at most one) when
+ * positional is non-NULL.
+ */
+static void parse_options(int argc, char **argv, struct cli *cli,
+			  const char **positional)
 {
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i];
 		const char **slot = NULL;
 
+		if (positional && strncmp(arg, "--", 2)) {
+			if (*positional)
+				die(EXIT_USAGE, "unexpected argument '%s'", arg);
+			*positional = arg;
+			continue;
+		}
 		if (!strcmp(arg, "--layout-dumps")) {
 			cli->opts.layout_dumps = true;
 			continue;
@@ -125,7 +142,7 @@ static int cmd_run(int argc, char **argv)
 	struct pl_diag diag = { 0 };
 	int rc;
 
-	parse_options(argc, argv, &cli);
+	parse_options(argc, argv, &cli, NULL);
 	if (!cli.opts.batch_dir || !cli.opts.out_dir || !cli.opts.state_dir)
 		die(EXIT_USAGE, "run needs --batch, --out and --state");
 	cli.opts.log = stderr;
@@ -150,7 +167,7 @@ static int cmd_check(int argc, char **argv)
 	struct pl_diag diag = { 0 };
 	int rc;
 
-	parse_options(argc, argv, &cli);
+	parse_options(argc, argv, &cli, NULL);
 	if (!cli.opts.batch_dir)
 		die(EXIT_USAGE, "check needs --batch");
 	if (cli.opts.out_dir || cli.opts.state_dir)
@@ -167,6 +184,56 @@ static int cmd_check(int argc, char **argv)
 	return exit_for(rc, &result, &diag);
 }
 
+static int cmd_explain(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	struct pl_diag diag = { 0 };
+	const char *account_id = NULL;
+	char msg[1024];
+	int rc;
+
+	parse_options(argc, argv, &cli, &account_id);
+	if (!cli.opts.batch_dir || !account_id)
+		die(EXIT_USAGE, "explain needs --batch and an account id");
+	rc = run_explain(&cli.opts, account_id, explain_print, stdout, &diag);
+	fflush(stdout);
+	if (rc == PL_DONE) {
+		fprintf(stderr, "fairnotice: no record with account_id '%s' in batch '%s'\n",
+			account_id, cli.opts.batch_dir);
+		return EXIT_USAGE;
+	}
+	if (rc != PL_OK) {
+		fprintf(stderr, "fairnotice: %s: %s\n", pl_strerror(rc),
+			pl_diag_format(&diag, msg, sizeof(msg)));
+		return EXIT_FATAL;
+	}
+	return EXIT_COMPLETE;
+}
+
+/* Exit 0: clean; 1: warnings only; 3: errors (or the set does not load). */
+static int cmd_rules(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	struct pl_diag diag = { 0 };
+	unsigned warnings, errors;
+	char msg[1024];
+	int rc;
+
+	if (argc < 1 || strcmp(argv[0], "lint"))
+		die(EXIT_USAGE, "usage: fairnotice rules lint [--rules DIR] [--batch DIR]");
+	parse_options(argc - 1, argv + 1, &cli, NULL);
+	rc = run_lint(&cli.opts, stdout, &warnings, &errors, &diag);
+	if (rc != PL_OK) {
+		fprintf(stderr, "fairnotice: %s: %s\n", pl_strerror(rc),
+			pl_diag_format(&diag, msg, sizeof(msg)));
+		return EXIT_FATAL;
+	}
+	printf("rules lint: %u error%s, %u warning%s\n", errors, errors == 1 ? "" : "s",
+	       warnings, warnings == 1 ? "" : "s");
+	fflush(stdout);
+	return errors ? EXIT_FATAL : warnings ? EXIT_REJECTS : EXIT_COMPLETE;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -177,6 +244,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 2, argv + 2);
+	if (!strcmp(cmd, "explain"))
+		return cmd_explain(argc - 2, argv + 2);
+	if (!strcmp(cmd, "rules"))
+		return cmd_rules(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		puts("fairnotice 0.1.0");
 		return EXIT_COMPLETE;

@@ -95,6 +95,11 @@ int profile_load(struct agency *agency, const char *path, struct pl_diag *diag)
 		free(agency->mail_class);
 		agency->mail_class = xstrdup("first-class");
 	}
+	agency->letter_series = xmlsafe_child_dup(root, "letter-series");
+	if (!*agency->letter_series) {
+		free(agency->letter_series);
+		agency->letter_series = xstrdup("validation-notice reminder");
+	}
 	drop = xmlsafe_child_dup(root, "mail-drop-business-days");
 	agency->mail_drop_business_days = 1;
 	if (*drop) {
@@ -156,6 +161,7 @@ void profile_release(struct agency *agency)
 	free(agency->portal_url);
 	free(agency->dispute_url);
 	free(agency->mail_class);
+	free(agency->letter_series);
 	for (size_t i = 0; i < agency->nlicences; i++) {
 		free(agency->licences[i].jurisdiction);
 		free(agency->licences[i].number);

@@ -39,6 +39,8 @@ struct agency {
 	char *dispute_url;        /* electronic disputes; "" if not accepted */
 	char *mail_class;         /* "first-class" (default) or "standard" */
 	int mail_drop_business_days; /* run date -> mail date offset (default 1) */
+	char *letter_series;      /* letter codes in order, space-separated;
+				     default "validation-notice reminder" */
 	struct licence licences[PL_MAX_LICENCES];
 	size_t nlicences;
 };

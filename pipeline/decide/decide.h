@@ -33,7 +33,7 @@ struct ruleset;
 
 /* What is fixed for the whole run. */
 struct decide_ctx {
-	const struct agency *agency;   /* borrowed */
+	const struct agency *agency;   /* borrowed; agency->letter_series too */
 	int run_date;                  /* --date */
 };
 
@@ -72,6 +72,19 @@ PL_WARN_UNUSED int decide_eval(const struct ruleset *rules,
 			       struct arena *arena, struct verdict *out);
 
 /*
+ * Check the loaded set as a compliance officer would before a run: every
+ * needs-review rule (warning), every licence rule whose jurisdiction has no
+ * licence number in agency (error; agency may be NULL to skip), states of
+ * the jurisdiction list with no statute-of-limitations rule (warning),
+ * two rules filling the same slot for the same jurisdiction, letter and
+ * language on overlapping dates (error). One line per finding on out:
+ * "warning: ... (at rules/x.xml:12, rule 'ID')". Counts go to *warnings and
+ * *errors.
+ */
+void ruleset_lint(const struct ruleset *rules, const struct agency *agency,
+		  FILE *out, unsigned *warnings, unsigned *errors);
+
+/*
  * Reason codes decide itself produces. Hold reasons (CEASE_1006.6(c),
  * BANKRUPTCY_STAY, ...) are not here: they are data, in the rules files.
  */
@@ -79,5 +92,25 @@ PL_WARN_UNUSED int decide_eval(const struct ruleset *rules,
 #define REASON_NO_LETTER       "NO_LETTER_TYPE"
 /* No validation-period rule is in force on the mail date (fail closed). */
 #define REASON_NO_RULE         "NO_RULE_IN_FORCE"
+/* Format v2 (rules/README.md, "The decision, in order"). */
+#define REASON_UNKNOWN_STATE   "UNKNOWN_STATE"    /* rejected */
+#define REASON_SOL_UNKNOWN     "SOL_UNKNOWN"      /* deferred, no date */
+#define REASON_UNLICENSED      "UNLICENSED"       /* suppressed */
+#define REASON_OVERSHADOWING   "OVERSHADOWING"    /* deferred to end + 1 */
+#define REASON_WAITING         "WAITING_PERIOD"   /* deferred */
+/* Prefixes: "DATA_MISSING:<field>", "FREQ_LIMIT:<WA|NY-NYC|US>". */
+#define REASON_DATA_MISSING    "DATA_MISSING"
+#define REASON_FREQ_LIMIT      "FREQ_LIMIT"
+
+/*
+ * The contact plan (verdict->plan, every account that is not rejected):
+ * calls_allowed[d] is -1 when no call limit applies that day, else the
+ * calls still allowed (0 on a blocked or quiet day). Block reasons are
+ * the matching hold's reason code, or these, per channel in the order
+ * call letter email sms: "call:CEASE_1006.6(c) letter:CEASE_1006.6(c) ...".
+ */
+#define PLAN_MEDIUM_OPT_OUT    "MEDIUM_OPT_OUT"     /* account opt_out_channels */
+#define PLAN_NO_TIME_ZONE      "NO_TIME_ZONE"       /* AA AE AP: calls blocked */
+#define PLAN_NO_CALLING_WINDOW "NO_CALLING_WINDOW"  /* hours do not meet across zones */
 
 #endif

@@ -18,6 +18,8 @@
 #include "../core/money.h"
 #include "ingest-int.h"
 
+#include <glib.h>
+
 /* ---- the table ---- */
 
 #define F(name, req, kind) { #name, req, kind, offsetof(struct account, name) }
@@ -65,6 +67,9 @@ const struct field_spec ingest_fields[] = {
 	F(plan_count,            false, FK_COUNT),
 	F(plan_first_due,        false, FK_DATE),
 	F(portal_code,           false, FK_TEXT),
+	/* extensions (README.md "Account files") */
+	F(debt_buyer,            false, FK_TRISTATE),
+	F(opt_out_channels,      false, FK_CHANNELS),
 };
 
 #undef F
@@ -103,6 +108,12 @@ static const struct name_value letters[] = {
 	{ "settlement-offer", 3 }, { "payment-plan", 4 },
 	{ "dispute-verification", 5 }, { "cease-acknowledgment", 6 },
 	{ "paid-in-full", 7 }, { "time-barred-notice", 8 },
+};
+
+/* The words of a channel set, in enum channel order. */
+static const struct name_value channels[] = {
+	{ "call", CHANNEL_CALL }, { "letter", CHANNEL_LETTER },
+	{ "email", CHANNEL_EMAIL }, { "sms", CHANNEL_SMS },
 };
 
 int ingest_field_index(const char *name)
@@ -151,20 +162,33 @@ const char *fields_shown(struct arena *arena, const char *value)
 	return arena_printf(arena, "%.*s...", (int)n, value);
 }
 
+void ingest_vreject(struct reject *r, struct arena *arena, const char *code,
+		    const char *field, const char *fmt, va_list ap)
+{
+	r->code = code;
+	r->field = field ? field : "";
+	r->message = arena_vprintf(arena, fmt, ap);
+}
+
+void ingest_reject(struct reject *r, struct arena *arena, const char *code,
+		   const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ingest_vreject(r, arena, code, field, fmt, ap);
+	va_end(ap);
+}
+
 void fields_reject(struct account *out, struct arena *arena, const char *code,
 		   const char *field, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = arena_vprintf(arena, fmt, ap);
+	ingest_vreject(&out->reject, arena, code, field, fmt, ap);
 	va_end(ap);
-
 	out->rejected = true;
-	out->reject.code = code;
-	out->reject.field = field ? field : "";
-	out->reject.message = msg;
 }
 
 static const struct name_value *lookup(const struct name_value *table, size_t n,
@@ -198,6 +222,37 @@ static const char *names_of(struct arena *arena, const struct name_value *table,
 	}
 	*p = '\0';
 	return s;
+}
+
+/*
+ * "call; SMS" -> CHANNEL_CALL | CHANNEL_SMS: words separated by spaces
+ * or semicolons, case-insensitive, repeats allowed. Returns false with
+ * the first unknown word in bad[] (cut to fit).
+ */
+static bool parse_channels(const char *v, unsigned *out, char *bad, size_t size)
+{
+	unsigned bits = 0;
+
+	while (*v) {
+		size_t n = strcspn(v, " \t;");
+		bool found = false;
+
+		for (size_t i = 0; n && i < PL_ARRAY_SIZE(channels); i++) {
+			if (strlen(channels[i].name) == n &&
+			    !g_ascii_strncasecmp(v, channels[i].name, n)) {
+				bits |= (unsigned)channels[i].value;
+				found = true;
+			}
+		}
+		if (n && !found) {
+			snprintf(bad, size, "%.*s", (int)n, v);
+			return false;
+		}
+		v += n;
+		v += strspn(v, " \t;");
+	}
+	*out = bits;
+	return true;
 }
 
 /* Why s is not a valid non-negative amount (money_parse() refused it). */
@@ -278,6 +333,8 @@ void fields_defaults(struct account *out)
 		case FK_ITEMIZATION:
 		case FK_FLAG:
 		case FK_COUNT:
+		case FK_TRISTATE:   /* TRI_UNKNOWN */
+		case FK_CHANNELS:   /* none refused */
 			break;   /* zero from memset */
 		}
 	}
@@ -374,6 +431,34 @@ static bool convert_one(struct account *out, const struct field_spec *f,
 			return false;
 		}
 		return true;
+
+	case FK_TRISTATE:
+		if (!strcmp(v, "Y") || !strcmp(v, "y")) {
+			*(enum tristate *)member = TRI_YES;
+		} else if (!strcmp(v, "N") || !strcmp(v, "n")) {
+			*(enum tristate *)member = TRI_NO;
+		} else {
+			fields_reject(out, arena, REJECT_BAD_ENUM, f->name,
+				      "%s '%s' is not Y or N (or empty: not known)",
+				      f->name, fields_shown(arena, v));
+			return false;
+		}
+		return true;
+
+	case FK_CHANNELS: {
+		char bad[PL_MAX_FIELD_BYTES + 1];
+		unsigned bits = 0;
+
+		if (!parse_channels(v, &bits, bad, sizeof(bad))) {
+			fields_reject(out, arena, REJECT_BAD_ENUM, f->name,
+				      "%s word '%s' is not one of %s", f->name,
+				      fields_shown(arena, bad),
+				      names_of(arena, channels, PL_ARRAY_SIZE(channels)));
+			return false;
+		}
+		*(unsigned *)member = bits;
+		return true;
+	}
 
 	case FK_STATE:
 		if (!usps_state_known(v)) {

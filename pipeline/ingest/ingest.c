@@ -11,6 +11,10 @@
  * is checked against the header), then the field values (fields.c), then
  * duplicates across the batch (ids.c). Each problem becomes a reject on
  * the account; only I/O errors and caps of the whole batch are statuses.
+ *
+ * Opening a file, mapping its header against a field table and turning
+ * framing problems into rejects do not depend on the table, so the
+ * contacts reader (contacts.c) uses the same code (ingest-int.h).
  */
 #include "../pl.h"
 #include "../core/xalloc.h"
@@ -60,7 +64,7 @@ static int map_header(struct ingest_state *st, const struct csv_record *hdr,
 	for (size_t col = 0; col < hdr->nstored; col++) {
 		const char *start = hdr->field[col];
 		size_t len = hdr->len[col];
-		int idx;
+		int idx = -1;
 
 		fields_trim(&start, &len);
 		memcpy(name, start, len);
@@ -69,7 +73,9 @@ static int map_header(struct ingest_state *st, const struct csv_record *hdr,
 			return pl_diag_set(diag, PL_PARSE, st->path, hdr->line,
 					   "empty column name in the header (column %zu)",
 					   col + 1);
-		idx = ingest_field_index(name);
+		for (size_t i = 0; i < st->nfields && idx < 0; i++)
+			if (!strcmp(st->fields[i].name, name))
+				idx = (int)i;
 		if (idx < 0)
 			return pl_diag_set(diag, PL_PARSE, st->path, hdr->line,
 					   "unknown column '%.100s' in the header (column %zu)",
@@ -82,17 +88,17 @@ static int map_header(struct ingest_state *st, const struct csv_record *hdr,
 		st->column_field[col] = idx;
 	}
 	st->ncolumns = hdr->nstored;
-	for (size_t i = 0; i < INGEST_NFIELDS; i++)
-		if (ingest_fields[i].required && st->field_column[i] < 0)
+	for (size_t i = 0; i < st->nfields; i++)
+		if (st->fields[i].required && st->field_column[i] < 0)
 			return pl_diag_set(diag, PL_PARSE, st->path, hdr->line,
 					   "missing required column '%s' in the header",
-					   ingest_fields[i].name);
+					   st->fields[i].name);
 	return PL_OK;
 }
 
 /* ---- open / release ---- */
 
-static void state_free(struct ingest_state *st)
+void ingest_state_free(struct ingest_state *st)
 {
 	if (!st)
 		return;
@@ -102,39 +108,62 @@ static void state_free(struct ingest_state *st)
 	free(st);
 }
 
-int ingest_open(struct ingest *in, const char *path, struct ingest_ids *ids,
-		int run_date, struct pl_diag *diag)
+int ingest_state_open(struct ingest_state **out, const char *path,
+		      const char *what, const struct field_spec *fields,
+		      size_t n, int run_date, struct pl_diag *diag)
 {
 	struct ingest_state *st = xcalloc(1, sizeof(*st));
 	const struct csv_record *hdr = NULL;
-	int rc = PL_OK, file_index;
+	const char *slash = strrchr(path, '/');
+	int rc = PL_OK;
 
-	in->state = NULL;
+	if (n > INGEST_NFIELDS)
+		PL_BUG("a field table of %zu rows", n);
+	*out = NULL;
 	st->path = path;
-	st->ids = ids;
+	st->base = slash ? slash + 1 : path;
+	st->what = what;
 	st->run_date = run_date;
+	st->fields = fields;
+	st->nfields = n;
 	for (size_t i = 0; i < INGEST_NFIELDS; i++)
 		st->field_column[i] = -1;
 
 	st->fp = fopen(path, "rb");
 	if (!st->fp)
-		rc = pl_diag_set(diag, PL_IO_OPEN, path, 0,
-				 "cannot open account file '%s': %s", path,
-				 strerror(errno));
+		rc = pl_diag_set(diag, PL_IO_OPEN, path, 0, "cannot open %s '%s': %s",
+				 what, path, strerror(errno));
 	if (rc == PL_OK) {
 		csv_init(&st->csv, st->fp, 0);
 		rc = csv_next(&st->csv, &hdr);
 		if (rc == PL_DONE)
-			rc = pl_diag_set(diag, PL_PARSE, path, 0,
-					 "account file has no header row");
+			rc = pl_diag_set(diag, PL_PARSE, path, 0, "%s has no header row",
+					 what);
 		else if (rc != PL_OK)
-			rc = pl_diag_set(diag, PL_IO, path, 0,
-					 "cannot read account file '%s': %s", path,
-					 strerror(st->csv.io_errno));
+			rc = pl_diag_set(diag, PL_IO, path, 0, "cannot read %s '%s': %s",
+					 what, path, strerror(st->csv.io_errno));
 	}
 	if (rc == PL_OK)
 		rc = map_header(st, hdr, diag);
 	if (rc == PL_OK) {
+		*out = st;
+		st = NULL;
+	}
+	ingest_state_free(st);
+	return rc;
+}
+
+int ingest_open(struct ingest *in, const char *path, struct ingest_ids *ids,
+		int run_date, struct pl_diag *diag)
+{
+	struct ingest_state *st = NULL;
+	int rc, file_index;
+
+	in->state = NULL;
+	rc = ingest_state_open(&st, path, "account file", ingest_fields,
+			       INGEST_NFIELDS, run_date, diag);
+	if (rc == PL_OK) {
+		st->ids = ids;
 		file_index = ingest_ids_add_file(ids, path);
 		if (file_index < 0)
 			rc = pl_diag_set(diag, PL_LIMIT, path, 0,
@@ -147,17 +176,31 @@ int ingest_open(struct ingest *in, const char *path, struct ingest_ids *ids,
 		in->state = st;
 		st = NULL;
 	}
-	state_free(st);
+	ingest_state_free(st);
 	return rc;
 }
 
 void ingest_release(struct ingest *in)
 {
-	state_free(in->state);
+	ingest_state_free(in->state);
 	in->state = NULL;
 }
 
 /* ---- one record ---- */
+
+int ingest_state_next(struct ingest_state *st, const struct csv_record **rec,
+		      struct pl_diag *diag)
+{
+	int rc = csv_next(&st->csv, rec);
+
+	if (rc == PL_IO)
+		rc = pl_diag_set(diag, PL_IO, st->path, st->csv.line,
+				 "cannot read %s '%s': %s", st->what, st->path,
+				 strerror(st->csv.io_errno));
+	if (rc == PL_OK)
+		st->records++;
+	return rc;
+}
 
 /* "'creditor_name' (column 3)", or "column 9" past the header. Arena-owned. */
 static const char *column_desc(const struct ingest_state *st, size_t col,
@@ -165,24 +208,20 @@ static const char *column_desc(const struct ingest_state *st, size_t col,
 {
 	if (col < st->ncolumns)
 		return arena_printf(arena, "'%s' (column %zu)",
-				    ingest_fields[st->column_field[col]].name, col + 1);
+				    st->fields[st->column_field[col]].name, col + 1);
 	return arena_printf(arena, "column %zu", col + 1);
 }
 
 static const char *column_name(const struct ingest_state *st, size_t col)
 {
-	return col < st->ncolumns ? ingest_fields[st->column_field[col]].name : "";
+	return col < st->ncolumns ? st->fields[st->column_field[col]].name : "";
 }
 
-/*
- * The account_id of a record whatever else is wrong with it, so a reject
- * can still name it: "" when the field is absent, cut off or not UTF-8.
- */
-static const char *read_account_id(const struct ingest_state *st,
-				   const struct csv_record *rec,
-				   struct arena *arena)
+const char *ingest_raw_field(const struct ingest_state *st,
+			     const struct csv_record *rec, int idx,
+			     struct arena *arena)
 {
-	int col = st->field_column[0];   /* account_id is field 0 */
+	int col = st->field_column[idx];
 	const char *start;
 	size_t len;
 
@@ -196,8 +235,8 @@ static const char *read_account_id(const struct ingest_state *st,
 	return arena_strndup(arena, start, len);
 }
 
-static void reject_framing(const struct ingest_state *st,
-			   const struct csv_record *rec, struct account *out,
+bool ingest_reject_framing(const struct ingest_state *st,
+			   const struct csv_record *rec, struct reject *r,
 			   struct arena *arena)
 {
 	size_t col = rec->problem_field;
@@ -205,42 +244,48 @@ static void reject_framing(const struct ingest_state *st,
 
 	switch (rec->problem) {
 	case CSV_FINE:
+		if (rec->nfields == st->ncolumns)
+			return false;
+		ingest_reject(r, arena, REJECT_FIELD_COUNT, "",
+			      "record has %zu fields, the header has %zu",
+			      rec->nfields, st->ncolumns);
 		break;
 	case CSV_BARE_QUOTE:
-		fields_reject(out, arena, REJECT_BAD_CSV, field,
+		ingest_reject(r, arena, REJECT_BAD_CSV, field,
 			      "stray quote in unquoted field %s",
 			      column_desc(st, col, arena));
 		break;
 	case CSV_JUNK_AFTER_QUOTE:
-		fields_reject(out, arena, REJECT_BAD_CSV, field,
+		ingest_reject(r, arena, REJECT_BAD_CSV, field,
 			      "text after the closing quote of field %s",
 			      column_desc(st, col, arena));
 		break;
 	case CSV_UNTERMINATED:
-		fields_reject(out, arena, REJECT_BAD_CSV, field,
+		ingest_reject(r, arena, REJECT_BAD_CSV, field,
 			      "quote opened in field %s is not closed before the end of the file",
 			      column_desc(st, col, arena));
 		break;
 	case CSV_FIELD_TOO_LONG:
-		fields_reject(out, arena, REJECT_TOO_LONG, field,
+		ingest_reject(r, arena, REJECT_TOO_LONG, field,
 			      "field %s is longer than %d bytes",
 			      column_desc(st, col, arena), PL_MAX_FIELD_BYTES);
 		break;
 	case CSV_RECORD_TOO_LONG:
-		fields_reject(out, arena, REJECT_TOO_LONG, "",
+		ingest_reject(r, arena, REJECT_TOO_LONG, "",
 			      "record is longer than %d bytes", PL_MAX_RECORD_BYTES);
 		break;
 	case CSV_TOO_MANY_FIELDS:
-		fields_reject(out, arena, REJECT_FIELD_COUNT, "",
+		ingest_reject(r, arena, REJECT_FIELD_COUNT, "",
 			      "record has more than %d fields, the header has %zu",
 			      PL_MAX_FIELDS_PER_RECORD, st->ncolumns);
 		break;
 	case CSV_BAD_UTF8:
-		fields_reject(out, arena, REJECT_BAD_UTF8, field,
+		ingest_reject(r, arena, REJECT_BAD_UTF8, field,
 			      "field %s is not valid UTF-8",
 			      column_desc(st, col, arena));
 		break;
 	}
+	return true;
 }
 
 int ingest_next(struct ingest *in, struct arena *arena, struct account *out,
@@ -256,29 +301,18 @@ int ingest_next(struct ingest *in, struct arena *arena, struct account *out,
 	fields_defaults(out);
 	if (!st)
 		PL_BUG("ingest_next() on an ingest that is not open");
-	rc = csv_next(&st->csv, &rec);
-	if (rc == PL_IO)
-		rc = pl_diag_set(diag, PL_IO, st->path, st->csv.line,
-				 "cannot read account file '%s': %s", st->path,
-				 strerror(st->csv.io_errno));
+	rc = ingest_state_next(st, &rec, diag);
 	if (rc != PL_OK)
 		goto out;   /* PL_DONE or the read error */
 
-	st->records++;
 	out->file = st->path;
 	out->line = rec->line;
 	out->record = st->records;
-	out->account_id = read_account_id(st, rec, arena);
+	out->account_id = ingest_raw_field(st, rec, 0, arena); /* field 0 */
 
 	/* Framing first: with a broken record the fields cannot be trusted. */
-	if (rec->problem != CSV_FINE) {
-		reject_framing(st, rec, out, arena);
-		goto out;
-	}
-	if (rec->nfields != st->ncolumns) {
-		fields_reject(out, arena, REJECT_FIELD_COUNT, "",
-			      "record has %zu fields, the header has %zu",
-			      rec->nfields, st->ncolumns);
+	if (ingest_reject_framing(st, rec, &out->reject, arena)) {
+		out->rejected = true;
 		goto out;
 	}
 

@@ -89,6 +89,29 @@ PL_WARN_UNUSED int ingest_next(struct ingest *in, struct arena *arena,
 
 void ingest_release(struct ingest *in);
 
+/* ---- contact events (contacts*.csv) ---- */
+
+/*
+ * The contacts file of DESIGN.md: consumer_id,account_id,at,channel,kind
+ * (header row required, any order), at in ISO 8601 with an offset
+ * ("2026-11-20T14:05:00-05:00"), channel call|letter|email|sms, kind
+ * attempt|conversation|delivered. Same streaming reader and the same
+ * reject discipline as account files: a bad row is a contact_event with
+ * rejected = true (codes MISSING_FIELD, BAD_TIMESTAMP, BAD_VALUE,
+ * DATE_IN_FUTURE, and the framing codes), the file goes on.
+ */
+#define REJECT_BAD_TIMESTAMP     "BAD_TIMESTAMP"
+
+struct contacts {
+	struct ingest_state *state;    /* owned; private */
+};
+
+PL_WARN_UNUSED int contacts_open(struct contacts *c, const char *path,
+				 int run_date, struct pl_diag *diag);
+PL_WARN_UNUSED int contacts_next(struct contacts *c, struct arena *arena,
+				 struct contact_event *out, struct pl_diag *diag);
+void contacts_release(struct contacts *c);
+
 /* ---- helpers shared with tests and other readers ---- */
 
 /* True for the 50 states, DC and the USPS territory/military codes. */

@@ -9,11 +9,34 @@
  *   2. measure   each block of the flow and the tear-off becomes pango
  *                layouts (from the pool), filled and measured
  *   3. paginate  lines are placed on pages; the tear-off goes at the
- *                bottom of the last page (or of a page of its own); then
- *                the regions (addresses, footer) are filled for each page
- *                and checked: a window region must hold its text, and
+ *                bottom of the last page (or of a page of its own); the
+ *                reverse flow on the back of page 1 (see "duplex" below);
+ *                then the regions (addresses, footer) are filled for each
+ *                page and checked: a window region must hold its text, and
  *                nothing else may fall into a window on page 1
  *   4. output    the content digest, the layout dump, the pages
+ *
+ * Disclosures. A rule's text is one paragraph whatever its line breaks,
+ * except that a line starting with a list number ("1. ") starts a new
+ * line. A paragraph that holds nothing but one <slot> prints each
+ * disclosure of that slot as a paragraph of its own, in verdict order, at
+ * the disclosure's minimum size (never below the block's) and, with
+ * emphasis, bold between two thin rules, kept in one piece. A slot inside
+ * other text (or in a region) prints its disclosures one per line, in a
+ * span of at least their size, bold for emphasis (no rules: a rule cannot
+ * go round part of a line).
+ *
+ * Duplex. When a slot of the template's <reverse> is filled, the letter is
+ * printed on both sides: every odd PDF page is the front of a sheet and
+ * the even page after it its back. Page 2 holds the reverse flow; the body
+ * continues on page 3 and goes on front, back, front...; the tear-off goes
+ * at the bottom of a front page other than page 1 (so that cutting it off
+ * takes nothing from the other side, and its back is free for the
+ * consumer's "describe on reverse"), and the back of that last sheet is a
+ * page saying it is intentionally blank (a vendor reconciles page counts;
+ * a page with nothing on it looks like a misprint). Pages are numbered as
+ * printed: "Page X of Y" counts the reverse and the blank page. Sheets =
+ * pages / 2. A letter whose reverse is empty is simplex, as before.
  *
  * Coordinates are PDF points from the top left corner of the page; y of
  * a line is its baseline.
@@ -31,6 +54,20 @@
 
 #define MAX_FIELDS 48
 #define MAX_CELLS 8
+
+/*
+ * An emphasised disclosure: the room between each thin rule and the text,
+ * and the rules' width, in points.
+ */
+#define EMPHASIS_PAD 5.0
+#define EMPHASIS_RULE 0.75
+
+/*
+ * What separates two disclosures of one slot inside other text or a
+ * region: U+2029 PARAGRAPH SEPARATOR, which pango breaks the line at and
+ * which normalize() does not take for white space to collapse.
+ */
+#define DISCLOSURE_BREAK "\xe2\x80\xa9"
 
 /* Room the check box or bullet takes before the text, in font sizes. */
 #define MARKER_BOX_ROOM 1.5
@@ -98,11 +135,21 @@ struct mblock {
 	const struct tpl_block *b;
 	struct mtext cells[MAX_CELLS];
 	size_t ncells;
-	double height;
+	double size;            /* font size used: the block's, or more */
+	bool emphasis;          /* bold between rules, never split */
+	double height;          /* with the emphasis rules' room */
 	bool empty;             /* nothing to print: takes no room */
 };
 
-enum placed_kind { PLACED_LINE, PLACED_BOX, PLACED_BULLET, PLACED_CUT };
+/* The measured blocks of the flow, the tear-off or the reverse. */
+struct mlist {
+	struct mblock *items;   /* arena */
+	size_t n, alloc;
+};
+
+enum placed_kind {
+	PLACED_LINE, PLACED_BOX, PLACED_BULLET, PLACED_CUT, PLACED_RULE,
+};
 
 /* One thing drawn on a page. */
 struct placed {
@@ -125,6 +172,11 @@ struct letter {
 	struct placed *items;       /* arena */
 	size_t nitems, alloc;
 	unsigned npages;
+	double text_size;           /* size of the text being expanded */
+	bool duplex;                /* the reverse is filled: see "duplex" */
+	double page1_limit;         /* the flow's bottom on page 1: room for the foot */
+	double page1_end;           /* where the flow's text on page 1 ends */
+	unsigned blank_page;        /* duplex: the padding page, else 0 */
 };
 
 static const char *account_id(const struct letter *L)
@@ -368,6 +420,54 @@ static bool markup_empty(const char *m)
 	return true;
 }
 
+/*
+ * Add escaped markup (no tags in it) to out, keeping each short word that
+ * has a digit and a hyphen in one line: pango would break "1-877-FTC-HELP"
+ * or a licence number "10059-99" after a hyphen, and a reader copies a
+ * number from one line.
+ */
+static int add_unbroken(struct buf *out, const char *m)
+{
+	int rc = PL_OK;
+
+	while (rc == PL_OK && *m) {
+		size_t len = strcspn(m, " \t\r\n");
+		bool digit = false;
+
+		for (size_t i = 0; i < len; i++)
+			digit = digit || g_ascii_isdigit(m[i]);
+		if (len && len <= 32 && digit && memchr(m, '-', len))
+			rc = buf_addf(out, "<span allow_breaks=\"false\">%.*s</span>",
+				      (int)len, m);
+		else
+			rc = buf_add(out, m, len);
+		m += len;
+		if (rc == PL_OK && *m)
+			rc = buf_addch(out, *m++);
+	}
+	return rc;
+}
+
+/*
+ * Length of the white space at s when it is a line break followed by a
+ * list number ("\n    11. "), else 0. Line breaks in a rule's text are
+ * only the XML file's wrapping, except before the items of a numbered list
+ * (23 NYCRR 1.2(a)(2)'s eleven kinds of income): a list printed as one
+ * run-on paragraph is hard to read.
+ */
+static size_t list_break(const char *s)
+{
+	size_t ws, digits;
+
+	if (*s != '\n')
+		return 0;
+	ws = strspn(s, " \t\r\n");
+	digits = strspn(s + ws, "0123456789");
+	if (digits < 1 || digits > 2 || s[ws + digits] != '.' || s[ws + digits + 1] != ' ')
+		return 0;
+	return ws;
+}
+
 /* A disclosure text (plain text with {placeholders}) as markup. */
 static int expand_disclosure(struct letter *L, const struct disclosure *d,
 			     struct buf *out)
@@ -383,6 +483,17 @@ static int expand_disclosure(struct letter *L, const struct disclosure *d,
 		size_t len;
 		gchar *esc;
 
+		len = list_break(s);
+		if (len) {
+			esc = g_markup_escape_text(run, s - run);
+			rc = add_unbroken(out, esc);
+			g_free(esc);
+			if (rc == PL_OK)
+				rc = buf_addstr(out, DISCLOSURE_BREAK);
+			s += len;
+			run = s;
+			continue;
+		}
 		if (*s != '{') {
 			s++;
 			continue;
@@ -393,7 +504,7 @@ static int expand_disclosure(struct letter *L, const struct disclosure *d,
 			continue;
 		}
 		esc = g_markup_escape_text(run, s - run);
-		rc = buf_addstr(out, esc);
+		rc = add_unbroken(out, esc);
 		g_free(esc);
 		if (rc == PL_OK) {
 			char name[64];
@@ -410,19 +521,38 @@ static int expand_disclosure(struct letter *L, const struct disclosure *d,
 						 "%s", d->rule_id);
 				return rc;
 			}
-			rc = buf_addstr(out, value);
+			rc = add_unbroken(out, value);
 		}
 		s += len + 2;
 		run = s;
 	}
 	if (rc == PL_OK) {
 		gchar *esc = g_markup_escape_text(run, -1);
-		rc = buf_addstr(out, esc);
+		rc = add_unbroken(out, esc);
 		g_free(esc);
 	}
 	return rc;
 }
 
+/* RULE: US-REGF-1006.34(c): never mail a notice without a required disclosure. */
+static int missing_required(struct letter *L, const struct tpl_piece *piece,
+			    unsigned line)
+{
+	return letter_fail(L, PL_TEMPLATE, line,
+			   "no disclosure for the required slot '%s' of letter '%s' (account '%s')",
+			   piece->str, L->tpl->id, account_id(L));
+}
+
+/* The size a disclosure prints at in text of size `size`. */
+static double disclosure_size(const struct disclosure *d, double size)
+{
+	return d->min_size > size ? (double)d->min_size : size;
+}
+
+/*
+ * A slot inside other text: its disclosures one per line, each in a span
+ * of its minimum size and bold for emphasis (see the top of the file).
+ */
 static int expand_slot(struct letter *L, const struct tpl_piece *piece,
 		       unsigned line, struct buf *out)
 {
@@ -431,19 +561,27 @@ static int expand_slot(struct letter *L, const struct tpl_piece *piece,
 	int rc = PL_OK;
 
 	for (size_t i = 0; i < v->ndisclosures && rc == PL_OK; i++) {
-		if (strcmp(v->disclosures[i].slot, piece->str))
+		const struct disclosure *d = &v->disclosures[i];
+		double size = disclosure_size(d, L->text_size);
+		bool span = size > L->text_size || d->emphasis;
+
+		if (strcmp(d->slot, piece->str))
 			continue;
 		if (found)
-			rc = buf_addch(out, ' ');
+			rc = buf_addstr(out, DISCLOSURE_BREAK);
+		/* pango's size is in 1024ths of a point. */
+		if (rc == PL_OK && span)
+			rc = buf_addf(out, "<span size=\"%d\"%s>",
+				      (int)(size * PANGO_SCALE + 0.5),
+				      d->emphasis ? " weight=\"bold\"" : "");
 		if (rc == PL_OK)
-			rc = expand_disclosure(L, &v->disclosures[i], out);
+			rc = expand_disclosure(L, d, out);
+		if (rc == PL_OK && span)
+			rc = buf_addstr(out, "</span>");
 		found = true;
 	}
-	/* RULE: US-REGF-1006.34(c): never mail a notice without a required disclosure. */
 	if (rc == PL_OK && !found && piece->required)
-		rc = letter_fail(L, PL_TEMPLATE, line,
-				 "no disclosure for the required slot '%s' of letter '%s' (account '%s')",
-				 piece->str, L->tpl->id, account_id(L));
+		rc = missing_required(L, piece, line);
 	return rc;
 }
 
@@ -590,38 +728,163 @@ static bool slot_filled(const struct letter *L, const char *slot)
 	return false;
 }
 
-static double marker_room(const struct tpl_block *b)
+static double marker_room(const struct tpl_block *b, double size)
 {
 	switch (b->marker) {
-	case MARKER_BOX:    return b->size * MARKER_BOX_ROOM;
-	case MARKER_BULLET: return b->size * MARKER_BULLET_ROOM;
+	case MARKER_BOX:    return size * MARKER_BOX_ROOM;
+	case MARKER_BULLET: return size * MARKER_BULLET_ROOM;
 	case MARKER_NONE:   break;
 	}
 	return 0;
 }
 
+/* The next block of a list, cleared. */
+static struct mblock *mlist_add(struct letter *L, struct mlist *list,
+				const struct tpl_block *b)
+{
+	struct mblock *mb;
+
+	if (list->n == list->alloc) {
+		struct mblock *grown;
+
+		list->alloc = list->alloc ? 2 * list->alloc : 32;
+		grown = arena_alloc(L->job->arena, list->alloc * sizeof(*grown));
+		if (list->n)
+			memcpy(grown, list->items, list->n * sizeof(*grown));
+		list->items = grown;
+	}
+	mb = &list->items[list->n++];
+	memset(mb, 0, sizeof(*mb));
+	mb->b = b;
+	mb->size = b->size;
+	mb->empty = true;
+	return mb;
+}
+
+/*
+ * The slot of a paragraph that holds nothing but that slot (white space
+ * around it aside), or NULL.
+ */
+static const struct tpl_piece *sole_slot(const struct tpl_block *b)
+{
+	const struct tpl_piece *slot = NULL;
+	const struct tpl_text *text;
+
+	if (b->kind != BLOCK_PARA || b->cells[0].line_list || b->cells[0].nlines != 1)
+		return NULL;
+	text = &b->cells[0].lines[0];
+	for (size_t i = 0; i < text->npieces; i++) {
+		const struct tpl_piece *p = &text->pieces[i];
+
+		if (p->kind == PIECE_SLOT && !slot)
+			slot = p;
+		else if (p->kind != PIECE_MARKUP || !markup_empty(p->str) ||
+			 strchr(p->str, '<'))
+			return NULL;
+	}
+	return slot;
+}
+
+/* Measure markup as the one cell of a paragraph. */
+static int measure_para(struct letter *L, struct mblock *mb, const char *markup,
+			bool bold)
+{
+	const struct tpl_block *b = mb->b;
+	const struct template *t = L->tpl;
+	double room = t->flow_width - b->indent - marker_room(b, mb->size);
+	int rc;
+
+	if (room < 12)
+		return letter_fail(L, PL_TEMPLATE, b->line,
+				   "a paragraph is wider than the flow (%g pt of %g pt)",
+				   t->flow_width - room, t->flow_width);
+	mb->ncells = 1;
+	rc = measure(L, markup, room, mb->size, bold, b->cells[0].align, b->line,
+		     &mb->cells[0]);
+	mb->cells[0].x = t->flow_x + b->indent + marker_room(b, mb->size);
+	if (rc == PL_OK && mb->cells[0].layout) {
+		mb->empty = false;
+		mb->height = mb->cells[0].height;
+		if (mb->emphasis)
+			mb->height += 2 * EMPHASIS_PAD;
+	}
+	return rc;
+}
+
+/*
+ * A paragraph of one slot: one paragraph per disclosure, in verdict order.
+ * RULE: NYC-6RCNY-2-191: the time-barred disclosure at its size and set
+ * off. NEEDSWORK: 2-191 asks for "a sharply contrasting color"; the print
+ * line is black on white, so the set-off is bold between two rules.
+ * Counsel must confirm that bold and rules satisfy "contrasting" (a colour
+ * would have to stay legible when the vendor prints black only).
+ */
+static int measure_slot_para(struct letter *L, const struct tpl_block *b,
+			     const struct tpl_piece *slot, struct mlist *out)
+{
+	const struct verdict *v = L->job->verdict;
+	bool found = false;
+	int rc = PL_OK;
+
+	for (size_t i = 0; i < v->ndisclosures && rc == PL_OK; i++) {
+		const struct disclosure *d = &v->disclosures[i];
+		struct buf buf = BUF_INIT(PL_MAX_TEXT_BYTES);
+		struct mblock *mb;
+
+		if (strcmp(d->slot, slot->str))
+			continue;
+		found = true;
+		mb = mlist_add(L, out, b);
+		mb->size = disclosure_size(d, b->size);
+		mb->emphasis = d->emphasis;
+		rc = expand_disclosure(L, d, &buf);
+		if (rc == PL_LIMIT)
+			rc = letter_fail(L, PL_LIMIT, b->line,
+					 "disclosure of rule '%s' is longer than %d bytes",
+					 d->rule_id, PL_MAX_TEXT_BYTES);
+		if (rc == PL_OK)
+			rc = measure_para(L, mb, normalize(L->job->arena, buf_str(&buf)),
+					  b->heading || d->emphasis);
+		buf_release(&buf);
+	}
+	if (rc == PL_OK && !found && slot->required)
+		rc = missing_required(L, slot, b->line);
+	return rc;
+}
+
+/* Measure one template block into one or more measured blocks of out. */
 static int measure_block(struct letter *L, const struct tpl_block *b,
-			 struct mblock *mb)
+			 struct mlist *out)
 {
 	const struct template *t = L->tpl;
+	const struct tpl_piece *slot;
 	double left = t->flow_x + b->indent, room = t->flow_width - b->indent;
 	double fixed = 0;
 	size_t nfree = 0;
+	struct mblock *mb;
 	int rc = PL_OK;
 
-	memset(mb, 0, sizeof(*mb));
-	mb->b = b;
-	mb->empty = true;
 	if (b->kind == BLOCK_GAP) {
+		mb = mlist_add(L, out, b);
 		mb->empty = false;
 		mb->height = b->space_before;
 		return PL_OK;
 	}
 	if (b->when && !slot_filled(L, b->when))
 		return PL_OK;
+	slot = sole_slot(b);
+	if (slot)
+		return measure_slot_para(L, b, slot, out);
+
+	mb = mlist_add(L, out, b);
+	L->text_size = b->size;
 	if (b->kind == BLOCK_PARA) {
-		left += marker_room(b);
-		room -= marker_room(b);
+		const char *markup;
+
+		rc = expand_cell(L, &b->cells[0], b->line, &markup);
+		if (rc == PL_OK)
+			rc = measure_para(L, mb, markup, b->heading);
+		return rc;
 	}
 	for (size_t i = 0; i < b->ncells; i++) {
 		fixed += b->cells[i].width;
@@ -697,7 +960,7 @@ static void place_marker(struct letter *L, unsigned page, const struct mblock *m
 			 double first_baseline)
 {
 	const struct tpl_block *b = mb->b;
-	double x = L->tpl->flow_x + b->indent, s = b->size;
+	double x = L->tpl->flow_x + b->indent, s = mb->size;
 	struct placed *p;
 
 	if (b->marker == MARKER_NONE)
@@ -715,10 +978,29 @@ static void place_marker(struct letter *L, unsigned page, const struct mblock *m
 	p->y = p->top;
 }
 
+/* A thin rule across the block's width, centred on y. */
+static void place_rule(struct letter *L, unsigned page, const struct mblock *mb,
+		       double y)
+{
+	const struct template *t = L->tpl;
+	struct placed *p = place(L, PLACED_RULE, page, -1);
+
+	p->x = t->flow_x + mb->b->indent;
+	p->w = t->flow_width - mb->b->indent;
+	p->y = y;
+	p->h = EMPHASIS_RULE;
+	p->top = y - EMPHASIS_RULE / 2;
+}
+
 /* A whole block, top at y (no page break inside). */
 static void place_block(struct letter *L, unsigned page, const struct mblock *mb,
 			double y)
 {
+	if (mb->emphasis) {
+		place_rule(L, page, mb, y + EMPHASIS_RULE / 2);
+		place_rule(L, page, mb, y + mb->height - EMPHASIS_RULE / 2);
+		y += EMPHASIS_PAD;
+	}
 	for (size_t c = 0; c < mb->ncells; c++) {
 		const struct mtext *mt = &mb->cells[c];
 		for (int i = 0; mt->layout && i < mt->nlines; i++) {
@@ -733,15 +1015,28 @@ struct cursor {
 	unsigned page;
 	double y;
 	bool at_top;      /* nothing placed on this page's flow yet */
+	bool reverse;     /* the reverse flow: one page, no more */
 };
 
+/* The next page of the flow; in a duplex letter page 2 is the reverse. */
 static int new_page(struct letter *L, struct cursor *c)
 {
-	if (c->page == PL_MAX_PAGES_PER_LETTER)
+	unsigned next = c->page + 1;
+
+	if (c->reverse)
+		return letter_fail(L, PL_TEMPLATE, 0,
+				   "the reverse side of letter '%s' is longer than one page (account '%s')",
+				   L->tpl->id, account_id(L));
+	if (L->duplex && next == 2)
+		next = 3;
+	if (c->page == 1 && !c->reverse)
+		L->page1_end = c->y;
+	/* One page more for the blank back of the last sheet. */
+	if (next + (L->duplex ? 1 : 0) > PL_MAX_PAGES_PER_LETTER)
 		return letter_fail(L, PL_LIMIT, 0,
 				   "letter '%s' for account '%s' needs more than %d pages",
 				   L->tpl->id, account_id(L), PL_MAX_PAGES_PER_LETTER);
-	c->page++;
+	c->page = next;
 	c->y = L->tpl->flow_top_next;
 	c->at_top = true;
 	return PL_OK;
@@ -753,22 +1048,27 @@ static double start_height(const struct mblock *mb)
 	const struct mtext *mt = &mb->cells[0];
 	double h = 0;
 
-	if (mb->b->kind != BLOCK_PARA || !mt->layout)
+	if (mb->b->kind != BLOCK_PARA || !mt->layout || mb->emphasis)
 		return mb->height;
 	for (int i = 0; i < mt->nlines && i < 2; i++)
 		h += mt->lines[i].height;
 	return h;
 }
 
+/* Where the flow ends on this page: page 1 keeps room for its foot. */
+static double page_bottom(const struct letter *L, const struct cursor *c)
+{
+	return c->page == 1 && !c->reverse ? L->page1_limit : L->tpl->flow_bottom;
+}
+
 static int paginate_flow(struct letter *L, struct mblock *mb, size_t n,
 			 struct cursor *c)
 {
-	const double bottom = L->tpl->flow_bottom;
 	int rc = PL_OK;
 
 	for (size_t k = 0; k < n && rc == PL_OK; k++) {
 		const struct tpl_block *b = mb[k].b;
-		double need, sb;
+		double need, sb, bottom = page_bottom(L, c);
 
 		if (mb[k].empty)
 			continue;
@@ -778,7 +1078,7 @@ static int paginate_flow(struct letter *L, struct mblock *mb, size_t n,
 			continue;
 		}
 		sb = c->at_top ? 0 : b->space_before;
-		need = sb + (b->kind == BLOCK_ROW ? mb[k].height : start_height(&mb[k]));
+		need = sb + start_height(&mb[k]);
 		if (b->heading) {
 			/* Keep a heading with the start of what follows it. */
 			for (size_t j = k + 1; j < n; j++)
@@ -793,18 +1093,23 @@ static int paginate_flow(struct letter *L, struct mblock *mb, size_t n,
 		}
 		if (rc != PL_OK)
 			break;
+		if (rc != PL_OK)
+			break;
+		bottom = page_bottom(L, c);
 		c->y += sb;
-		if (b->kind == BLOCK_ROW) {
+		if (b->kind == BLOCK_ROW || mb[k].emphasis) {
+			/* Never split: a row, or a disclosure set off by rules. */
 			if (c->y + mb[k].height > bottom)
 				return letter_fail(L, PL_TEMPLATE, b->line,
-						   "a row of letter '%s' is taller than a page (account '%s')",
+						   "a %s of letter '%s' is taller than a page (account '%s')",
+						   b->kind == BLOCK_ROW ? "row" : "set-off disclosure",
 						   L->tpl->id, account_id(L));
 			place_block(L, c->page, &mb[k], c->y);
 			c->y += mb[k].height;
 		} else {
 			const struct mtext *mt = &mb[k].cells[0];
 			for (int i = 0; i < mt->nlines && rc == PL_OK; i++) {
-				if (c->y + mt->lines[i].height > bottom && !c->at_top)
+				if (c->y + mt->lines[i].height > page_bottom(L, c) && !c->at_top)
 					rc = new_page(L, c);
 				if (rc != PL_OK)
 					break;
@@ -848,7 +1153,13 @@ static int place_tearoff(struct letter *L, struct mblock *mb, size_t n,
 		return letter_fail(L, PL_TEMPLATE, 0,
 				   "the tear-off of letter '%s' is taller than a page (account '%s')",
 				   t->id, account_id(L));
-	if (c->y + t->tearoff_gap + height > t->flow_bottom)
+	if (c->y + t->tearoff_gap + height > page_bottom(L, c))
+		rc = new_page(L, c);
+	/*
+	 * Duplex: on a front page, and not on page 1, whose back is the
+	 * reverse: cutting the form off must take nothing from the other side.
+	 */
+	while (rc == PL_OK && L->duplex && (c->page == 1 || c->page % 2 == 0))
 		rc = new_page(L, c);
 	if (rc != PL_OK)
 		return rc;
@@ -890,6 +1201,7 @@ static int place_regions(struct letter *L, unsigned page)
 
 		if (page != 1 && !reg->every_page)
 			continue;
+		L->text_size = reg->size;
 		rc = expand_cell(L, &reg->body, reg->line, &markup);
 		if (rc == PL_OK)
 			rc = measure(L, markup, reg->body.width, reg->size, reg->bold,
@@ -1017,16 +1329,27 @@ static int write_dump(struct letter *L, const char *path)
 		for (size_t i = 0; i < L->nitems && rc == PL_OK; i++) {
 			const struct placed *p = &L->items[i];
 			char x[G_ASCII_DTOSTR_BUF_SIZE], y[G_ASCII_DTOSTR_BUF_SIZE];
+			char w[G_ASCII_DTOSTR_BUF_SIZE];
 			char font[160];
 			const char *text;
 			int len;
 
-			if (p->page != page || p->kind != PLACED_LINE)
+			if (p->page != page)
+				continue;
+			g_ascii_formatd(x, sizeof(x), "%.1f", p->x);
+			g_ascii_formatd(y, sizeof(y), "%.1f", p->y);
+			g_ascii_formatd(w, sizeof(w), "%.1f", p->w);
+			/* Rules and the cut line: what a reader sees besides text. */
+			if (p->kind == PLACED_RULE || p->kind == PLACED_CUT) {
+				rc = atomfile_printf(&af, "page %u y=%s x=%s %s width=%s\n",
+						     page, y, x,
+						     p->kind == PLACED_RULE ? "rule" : "cut", w);
+				continue;
+			}
+			if (p->kind != PLACED_LINE)
 				continue;
 			text = line_text(p, &len);
 			line_font(p, font, sizeof(font));
-			g_ascii_formatd(x, sizeof(x), "%.1f", p->x);
-			g_ascii_formatd(y, sizeof(y), "%.1f", p->y);
 			rc = atomfile_printf(&af, "page %u y=%s x=%s font=%s text=%.*s\n",
 					     page, y, x, font, len, text);
 		}
@@ -1060,6 +1383,14 @@ static void draw_item(cairo_t *cr, const struct placed *p)
 		cairo_new_sub_path(cr);
 		cairo_arc(cr, p->x + p->w / 2, p->top + p->h / 2, p->w / 2, 0, 2 * G_PI);
 		cairo_fill(cr);
+		break;
+	case PLACED_RULE:
+		cairo_save(cr);
+		cairo_set_line_width(cr, p->h);
+		cairo_move_to(cr, p->x, p->y);
+		cairo_line_to(cr, p->x + p->w, p->y);
+		cairo_stroke(cr);
+		cairo_restore(cr);
 		break;
 	case PLACED_CUT:
 		cairo_save(cr);
@@ -1124,32 +1455,136 @@ static int check_slots(struct letter *L)
 	return PL_OK;
 }
 
+/*
+ * Take the page="first" blocks out of the flow: they are page 1's foot,
+ * printed after the last text of the flow on page 1, and the flow leaves
+ * room for them there (page1_limit), so they are on page 1 whatever the
+ * length of the texts before them.
+ * RULE: US-REGF-1006.34(d)(3): the reverse-side pointer is on the front.
+ */
+static void split_foot(struct letter *L, struct mlist *flow, struct mlist *foot)
+{
+	size_t kept = 0;
+	double height = 0;
+
+	for (size_t k = 0; k < flow->n; k++) {
+		struct mblock *mb = &flow->items[k];
+
+		if (!mb->b->first_page) {
+			flow->items[kept++] = *mb;
+			continue;
+		}
+		*mlist_add(L, foot, mb->b) = *mb;
+		if (!mb->empty)
+			height += mb->b->space_before + mb->height;
+	}
+	flow->n = kept;
+	L->page1_limit = L->tpl->flow_bottom - height;
+}
+
+/* Page 1's foot, right after the flow's last text there. */
+static void place_foot(struct letter *L, const struct mlist *foot)
+{
+	double y = L->page1_end;
+
+	for (size_t k = 0; k < foot->n; k++) {
+		const struct mblock *mb = &foot->items[k];
+
+		if (mb->empty)
+			continue;
+		y += mb->b->space_before;
+		place_block(L, 1, mb, y);
+		y += mb->height;
+	}
+}
+
+/* Measure a list of template blocks. */
+static int measure_blocks(struct letter *L, const struct tpl_block *blocks,
+			  size_t n, struct mlist *out)
+{
+	int rc = PL_OK;
+
+	for (size_t k = 0; k < n && rc == PL_OK; k++)
+		rc = measure_block(L, &blocks[k], out);
+	return rc;
+}
+
+/* Does the reverse print anything but headings and gaps? Then: duplex. */
+static bool reverse_filled(const struct mlist *rev)
+{
+	for (size_t k = 0; k < rev->n; k++)
+		if (!rev->items[k].empty && rev->items[k].b->kind != BLOCK_GAP &&
+		    !rev->items[k].b->heading)
+			return true;
+	return false;
+}
+
+/* The page that pads a duplex letter: its label, centred at the top. */
+static int place_blank_page(struct letter *L, unsigned page)
+{
+	const struct template *t = L->tpl;
+	gchar *markup = g_markup_escape_text(template_label(t, TS_LABEL_BLANK_PAGE), -1);
+	struct mtext mt;
+	int rc;
+
+	rc = measure(L, markup, t->flow_width, t->body_size, false, ALIGN_CENTER,
+		     0, &mt);
+	g_free(markup);
+	mt.x = t->flow_x;
+	for (int i = 0; rc == PL_OK && mt.layout && i < mt.nlines; i++)
+		place_line(L, page, -1, &mt, i, t->flow_top_next + mt.lines[i].top);
+	return rc;
+}
+
 int layout_letter(const struct letter_job *job, struct letter_ref *ref,
 		  struct pl_diag *diag)
 {
 	struct letter L = { .job = job, .tpl = job->tpl, .diag = diag };
 	const struct template *t = job->tpl;
-	struct mblock *flow, *tear;
+	struct mlist flow = { 0 }, tear = { 0 }, rev = { 0 }, foot = { 0 };
 	struct cursor c = { .page = 1, .y = t->flow_top, .at_top = true };
 	int rc;
 
 	job->pool->used = 0;
-	flow = arena_alloc(job->arena, (t->nflow + 1) * sizeof(*flow));
-	tear = arena_alloc(job->arena, (t->ntearoff + 1) * sizeof(*tear));
-
 	rc = check_slots(&L);
 	if (rc == PL_OK)
 		rc = fields_fill(&L);
-	for (size_t k = 0; k < t->nflow && rc == PL_OK; k++)
-		rc = measure_block(&L, &t->flow[k], &flow[k]);
-	for (size_t k = 0; k < t->ntearoff && rc == PL_OK; k++)
-		rc = measure_block(&L, &t->tearoff[k], &tear[k]);
 	if (rc == PL_OK)
-		rc = paginate_flow(&L, flow, t->nflow, &c);
+		rc = measure_blocks(&L, t->flow, t->nflow, &flow);
 	if (rc == PL_OK)
-		rc = place_tearoff(&L, tear, t->ntearoff, &c);
-	if (rc == PL_OK) {
+		split_foot(&L, &flow, &foot);
+	if (rc == PL_OK)
+		rc = measure_blocks(&L, t->tearoff, t->ntearoff, &tear);
+	if (rc == PL_OK)
+		rc = measure_blocks(&L, t->reverse, t->nreverse, &rev);
+	L.duplex = rc == PL_OK && reverse_filled(&rev);
+	if (rc == PL_OK)
+		rc = paginate_flow(&L, flow.items, flow.n, &c);
+	if (rc == PL_OK && c.page == 1)
+		L.page1_end = c.y;
+	if (rc == PL_OK)
+		rc = place_tearoff(&L, tear.items, tear.n, &c);
+	if (rc == PL_OK)
+		place_foot(&L, &foot);
+	if (rc == PL_OK && L.duplex) {
+		struct cursor back = { .page = 2, .y = t->flow_top_next,
+				       .at_top = true, .reverse = true };
+
+		rc = paginate_flow(&L, rev.items, rev.n, &back);
+		/*
+		 * An even page count: a letter that ends on a front page (the
+		 * tear-off's, always, when there is one) gets a blank back.
+		 */
+		L.npages = c.page < 2 ? 2 : c.page;
+		if (L.npages % 2) {
+			L.blank_page = ++L.npages;
+			if (rc == PL_OK)
+				rc = place_blank_page(&L, L.blank_page);
+		}
+	} else {
 		L.npages = c.page;
+	}
+	if (rc == PL_OK) {
 		for (unsigned p = 1; p <= L.npages && rc == PL_OK; p++)
 			rc = place_regions(&L, p);
 	}
@@ -1158,6 +1593,7 @@ int layout_letter(const struct letter_job *job, struct letter_ref *ref,
 	if (rc == PL_OK) {
 		content_digest(&L, ref->content_sha256);
 		ref->page_count = L.npages;
+		ref->sheet_count = L.duplex ? L.npages / 2 : L.npages;
 	}
 	if (rc == PL_OK && job->dump_path)
 		rc = write_dump(&L, job->dump_path);

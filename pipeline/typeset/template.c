@@ -386,9 +386,10 @@ static int load_cell_body(struct loader *ld, xmlNode *node, struct tpl_cell *cel
 static int load_block(struct loader *ld, xmlNode *n, struct tpl_block *b)
 {
 	static const char *const para_attrs[] = {
-		"indent", "space-before", "size", "align", "bullet", "when", NULL };
+		"indent", "space-before", "size", "align", "bullet", "when", "page",
+		NULL };
 	static const char *const row_attrs[] = {
-		"indent", "space-before", "size", "when", NULL };
+		"indent", "space-before", "size", "when", "page", NULL };
 	static const char *const cell_attrs[] = { "width", "align", NULL };
 	static const char *const gap_attrs[] = { "height", NULL };
 	const struct template *t = ld->t;
@@ -455,6 +456,13 @@ static int load_block(struct loader *ld, xmlNode *n, struct tpl_block *b)
 			    (const char *)n->name);
 	}
 	b->when = attr(ld, n, "when");
+	if (rc == PL_OK) {
+		const char *page = attr(ld, n, "page");
+
+		if (page && strcmp(page, "first") && strcmp(page, "any"))
+			rc = fail(ld, n, "page '%s' is not first or any", page);
+		b->first_page = page && !strcmp(page, "first");
+	}
 	if (rc == PL_OK)
 		rc = parse_length(ld, n, "indent", 0, false, &b->indent);
 	if (rc == PL_OK)
@@ -625,7 +633,7 @@ static int load_root(struct loader *ld, xmlNode *root)
 	struct template *t = ld->t;
 	const char *font;
 	size_t nregions = 0;
-	bool have_flow = false, have_tearoff = false;
+	bool have_flow = false, have_tearoff = false, have_reverse = false;
 	int rc = PL_OK;
 
 	if (!is_element(root, "template") || !root->ns ||
@@ -691,6 +699,16 @@ static int load_root(struct loader *ld, xmlNode *root)
 			if (rc == PL_OK)
 				rc = load_blocks(ld, c, &t->tearoff, &t->ntearoff);
 			have_tearoff = true;
+		} else if (is_element(c, "reverse")) {
+			static const char *const no_attrs[] = { NULL };
+
+			if (have_reverse)
+				rc = fail(ld, c, "more than one <reverse>");
+			if (rc == PL_OK)
+				rc = check_attrs(ld, c, no_attrs);
+			if (rc == PL_OK)
+				rc = load_blocks(ld, c, &t->reverse, &t->nreverse);
+			have_reverse = true;
 		} else if (c->type == XML_ELEMENT_NODE) {
 			rc = fail(ld, c, "unknown element <%s> in <template>",
 				  (const char *)c->name);
@@ -702,6 +720,20 @@ static int load_root(struct loader *ld, xmlNode *root)
 		rc = check_when(ld, root, t->flow, t->nflow);
 	if (rc == PL_OK)
 		rc = check_when(ld, root, t->tearoff, t->ntearoff);
+	if (rc == PL_OK)
+		rc = check_when(ld, root, t->reverse, t->nreverse);
+	for (size_t i = 0; rc == PL_OK && i < t->nreverse; i++)
+		if (t->reverse[i].first_page)
+			rc = pl_diag_set(ld->diag, PL_TEMPLATE, ld->path, t->reverse[i].line,
+					 "page=\"first\" cannot be used inside <reverse>");
+	for (size_t i = 0; rc == PL_OK && i < t->ntearoff; i++)
+		if (t->tearoff[i].first_page)
+			rc = pl_diag_set(ld->diag, PL_TEMPLATE, ld->path, t->tearoff[i].line,
+					 "page=\"first\" cannot be used inside <tearoff>");
+	/* A duplex letter is padded to an even page count with this page. */
+	if (rc == PL_OK && have_reverse && !template_label(t, TS_LABEL_BLANK_PAGE))
+		rc = fail(ld, root, "a template with <reverse> needs <label key=\"%s\">",
+			  TS_LABEL_BLANK_PAGE);
 	return rc;
 }
 

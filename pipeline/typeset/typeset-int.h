@@ -28,6 +28,9 @@
 #define TS_PAGE_WIDTH  612.0
 #define TS_PAGE_HEIGHT 792.0
 
+/* Label of the page that pads a duplex letter to an even page count. */
+#define TS_LABEL_BLANK_PAGE "blank-page"
+
 /* The template language version this code reads (the xmlns suffix). */
 #define TS_TEMPLATE_NS "urn:fairnotice:template:1"
 
@@ -97,6 +100,7 @@ struct tpl_block {
 	double space_before;      /* pt */
 	double size;              /* font size, pt */
 	const char *when;         /* NULL, or a slot: print only if it is filled */
+	bool first_page;          /* page="first": page 1's foot (layout.c) */
 	struct tpl_cell *cells;   /* BLOCK_PARA: exactly one */
 	size_t ncells;
 	unsigned line;            /* in the template file, for messages */
@@ -138,6 +142,12 @@ struct template {
 	struct tpl_block *tearoff;
 	size_t ntearoff;
 	double tearoff_gap;           /* room for the cut line above it */
+	/*
+	 * The back of page 1 (<reverse>): when one of its slots is filled the
+	 * letter is printed duplex (layout.c, "duplex").
+	 */
+	struct tpl_block *reverse;
+	size_t nreverse;
 	/* slot names the template has, for checking a verdict */
 	const char **slots;
 	size_t nslots;
@@ -187,9 +197,9 @@ struct letter_job {
 /*
  * Lay out and draw one letter: fields and slots, measurement, pagination,
  * window checks, then (only when all of that succeeded) the dump and the
- * pages themselves, cairo_show_page after each. Sets page_count and
- * content_sha256 of *ref. Nothing is drawn when an error is found before
- * drawing starts.
+ * pages themselves, cairo_show_page after each. Sets page_count,
+ * sheet_count and content_sha256 of *ref. Nothing is drawn when an error
+ * is found before drawing starts.
  */
 PL_WARN_UNUSED int layout_letter(const struct letter_job *job,
 				 struct letter_ref *ref, struct pl_diag *diag);

@@ -184,15 +184,15 @@ int typeset_letter(struct typesetter *ts, const struct account *account,
 	/*
 	 * No fallback to another language: decide chose the language from the
 	 * rules and picked every disclosure in it, so a template in another
-	 * language would mix two in one letter. A missing template means the
-	 * rules and templates/ disagree: stop the run.
+	 * language would mix two in one letter. A missing template is not the
+	 * run's end: the rules may already know letters (a reminder) that
+	 * templates/ does not have yet; the run defers the account.
 	 */
 	t = find_template(ts, letter, language);
 	if (!t)
-		return pl_diag_set(diag, PL_TEMPLATE, ts->opts->templates_dir, 0,
-				   "no template for letter '%s' in language '%s' "
-				   "(account '%s')", letter, language,
-				   account->account_id);
+		return pl_diag_set(diag, TYPESET_NO_TEMPLATE, ts->opts->templates_dir, 0,
+				   "no template for letter '%s' in language '%s'",
+				   letter, language);
 	if (!*piece_id || strchr(piece_id, '/') || piece_id[0] == '.')
 		return pl_diag_set(diag, PL_USAGE, NULL, 0,
 				   "piece id '%s' cannot name a file", piece_id);
@@ -218,7 +218,6 @@ int typeset_letter(struct typesetter *ts, const struct account *account,
 		ref->template_version = t->version;
 		ref->language = t->language;
 		ref->first_page = ts->pages_done + 1;
-		ref->sheet_count = ref->page_count;   /* simplex */
 		ts->pages_done += ref->page_count;
 	}
 	return rc;

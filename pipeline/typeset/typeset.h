@@ -31,6 +31,13 @@
 
 struct typesetter;
 
+/*
+ * typeset_letter()'s status when templates/ has no template for the
+ * verdict's letter and language: not fatal for the run. The account is
+ * deferred (reason TEMPLATE_MISSING:<letter>) and the batch goes on.
+ */
+#define TYPESET_NO_TEMPLATE PL_DETAIL(PL_TEMPLATE, 1)
+
 struct typeset_opts {
 	const char *templates_dir;   /* templates/ */
 	const char *fonts_dir;       /* fonts/ (fonts.list, fonts.conf) */
@@ -48,10 +55,16 @@ PL_WARN_UNUSED int typeset_open(struct typesetter **out,
 /*
  * Typeset the letter verdict->letter_code in verdict->language for
  * account. There is no fallback to another language (the verdict's
- * disclosures are in verdict->language): a missing template is PL_TEMPLATE.
- * piece_id (borrowed) is printed on every page. Fills *ref. A template
- * error or a field that cannot fit is fatal for the run (diag says which
- * template, which account).
+ * disclosures are in verdict->language): a missing template returns
+ * TYPESET_NO_TEMPLATE, having drawn nothing.
+ * piece_id (borrowed) is printed on every page. Fills *ref: a letter
+ * whose template <reverse> is filled (state notices on the back of page
+ * 1) is duplex, with an even page_count (the last back may be a page that
+ * says it is intentionally blank) and sheet_count = page_count / 2; any
+ * other letter is simplex, sheet_count = page_count. Every other template
+ * error, and a text that cannot fit (an address too big for its window,
+ * a reverse side longer than a page), is fatal for the run (diag says
+ * which template, which account).
  */
 PL_WARN_UNUSED int typeset_letter(struct typesetter *ts,
 				  const struct account *account,

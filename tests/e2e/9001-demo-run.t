@@ -9,10 +9,12 @@ is "exit code 1: complete, some records rejected" "$RUN_RC" 1
 ok "bundle directory exists" test -d "$BUNDLE"
 ok "no staging directory left" sh -c "! ls -a '$TMP/a/out' | grep -q partial"
 
-# 49 records: 33 letters, 8 suppressed, 0 deferred, 8 rejected.
-contains "summary line reconciles" "$TMP/a/stdout" "read 49 = 33 letters + 8 suppressed + 0 deferred + 8 rejected"
-contains "ingest stage line" "$TMP/a/stderr" "ingest: 49 records read from 1 file, 8 rejected"
-contains "decide stage line" "$TMP/a/stderr" "decide: 33 letters, 8 suppressed, 0 deferred"
+# 60 records: 38 letters, 8 suppressed, 6 deferred, 8 rejected; and 10
+# contact events, 2 of them rejected.
+contains "summary line reconciles" "$TMP/a/stdout" "read 60 = 38 letters + 8 suppressed + 6 deferred + 8 rejected"
+contains "ingest stage line" "$TMP/a/stderr" "ingest: 60 records read from 1 file, 8 rejected"
+contains "contacts stage line" "$TMP/a/stderr" "ingest: 10 contact events read from 1 file, 2 rejected"
+contains "decide stage line" "$TMP/a/stderr" "decide: 38 letters, 8 suppressed, 6 deferred"
 
 P=$BUNDLE/print
 A=$BUNDLE/audit
@@ -22,12 +24,14 @@ is "suppressed.csv header" "$(head -1 "$A/suppressed.csv" | cut -d, -f1-5)" \
   "account_id,outcome,reason_code,citation,message"
 is "rejects.csv header" "$(head -1 "$A/rejects.csv" | tr -d '\r' | cut -d, -f1-6)" \
   "file,line,account_id,reason_code,field,message"
-is "one manifest row per letter" "$(csv_rows "$P/manifest.csv")" 33
-is "one suppressed row per suppression" "$(csv_rows "$A/suppressed.csv")" 8
-is "one reject row per rejection" "$(csv_rows "$A/rejects.csv")" 8
-is "audit manifest has every record" "$(grep -c '<account ' "$A/manifest.xml")" 49
+is "one manifest row per letter" "$(csv_rows "$P/manifest.csv")" 38
+is "one row per suppression or deferral" "$(csv_rows "$A/suppressed.csv")" 14
+is "one reject row per rejected record or contact event" "$(csv_rows "$A/rejects.csv")" 10
+is "audit manifest has every record" "$(grep -c '<account ' "$A/manifest.xml")" 60
 
-for code in CEASE_1006.6 DISPUTE_HOLD BANKRUPTCY_STAY REPRESENTED DECEDENT_NO_REP IDENTITY_THEFT_CLAIM VALIDATION_ALREADY_SENT NO_LETTER_TYPE; do
+for code in CEASE_1006.6 DISPUTE_HOLD BANKRUPTCY_STAY REPRESENTED DECEDENT_NO_REP IDENTITY_THEFT_CLAIM \
+	UNLICENSED NC_58-70-115 SOL_UNKNOWN DATA_MISSING:charge_off_date DATA_MISSING:debt_buyer \
+	FREQ_LIMIT:WA TEMPLATE_MISSING:reminder; do
 	contains "suppressed: $code" "$A/suppressed.csv" "$code"
 done
 for code in MISSING_FIELD BAD_DATE BAD_AMOUNT BALANCE_MISMATCH UNKNOWN_STATE DUPLICATE_ACCOUNT_ID BAD_VALUE BAD_POSTAL_CODE; do
@@ -72,8 +76,8 @@ lacks "an English letter carries no Spanish disclosure text" "$TMP/all.txt" "Con
 
 # The ledger holds each letter once.
 pieces=$(sqlite3 "$TMP/a/state/ledger.sqlite" "select count(*) from pieces")
-is "ledger holds 33 pieces" "$pieces" 33
+is "ledger holds 38 pieces" "$pieces" 38
 distinct=$(sqlite3 "$TMP/a/state/ledger.sqlite" "select count(distinct account_id) from pieces")
-is "one piece per account" "$distinct" 33
+is "one piece per account" "$distinct" 38
 
 done_testing

@@ -5,7 +5,11 @@
 cd "$TMP"
 $FAIRNOTICE check --batch "$FIXTURES/demo" --date 2026-11-23 >"$TMP/check.out" 2>&1
 is "check: exit 1 (rejects found)" $? 1
-contains "check: counts reconcile" "$TMP/check.out" "read 49 = 33 letters + 8 suppressed + 0 deferred + 8 rejected (nothing written)"
+# check decides without the ledger and without typesetting: the two
+# reminders (no template yet) and the WA letter (its contacts are history
+# only once imported) show as letters here; `run` defers them.
+contains "check: counts reconcile" "$TMP/check.out" "read 60 = 41 letters + 8 suppressed + 3 deferred + 8 rejected (nothing written)"
+contains "check: bad contact row reported" "$TMP/check.out" "contacts-2026-11-23.csv:10: rejected contact BAD_TIMESTAMP"
 contains "check: reject with file and line" "$TMP/check.out" "accounts-2026-11-23.csv:22: rejected MISSING_FIELD"
 contains "check: suppression with reason" "$TMP/check.out" "suppressed BANKRUPTCY_STAY"
 is "check: wrote nothing" "$(ls -A "$TMP" | grep -v '^check.out$' | grep -v '^\.ok' | grep -c '')" 0

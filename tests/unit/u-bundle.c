@@ -1,8 +1,10 @@
 /*
- * u-bundle.c: the bundle stage: CSV files byte for byte, the audit
- * manifest read back with libxml2, and the contact ledger's one
- * transaction per batch (invisible to a second connection until
- * bundle_commit(), gone after bundle_free() without a commit).
+ * u-bundle.c: the bundle stage: CSV files byte for byte (contact-plan.csv
+ * too), the audit manifest read back with libxml2, and the contact
+ * ledger's one transaction per batch (invisible to a second connection
+ * until bundle_commit(), gone after bundle_free() without a commit):
+ * contact events and letters in ledger_history(), its 30-day window, and
+ * a ledger of schema version 1 migrated in place.
  *
  * Everything happens under one mkdtemp() directory, removed at the end.
  */
@@ -153,6 +155,9 @@ static void verdict_defaults(struct verdict *v, enum outcome o)
 	v->reason_code = v->citation = v->message = "";
 	v->deferred_until = PL_NO_DATE;
 	v->mail_date = v->assumed_receipt_date = v->validation_end_date = PL_NO_DATE;
+	v->sol_expires_on = PL_NO_DATE;
+	v->time_barred = TRI_UNKNOWN;
+	v->sol_rule_id = "";
 }
 
 static void batch_init(struct batch *t, const char *piece, const char *acct1)
@@ -184,14 +189,30 @@ static void batch_init(struct batch *t, const char *piece, const char *acct1)
 	v->validation_end_date = date("2027-01-01");
 	v->holiday_method = "conservative";
 	v->calendar_version = "US-6103A-2026";
-	v->hits[0] = (struct rule_hit){ "US-REGF-VALIDATION-PERIOD",
-		"12 CFR 1006.34(b)(5)", "rules/federal.xml", 10 };
-	v->hits[1] = (struct rule_hit){ "US-REGF-VN-C1",
-		"12 CFR 1006.34(c)(1)", "rules/federal.xml", 42 };
+	v->jurisdiction = "US-NY";
+	v->time_barred = TRI_NO;
+	v->sol_years = 6;
+	v->sol_expires_on = date("2031-01-18");
+	v->sol_rule_id = "NY-SOL";
+	v->initial_communication = true;
+	v->needs_review = true;
+	v->hits[0] = (struct rule_hit){ .rule_id = "US-REGF-VALIDATION-PERIOD",
+		.citation = "12 CFR 1006.34(b)(5)",
+		.title = "Validation period: receipt + 30 days",
+		.source_file = "rules/federal.xml", .source_line = 10 };
+	v->hits[1] = (struct rule_hit){ .rule_id = "US-REGF-VN-C1",
+		.citation = "12 CFR 1006.34(c)(1)", .title = "Debt collector statement",
+		.source_file = "rules/federal.xml", .source_line = 42,
+		.needs_review = true };
 	v->nhits = 2;
-	v->disclosures[0] = (struct disclosure){ "debt-collector-statement",
-		"US-REGF-VN-C1", "12 CFR 1006.34(c)(1)",
-		"{collector} is a debt collector." };
+	v->plan = (struct contact_plan){
+		.first_day = date("2026-11-23"), .calls_allowed = { 7, 7, 6, 7, 7, 7, 7 },
+		.time_zone = "America/New_York", .window = "08:00-21:00",
+		.blocked = 0, .block_reasons = "", .limit_rules = "US-REGF-CALLS-7IN7",
+	};
+	v->disclosures[0] = (struct disclosure){ .slot = "debt-collector-statement",
+		.rule_id = "US-REGF-VN-C1", .citation = "12 CFR 1006.34(c)(1)",
+		.text = "{collector} is a debt collector." };
 	v->ndisclosures = 1;
 	t->letter = (struct letter_ref){
 		.piece_id = piece, .template_id = "validation-notice.en",
@@ -202,14 +223,24 @@ static void batch_init(struct batch *t, const char *piece, const char *acct1)
 
 	/* 2: suppressed by a hold */
 	account_defaults(&t->acct[1], "A-1002", 3);
+	t->acct[1].state = "NY";
 	v = &t->verdict[1];
 	verdict_defaults(v, OUTCOME_SUPPRESSED);
+	v->jurisdiction = "US-NY";
+	v->plan = (struct contact_plan){
+		.first_day = date("2026-11-23"), .time_zone = "America/New_York",
+		.blocked = CHANNEL_ALL,
+		.block_reasons = "call:CEASE_1006.6(c) letter:CEASE_1006.6(c) "
+				 "email:CEASE_1006.6(c) sms:CEASE_1006.6(c)",
+		.limit_rules = "",
+	};
 	v->reason_code = "CEASE_1006.6(c)";
 	v->citation = "12 CFR 1006.6(c); 15 U.S.C. 1692c(c)";
 	v->message = "the consumer asked in writing on 2026-10-01 that "
 		     "communication stop";
-	v->hits[0] = (struct rule_hit){ "US-REGF-HOLD-CEASE",
-		"12 CFR 1006.6(c)", "rules/federal.xml", 77 };
+	v->hits[0] = (struct rule_hit){ .rule_id = "US-REGF-HOLD-CEASE",
+		.citation = "12 CFR 1006.6(c)", .source_file = "rules/federal.xml",
+		.source_line = 77 };
 	v->nhits = 1;
 
 	/* 3: rejected by ingest, with markup in its id */
@@ -221,11 +252,25 @@ static void batch_init(struct batch *t, const char *piece, const char *acct1)
 
 	/* 4: deferred, with bytes XML cannot carry in its message */
 	account_defaults(&t->acct[3], "A-1004", 5);
+	t->acct[3].consumer_id = "C-4";
+	t->acct[3].state = "TX";
 	v = &t->verdict[3];
 	verdict_defaults(v, OUTCOME_DEFERRED);
 	v->reason_code = "WAITING_PERIOD";
 	v->message = "wait\x01ing \xff until";
 	v->deferred_until = date("2026-12-10");
+	v->jurisdiction = "US-TX";
+	v->time_barred = TRI_YES;
+	v->sol_years = 4;
+	v->sol_expires_on = date("2026-01-02");
+	v->sol_rule_id = "TX-SOL";
+	v->plan = (struct contact_plan){
+		.first_day = date("2026-11-23"), .calls_allowed = { 2, 1, 0, 0, 0, 0, 0 },
+		.time_zone = "America/Chicago", .window = "09:00-21:00",
+		.blocked = CHANNEL_SMS | CHANNEL_EMAIL,
+		.block_reasons = "email:MEDIUM_OPT_OUT sms:MEDIUM_OPT_OUT",
+		.limit_rules = "US-REGF-CALLS-7IN7, US-REGF-CALLS-AFTER-CONVERSATION",
+	};
 }
 
 static const struct run_counts batch_counts = {
@@ -265,12 +310,12 @@ static const char want_manifest[] =
 	"piece_id,account_id,pdf,first_page,page_count,sheet_count,envelope,"
 	"mail_class,template,language,name,address_line1,address_line2,city,"
 	"state,postal_code,imb,template_version,mail_date,validation_end_date,"
-	"content_sha256\r\n"
+	"content_sha256,sides\r\n"
 	"P-0001,A-1001,letters.pdf,1,2,2,#10-double-window,first-class,"
 	"validation-notice.en,en,\"Ann \"\"Nan\"\" O'Lee Jr., PhD\","
 	"\"12 Elm St\nApt 4\",\"=HYPERLINK(\"\"x\"\")\",Albany,NY,12207-1234,,"
 	"1.0,2026-11-24,2027-01-01,"
-	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,simplex\r\n";
 
 static const char want_suppressed[] =
 	"account_id,outcome,reason_code,citation,message,deferred_until,file,line\r\n"
@@ -279,6 +324,19 @@ static const char want_suppressed[] =
 	"batch/accounts.csv,3\r\n"
 	"A-1004,deferred,WAITING_PERIOD,,wait\x01ing \xff until,2026-12-10,"
 	"batch/accounts.csv,5\r\n";
+
+static const char want_plan[] =
+	"account_id,consumer_id,state,time_zone,call_window,calls_day1,calls_day2,"
+	"calls_day3,calls_day4,calls_day5,calls_day6,calls_day7,blocked_channels,"
+	"block_reasons,first_day,limit_rules\r\n"
+	"A-1001,A-1001,NY,America/New_York,08:00-21:00,7,7,6,7,7,7,7,,,2026-11-23,"
+	"US-REGF-CALLS-7IN7\r\n"
+	"A-1002,A-1002,NY,America/New_York,,0,0,0,0,0,0,0,call letter email sms,"
+	"call:CEASE_1006.6(c) letter:CEASE_1006.6(c) email:CEASE_1006.6(c) "
+	"sms:CEASE_1006.6(c),2026-11-23,\r\n"
+	"A-1004,C-4,TX,America/Chicago,09:00-21:00,2,1,0,0,0,0,0,email sms,"
+	"email:MEDIUM_OPT_OUT sms:MEDIUM_OPT_OUT,2026-11-23,"
+	"\"US-REGF-CALLS-7IN7, US-REGF-CALLS-AFTER-CONVERSATION\"\r\n";
 
 static const char want_rejects[] =
 	"file,line,account_id,reason_code,field,message\r\n"
@@ -368,6 +426,31 @@ static void test_audit_xml(const char *staging)
 
 	acct = child(top, "account");
 	is_str(attr(acct, "id", v, sizeof(v)), "A-1001", "xml: letter account id");
+	is_str(attr(acct, "jurisdiction", v, sizeof(v)), "US-NY", "xml: jurisdiction");
+	is_str(attr(acct, "review", v, sizeof(v)), "yes",
+	       "xml: a letter a needs-review rule touched is flagged");
+	n = child(acct, "time-barred");
+	ok(n != NULL, "xml: letter has time-barred");
+	if (n) {
+		is_str(attr(n, "status", v, sizeof(v)), "no", "xml: time-barred status");
+		is_str(attr(n, "sol-years", v, sizeof(v)), "6", "xml: time-barred sol-years");
+		is_str(attr(n, "expires-on", v, sizeof(v)), "2031-01-18",
+		       "xml: time-barred expires-on");
+		is_str(attr(n, "rule", v, sizeof(v)), "NY-SOL", "xml: time-barred rule");
+	}
+	n = child(acct, "plan");
+	ok(n != NULL, "xml: letter has a plan");
+	if (n) {
+		is_str(attr(n, "first-day", v, sizeof(v)), "2026-11-23", "xml: plan first-day");
+		is_str(attr(n, "window", v, sizeof(v)), "08:00-21:00", "xml: plan window");
+		is_str(attr(n, "time-zone", v, sizeof(v)), "America/New_York",
+		       "xml: plan time-zone");
+		is_str(attr(n, "calls", v, sizeof(v)), "7 7 6 7 7 7 7", "xml: plan calls");
+		is_str(attr(n, "blocked", v, sizeof(v)), "(absent)",
+		       "xml: plan blocks nothing");
+		is_str(attr(n, "limit-rules", v, sizeof(v)), "US-REGF-CALLS-7IN7",
+		       "xml: plan limit rules");
+	}
 	is_str(attr(acct, "file", v, sizeof(v)), "batch/accounts.csv", "xml: file");
 	is_str(attr(acct, "line", v, sizeof(v)), "2", "xml: line");
 	ok(child(acct, "reason") == NULL, "xml: a letter has no reason");
@@ -390,6 +473,13 @@ static void test_audit_xml(const char *staging)
 		       "xml: first rule in firing order");
 		is_str(attr(n, "source", v, sizeof(v)), "rules/federal.xml:10",
 		       "xml: rule source file:line");
+		is_str(attr(n, "title", v, sizeof(v)),
+		       "Validation period: receipt + 30 days", "xml: rule title");
+		is_str(attr(n, "review", v, sizeof(v)), "(absent)",
+		       "xml: a verified rule has no review flag");
+		n = next_element(n->next);
+		is_str(attr(n, "review", v, sizeof(v)), "yes",
+		       "xml: a needs-review rule is flagged");
 	}
 	n = child(acct, "disclosure");
 	ok(n != NULL, "xml: disclosure listed");
@@ -408,6 +498,8 @@ static void test_audit_xml(const char *staging)
 		       "xml: template");
 		is_str(attr(n, "pages", v, sizeof(v)), "2", "xml: pages");
 		is_str(attr(n, "first-page", v, sizeof(v)), "1", "xml: first page");
+		is_str(attr(n, "communication", v, sizeof(v)), "initial",
+		       "xml: letter communication");
 		is_int(strlen(attr(n, "content-sha256", v, sizeof(v))), 64,
 		       "xml: content digest");
 	}
@@ -425,9 +517,25 @@ static void test_audit_xml(const char *staging)
 		xmlFree(text);
 	}
 	is_int(count_children(acct, "rule"), 1, "xml: suppressed lists its hold rule");
+	is_str(attr(acct, "review", v, sizeof(v)), "(absent)", "xml: no review flag");
+	n = child(acct, "time-barred");
+	ok(n && !strcmp(attr(n, "status", v, sizeof(v)), "unknown") &&
+	   !strcmp(attr(n, "sol-years", v, sizeof(v)), "(absent)") &&
+	   !strcmp(attr(n, "expires-on", v, sizeof(v)), "(absent)") &&
+	   !strcmp(attr(n, "rule", v, sizeof(v)), "(absent)"),
+	   "xml: time-barred unknown, nothing else");
+	n = child(acct, "plan");
+	ok(n && !strcmp(attr(n, "blocked", v, sizeof(v)), "call letter email sms") &&
+	   !strcmp(attr(n, "window", v, sizeof(v)), "(absent)") &&
+	   !strcmp(attr(n, "calls", v, sizeof(v)), "0 0 0 0 0 0 0") &&
+	   strstr(attr(n, "reasons", v, sizeof(v)), "call:CEASE_1006.6(c) letter:"),
+	   "xml: suppressed plan blocks every channel, with reasons");
 
 	acct = next_element(acct->next);
 	is_str(attr(acct, "id", v, sizeof(v)), "A<&>3", "xml: markup in an id survives");
+	ok(!child(acct, "plan") && !child(acct, "time-barred") &&
+	   !strcmp(attr(acct, "jurisdiction", v, sizeof(v)), "(absent)"),
+	   "xml: a record rejected by ingest has no plan, no time-barred");
 	n = child(acct, "reason");
 	if (n) {
 		is_str(attr(n, "field", v, sizeof(v)), "itemization_date",
@@ -445,6 +553,11 @@ static void test_audit_xml(const char *staging)
 		is_str(attr(n, "until", v, sizeof(v)), "2026-12-10", "xml: deferred until");
 		xmlFree(text);
 	}
+	n = child(acct, "time-barred");
+	ok(n && !strcmp(attr(n, "status", v, sizeof(v)), "yes") &&
+	   !strcmp(attr(n, "sol-years", v, sizeof(v)), "4"),
+	   "xml: deferred account's time-barred yes");
+	ok(child(acct, "plan") != NULL, "xml: deferred account has a plan");
 
 	n = child(top, "totals");
 	ok(n != NULL, "xml: totals");
@@ -453,6 +566,12 @@ static void test_audit_xml(const char *staging)
 		is_str(attr(n, "letters", v, sizeof(v)), "1", "xml: totals letters");
 		is_str(attr(n, "rejected", v, sizeof(v)), "1", "xml: totals rejected");
 		is_str(attr(n, "sheets", v, sizeof(v)), "2", "xml: totals sheets");
+		is_str(attr(n, "letters-for-review", v, sizeof(v)), "1",
+		       "xml: totals letters for review");
+		n = child(n, "contacts");
+		ok(n && !strcmp(attr(n, "read", v, sizeof(v)), "0") &&
+		   !strcmp(attr(n, "rejected", v, sizeof(v)), "0"),
+		   "xml: totals contacts");
 	}
 	xmlFreeDoc(doc);
 	free(path);
@@ -462,7 +581,8 @@ static void test_audit_xml(const char *staging)
 static void test_summary(const char *staging)
 {
 	const char *names[] = { "print/manifest.csv", "audit/suppressed.csv",
-				"audit/rejects.csv", "audit/manifest.xml" };
+				"audit/rejects.csv", "contact-plan.csv",
+				"audit/manifest.xml" };
 	char *sp = path_of(staging, "audit/summary.txt");
 	char *summary = slurp(sp, NULL);
 
@@ -470,6 +590,10 @@ static void test_summary(const char *staging)
 	ok(summary && strstr(summary, "records read:  4\n"), "summary: read count");
 	ok(summary && strstr(summary, "  rejected:    1\n"), "summary: rejected count");
 	ok(summary && strstr(summary, "mail date:     2026-11-24\n"), "summary: mail date");
+	ok(summary && strstr(summary, "contacts read: 0 (0 imported, 0 rejected)\n"),
+	   "summary: contacts line");
+	ok(summary && strstr(summary, "review flags:  1 (letters a needs-review rule touched)\n"),
+	   "summary: letters with a review flag");
 	for (size_t i = 0; i < PL_ARRAY_SIZE(names); i++) {
 		char *p = path_of(staging, names[i]);
 		char sha[PL_SHA256_HEX], *line;
@@ -525,7 +649,7 @@ static void test_batch(void)
 	struct pl_diag diag;
 	struct arena arena;
 	struct batch t;
-	int when = 0, rc;
+	int when = 0, rc, run = date("2026-11-23");
 
 	arena_init(&arena);
 	pl_diag_clear(&diag);
@@ -533,7 +657,7 @@ static void test_batch(void)
 	make_staging("s1");
 
 	ok(ledger_open(&l1, state, &diag) == PL_OK, "ledger: open creates the ledger");
-	is_int(sql_int("state", "PRAGMA user_version"), 1, "ledger: schema version");
+	is_int(sql_int("state", "PRAGMA user_version"), 2, "ledger: schema version");
 	ok(!ledger_batch_done(l1, "B1", NULL), "ledger: new batch not done");
 	ok(bundle_begin(&b, &o, l1, &diag) == PL_OK, "bundle: begin");
 	ok(ledger_open(&l2, state, &diag) == PL_OK,
@@ -543,13 +667,13 @@ static void test_batch(void)
 	ok(rc == PL_OK, "bundle: add four accounts");
 	if (rc != PL_OK)
 		printf("#   %s\n", diag.message);
-	ok(locks_under_root() == 4, "bundle: four lock files while open");
+	ok(locks_under_root() == 5, "bundle: five lock files while open");
 
-	ok(ledger_history(l1, "acme-collect", "A-1001", &arena, &h, &diag) == PL_OK,
+	ok(ledger_history(l1, "acme-collect", "A-1001", run, &arena, &h, &diag) == PL_OK,
 	   "ledger: history inside the transaction");
 	is_int(h.letters_issued, 1, "ledger: own transaction sees its piece");
 	is_str(h.validation_piece_id, "P-0001", "ledger: own transaction piece id");
-	ok(ledger_history(l2, "acme-collect", "A-1001", &arena, &h, &diag) == PL_OK &&
+	ok(ledger_history(l2, "acme-collect", "A-1001", run, &arena, &h, &diag) == PL_OK &&
 	   h.letters_issued == 0 && h.validation_sent_on == PL_NO_DATE &&
 	   !strcmp(h.validation_piece_id, ""),
 	   "ledger: second connection sees nothing before commit");
@@ -562,6 +686,7 @@ static void test_batch(void)
 	is_file("s1", "print/manifest.csv", want_manifest, "csv: print manifest bytes");
 	is_file("s1", "audit/suppressed.csv", want_suppressed, "csv: suppressed bytes");
 	is_file("s1", "audit/rejects.csv", want_rejects, "csv: rejects bytes");
+	is_file("s1", "contact-plan.csv", want_plan, "csv: contact plan bytes");
 	test_audit_xml("s1");
 	test_summary("s1");
 
@@ -572,12 +697,23 @@ static void test_batch(void)
 	ok(bundle_commit(b, &diag) == PL_OK, "bundle: commit");
 	ok(ledger_batch_done(l2, "B1", &when), "ledger: batch done after commit");
 	is_int(when, date("2026-11-23"), "ledger: batch run date");
-	ok(ledger_history(l2, "acme-collect", "A-1001", &arena, &h, &diag) == PL_OK,
+	ok(ledger_history(l2, "acme-collect", "A-1001", run, &arena, &h, &diag) == PL_OK,
 	   "ledger: history after commit");
 	is_int(h.letters_issued, 1, "ledger: second connection sees the piece");
 	is_int(h.validation_sent_on, date("2026-11-24"), "ledger: validation mail date");
 	is_str(h.validation_piece_id, "P-0001", "ledger: validation piece id");
-	ok(ledger_history(l2, "other-agency", "A-1001", &arena, &h, &diag) == PL_OK &&
+	is_int(h.validation_end_date, date("2027-01-01"), "ledger: validation end date");
+	is_str(h.last_letter_code, "validation-notice", "ledger: last letter code");
+	is_int(h.last_letter_date, date("2026-11-24"), "ledger: last letter date");
+	is_int(h.nevents, 0, "ledger: a letter mailed after the run date is no event yet");
+	ok(ledger_history(l2, "acme-collect", "A-1001", date("2026-11-24"), &arena,
+			  &h, &diag) == PL_OK && h.nevents == 1 &&
+	   h.events[0].channel == CHANNEL_LETTER &&
+	   h.events[0].kind == CONTACT_DELIVERED &&
+	   h.events[0].date == date("2026-11-24") && !strcmp(h.events[0].at, "") &&
+	   !strcmp(h.events[0].file, ""),
+	   "ledger: on its mail date the letter is a delivered letter event");
+	ok(ledger_history(l2, "other-agency", "A-1001", run, &arena, &h, &diag) == PL_OK &&
 	   h.letters_issued == 0, "ledger: history is per agency");
 	is_int(sql_int("state", "SELECT letters + suppressed + deferred + rejected "
 		       "FROM batches WHERE batch_id = 'B1'"), 4,
@@ -633,14 +769,18 @@ static void test_rollback(void)
 	ok(ledger_open(&l, state, &diag) == PL_OK, "rollback: open ledger");
 	ok(bundle_begin(&b, &o, l, &diag) == PL_OK, "rollback: begin");
 	ok(add_batch(b, &t, &diag) == PL_OK, "rollback: add");
-	ok(ledger_history(l, "acme-collect", "A-3001", &arena, &h, &diag) == PL_OK &&
+	ok(ledger_history(l, "acme-collect", "A-3001", date("2026-11-23"), &arena, &h,
+			  &diag) == PL_OK &&
 	   h.letters_issued == 1, "rollback: piece pending in the transaction");
 	bundle_free(b);
 	is_int(locks_under_root(), 0, "rollback: free before finish removes lock files");
 	ok(!exists("s3", "print/manifest.csv") && !exists("s3", "audit/manifest.xml"),
 	   "rollback: no output file before finish");
-	ok(ledger_history(l, "acme-collect", "A-3001", &arena, &h, &diag) == PL_OK &&
-	   h.letters_issued == 0, "rollback: piece gone after free");
+	ok(ledger_history(l, "acme-collect", "A-3001", date("2026-11-23"), &arena, &h,
+			  &diag) == PL_OK &&
+	   h.letters_issued == 0 && !strcmp(h.last_letter_code, "") &&
+	   h.last_letter_date == PL_NO_DATE && h.validation_end_date == PL_NO_DATE,
+	   "rollback: piece gone after free");
 	ok(!ledger_batch_done(l, "B3", NULL), "rollback: batch not done");
 	is_int(sql_int("state3", "SELECT count(*) FROM pieces"), 0,
 	       "rollback: no pieces on disk");
@@ -700,7 +840,7 @@ static void test_deterministic(void)
 {
 	const char *names[] = { "print/manifest.csv", "audit/suppressed.csv",
 				"audit/rejects.csv", "audit/manifest.xml",
-				"audit/summary.txt" };
+				"audit/summary.txt", "contact-plan.csv" };
 	struct ledger *l = NULL;
 	struct bundle *b = NULL;
 	struct bundle_opts o = opts_for("s6", "B1");
@@ -805,6 +945,443 @@ static void test_streaming(void)
 	free(state);
 }
 
+/* ---- contacts and the history of an account ---- */
+
+/* A good contact event as ingest would make it (file is a base name). */
+static struct contact_event event(const char *account, const char *at,
+				  enum channel channel, enum contact_kind kind,
+				  unsigned line)
+{
+	struct contact_event ev;
+	char day[PL_DATE_ISO_LEN];
+
+	memset(&ev, 0, sizeof(ev));
+	ev.file = "contacts-1.csv";
+	ev.line = line;
+	ev.reject = (struct reject){ "", "", "" };
+	ev.account_id = account;
+	ev.consumer_id = "";
+	snprintf(ev.at, sizeof(ev.at), "%s", at);
+	snprintf(day, sizeof(day), "%.10s", at);
+	ev.date = date(day);
+	ev.channel = channel;
+	ev.kind = kind;
+	return ev;
+}
+
+/* Commit a batch of one letter for account, mailed on mail (ISO). */
+static void commit_letter(struct ledger *l, const char *staging,
+			  const char *batch_id, const char *piece,
+			  const char *account, const char *code,
+			  const char *mail, const char *validation_end)
+{
+	struct bundle_opts o = opts_for(staging, batch_id);
+	struct run_counts c = { .read = 1, .letters = 1, .pages = 2, .sheets = 2 };
+	struct bundle *b = NULL;
+	struct pl_diag diag;
+	struct batch t;
+	char title[200];
+	int rc;
+
+	batch_init(&t, piece, account);
+	t.verdict[0].letter_code = code;
+	t.verdict[0].mail_date = date(mail);
+	t.verdict[0].validation_end_date = validation_end ? date(validation_end)
+							  : PL_NO_DATE;
+	o.run_date = o.mail_date = date(mail);
+	make_staging(staging);
+	rc = bundle_begin(&b, &o, l, &diag);
+	if (rc == PL_OK)
+		rc = bundle_add(b, &t.acct[0], &t.verdict[0], &t.letter, &diag);
+	if (rc == PL_OK)
+		rc = bundle_finish(b, &c, &diag);
+	if (rc == PL_OK)
+		rc = bundle_commit(b, &diag);
+	snprintf(title, sizeof(title), "history: batch %s with %s %s committed",
+		 batch_id, code, piece);
+	if (!ok(rc == PL_OK, title))
+		printf("#   %s\n", diag.message);
+	bundle_free(b);
+	free((char *)o.staging_dir);
+}
+
+/*
+ * The contacts of one batch, in insertion order. The run date is
+ * 2026-11-23, so the history window is 2026-10-24 .. 2026-11-23.
+ */
+static struct contact_event contacts_in[10];
+
+static size_t contacts_init(void)
+{
+	size_t n = 0;
+
+	contacts_in[n++] = event("A-9001", "2026-10-23T23:59:59-05:00", CHANNEL_CALL,
+				 CONTACT_ATTEMPT, 2);   /* run - 31: out */
+	contacts_in[n++] = event("A-9001", "2026-10-24T09:00:00Z", CHANNEL_CALL,
+				 CONTACT_ATTEMPT, 3);   /* run - 30: in */
+	contacts_in[n++] = event("A-9001", "2026-11-10T12:00:00Z", CHANNEL_SMS,
+				 CONTACT_ATTEMPT, 4);
+	contacts_in[n++] = event("A-9001", "2026-11-10T08:00:00-05:00", CHANNEL_EMAIL,
+				 CONTACT_DELIVERED, 5); /* sorts before line 4 */
+	contacts_in[n++] = event("A-9001", "2026-11-12T10:00:00-05:00", CHANNEL_CALL,
+				 CONTACT_ATTEMPT, 6);
+	contacts_in[n++] = event("A-9001", "2026-11-12T10:00:00-05:00", CHANNEL_CALL,
+				 CONTACT_CONVERSATION, 7); /* same at: insertion order */
+	contacts_in[n++] = event("A-9001", "2026-11-23T20:00:00-05:00", CHANNEL_CALL,
+				 CONTACT_ATTEMPT, 8);   /* the run date: in */
+	contacts_in[n++] = event("A-9001", "2026-11-24T01:00:00+14:00", CHANNEL_CALL,
+				 CONTACT_ATTEMPT, 9);   /* after it: out */
+	contacts_in[n++] = event("A-9002", "2026-11-20T10:00:00-05:00", CHANNEL_CALL,
+				 CONTACT_ATTEMPT, 10);  /* another account */
+	contacts_in[n] = event("A-9003", "2026-11-20T10:00:00-05:00", CHANNEL_CALL,
+			       CONTACT_ATTEMPT, 11);
+	contacts_in[n].rejected = true;
+	contacts_in[n].channel = 0;
+	contacts_in[n].reject = (struct reject){ "BAD_VALUE", "channel",
+		"channel 'fax' is not one of call, letter, email, sms" };
+	return n + 1;
+}
+
+/* What ledger_history() must return for A-9001: "date at channel kind". */
+static const char *const want_events[] = {
+	"2026-10-24  letter delivered",   /* the reminder of batch H2 */
+	"2026-10-24 2026-10-24T09:00:00Z call attempt",
+	"2026-11-10 2026-11-10T08:00:00-05:00 email delivered",
+	"2026-11-10 2026-11-10T12:00:00Z sms attempt",
+	"2026-11-12 2026-11-12T10:00:00-05:00 call attempt",
+	"2026-11-12 2026-11-12T10:00:00-05:00 call conversation",
+	"2026-11-23 2026-11-23T20:00:00-05:00 call attempt",
+};
+
+/* The events of h, each "date at channel kind", compared with want. */
+static bool events_are(const struct account_history *h,
+		       const char *const *want, size_t nwant, const char *test)
+{
+	bool good = h->nevents == nwant;
+
+	for (size_t i = 0; i < h->nevents; i++) {
+		const struct contact_event *e = &h->events[i];
+		char day[PL_DATE_ISO_LEN], line[128];
+
+		snprintf(line, sizeof(line), "%s %s %s %s", date_format_iso(e->date, day),
+			 e->at, ledger_channel_name(e->channel),
+			 ledger_kind_name(e->kind));
+		if (i >= nwant || strcmp(line, want[i])) {
+			good = false;
+			printf("#   event %zu: '%s', want '%s'\n", i, line,
+			       i < nwant ? want[i] : "(none)");
+		}
+		if (e->rejected || strcmp(e->file, "") || e->line ||
+		    strcmp(e->account_id, "A-9001") || strcmp(e->consumer_id, "A-9001"))
+			good = false;
+	}
+	return ok(good, test);
+}
+
+static const char want_contact_rejects[] =
+	"file,line,account_id,reason_code,field,message\r\n"
+	"contacts-1.csv,11,A-9003,BAD_VALUE,channel,"
+	"\"channel 'fax' is not one of call, letter, email, sms\"\r\n"
+	"batch/accounts.csv,2,A-9101,UNKNOWN_STATE,,"
+	"state 'ZZ' is not in jurisdictions.xml\r\n";
+
+static void test_history(void)
+{
+	struct ledger *l1 = NULL, *l2 = NULL;
+	struct bundle *b = NULL;
+	struct bundle_opts o = opts_for("h9", "H9");
+	struct bundle_opts o2 = opts_for("h10", "H9");
+	char *state = state_dir("state9");
+	struct account_history h;
+	struct pl_diag diag;
+	struct arena arena;
+	struct batch t;
+	size_t ncontacts = contacts_init();
+	struct run_counts c = { .read = 2, .suppressed = 1, .rejected = 1,
+				.contacts_read = ncontacts, .contacts_rejected = 1 };
+	int run = date("2026-11-23"), rc = PL_OK;
+
+	arena_init(&arena);
+	pl_diag_clear(&diag);
+	ok(ledger_open(&l1, state, &diag) == PL_OK && ledger_open(&l2, state, &diag) == PL_OK,
+	   "history: two connections");
+	/* Letters of earlier batches: one the day before the window, one on its first day. */
+	commit_letter(l1, "h1", "H1", "P-9001", "A-9001", "validation-notice",
+		      "2026-10-23", "2026-12-01");
+	commit_letter(l1, "h2", "H2", "P-9002", "A-9001", "reminder", "2026-10-24", NULL);
+
+	/* 1: contacts in a transaction that is rolled back */
+	make_staging("h9");
+	ok(bundle_begin(&b, &o, l1, &diag) == PL_OK, "history: begin");
+	for (size_t i = 0; rc == PL_OK && i < ncontacts; i++)
+		rc = bundle_add_contact(b, &contacts_in[i], &diag);
+	if (!ok(rc == PL_OK, "history: add contacts"))
+		printf("#   %s\n", diag.message);
+	ok(ledger_history(l1, "acme-collect", "A-9001", run, &arena, &h, &diag) == PL_OK,
+	   "history: read in the open transaction");
+	events_are(&h, want_events, PL_ARRAY_SIZE(want_events),
+		   "history: the open transaction's contacts, window edges, order");
+	is_int(h.validation_sent_on, date("2026-10-23"), "history: validation notice mailed");
+	is_str(h.validation_piece_id, "P-9001", "history: validation piece");
+	is_int(h.validation_end_date, date("2026-12-01"), "history: validation end date");
+	is_str(h.last_letter_code, "reminder", "history: last letter code");
+	is_int(h.last_letter_date, date("2026-10-24"), "history: last letter date");
+	is_int(h.letters_issued, 2, "history: letters issued");
+	ok(ledger_history(l2, "acme-collect", "A-9001", run, &arena, &h, &diag) == PL_OK,
+	   "history: read on another connection");
+	events_are(&h, want_events, 1,
+		   "history: another connection sees only committed letters");
+	ok(ledger_history(l1, "acme-collect", "A-9001", date("2026-11-22"), &arena, &h,
+			  &diag) == PL_OK && h.nevents == 8 &&
+	   h.events[0].channel == CHANNEL_LETTER &&
+	   h.events[0].date == date("2026-10-23") &&
+	   !strcmp(h.events[1].at, "2026-10-23T23:59:59-05:00") &&
+	   h.events[7].kind == CONTACT_CONVERSATION,
+	   "history: the window moves with the run date (2026-10-23 .. 2026-11-22)");
+	ok(ledger_history(l1, "acme-collect", "A-9001", date("2026-11-24"), &arena, &h,
+			  &diag) == PL_OK && h.nevents == 6 &&
+	   !strcmp(h.events[0].at, "2026-11-10T08:00:00-05:00") &&
+	   !strcmp(h.events[5].at, "2026-11-24T01:00:00+14:00"),
+	   "history: a day later, the first day drops out and the last comes in");
+	ok(ledger_history(l1, "acme-collect", "A-9002", run, &arena, &h, &diag) == PL_OK &&
+	   h.nevents == 1 && h.letters_issued == 0 &&
+	   h.validation_sent_on == PL_NO_DATE && !strcmp(h.last_letter_code, ""),
+	   "history: per account");
+	ok(ledger_history(l1, "other-agency", "A-9001", run, &arena, &h, &diag) == PL_OK &&
+	   h.nevents == 0 && h.letters_issued == 0, "history: per agency");
+	bundle_free(b);
+	b = NULL;
+	ok(ledger_history(l1, "acme-collect", "A-9001", run, &arena, &h, &diag) == PL_OK,
+	   "history: after rollback");
+	events_are(&h, want_events, 1, "history: rolled-back contacts are gone");
+	is_int(sql_int("state9", "SELECT count(*) FROM contacts"), 0,
+	       "history: no contacts on disk");
+
+	/* 2: the same batch again, with two accounts, committed */
+	make_staging("h10");
+	rc = bundle_begin(&b, &o2, l1, &diag);
+	for (size_t i = 0; rc == PL_OK && i < ncontacts; i++)
+		rc = bundle_add_contact(b, &contacts_in[i], &diag);
+	batch_init(&t, "P-9101", "A-9101");
+	/* rejected by decide (a verdict, but no plan row) */
+	verdict_defaults(&t.verdict[0], OUTCOME_REJECTED);
+	t.verdict[0].reason_code = "UNKNOWN_STATE";
+	t.verdict[0].message = "state 'ZZ' is not in jurisdictions.xml";
+	if (rc == PL_OK)
+		rc = bundle_add(b, &t.acct[0], &t.verdict[0], NULL, &diag);
+	if (rc == PL_OK)
+		rc = bundle_add(b, &t.acct[1], &t.verdict[1], NULL, &diag);
+	if (rc == PL_OK)
+		rc = bundle_finish(b, &c, &diag);
+	if (rc == PL_OK)
+		rc = bundle_commit(b, &diag);
+	if (!ok(rc == PL_OK, "history: batch with contacts committed"))
+		printf("#   %s\n", diag.message);
+	bundle_free(b);
+	ok(ledger_history(l2, "acme-collect", "A-9001", run, &arena, &h, &diag) == PL_OK,
+	   "history: after commit, on another connection");
+	events_are(&h, want_events, PL_ARRAY_SIZE(want_events),
+		   "history: committed contacts seen by every connection");
+	is_int(sql_int("state9", "SELECT count(*) FROM contacts"), 9,
+	       "history: good contacts in the ledger");
+	is_int(sql_int("state9", "SELECT count(*) FROM contacts WHERE file = "
+		       "'contacts-1.csv' AND line = 3 AND consumer_id = 'A-9001' AND "
+		       "date = '2026-10-24' AND channel = 'call' AND kind = 'attempt' "
+		       "AND batch_id = 'H9' AND agency_id = 'acme-collect'"), 1,
+	       "history: a contacts row, column by column");
+	is_int(sql_int("state9", "SELECT contacts_imported * 100 + contacts_rejected "
+		       "FROM batches WHERE batch_id = 'H9'"), 901,
+	       "history: batch row counts contacts");
+	is_file("h10", "audit/rejects.csv", want_contact_rejects,
+		"history: a rejected contact is a row of rejects.csv, before the accounts");
+	is_file("h10", "contact-plan.csv",
+		"account_id,consumer_id,state,time_zone,call_window,calls_day1,"
+		"calls_day2,calls_day3,calls_day4,calls_day5,calls_day6,calls_day7,"
+		"blocked_channels,block_reasons,first_day,limit_rules\r\n"
+		"A-1002,A-1002,NY,America/New_York,,0,0,0,0,0,0,0,call letter email sms,"
+		"call:CEASE_1006.6(c) letter:CEASE_1006.6(c) email:CEASE_1006.6(c) "
+		"sms:CEASE_1006.6(c),2026-11-23,\r\n",
+		"history: no plan row for an account decide rejected");
+	{
+		char *sp = path_of("h10", "audit/summary.txt");
+		char *summary = slurp(sp, NULL);
+		char *mp = path_of("h10", "audit/manifest.xml");
+		char *manifest = slurp(mp, NULL);
+
+		ok(summary && strstr(summary, "contacts read: 10 (9 imported, 1 rejected)\n"),
+		   "history: summary contacts line");
+		ok(summary && strstr(summary, "review flags:  0 ("),
+		   "history: no letter, no review flag");
+		ok(manifest && strstr(manifest, "<contacts read=\"10\" rejected=\"1\"/>"),
+		   "history: manifest totals count contacts");
+		free(manifest);
+		free(mp);
+		free(summary);
+		free(sp);
+	}
+
+	ledger_close(l2);
+	ledger_close(l1);
+	arena_release(&arena);
+	free((char *)o.staging_dir);
+	free((char *)o2.staging_dir);
+	free(state);
+}
+
+/* Contact counts must reconcile too. */
+static void test_contact_counts(void)
+{
+	struct ledger *l = NULL;
+	struct bundle *b = NULL;
+	struct bundle_opts o = opts_for("s11", "B11");
+	char *state = state_dir("state11");
+	struct contact_event ev = event("A-1", "2026-11-20T10:00:00Z", CHANNEL_CALL,
+					CONTACT_ATTEMPT, 2);
+	struct run_counts c = { 0 };
+	struct pl_diag diag;
+
+	pl_diag_clear(&diag);
+	make_staging("s11");
+	ok(ledger_open(&l, state, &diag) == PL_OK, "contact counts: open ledger");
+	ok(bundle_begin(&b, &o, l, &diag) == PL_OK, "contact counts: begin");
+	ok(bundle_add_contact(b, &ev, &diag) == PL_OK, "contact counts: add one");
+	is_int(PL_CLASS(bundle_finish(b, &c, &diag)), PL_MANIFEST,
+	       "contact counts: a run that counted none is refused");
+	ok(strstr(diag.message, "contact counts do not reconcile") != NULL,
+	   "contact counts: message says why");
+	ok(bundle_add_contact(b, &ev, &diag) != PL_OK,
+	   "contact counts: nothing more goes into a failed bundle");
+	bundle_free(b);
+	is_int(locks_under_root(), 0, "contact counts: no lock files");
+	is_int(sql_int("state11", "SELECT count(*) FROM contacts"), 0,
+	       "contact counts: nothing in the ledger");
+	ledger_close(l);
+	free((char *)o.staging_dir);
+	free(state);
+}
+
+/* ---- a ledger of schema version 1, migrated in place ---- */
+
+/* The schema fairnotice wrote before contacts, verbatim. */
+static const char v1_schema[] =
+	"CREATE TABLE batches (batch_id TEXT PRIMARY KEY NOT NULL,"
+	" agency_id TEXT NOT NULL, run_date TEXT NOT NULL, mail_date TEXT NOT NULL,"
+	" rules_digest TEXT NOT NULL, letters INTEGER NOT NULL,"
+	" suppressed INTEGER NOT NULL, deferred INTEGER NOT NULL,"
+	" rejected INTEGER NOT NULL);"
+	"CREATE TABLE pieces (piece_id TEXT PRIMARY KEY NOT NULL,"
+	" batch_id TEXT NOT NULL, agency_id TEXT NOT NULL, account_id TEXT NOT NULL,"
+	" consumer_id TEXT NOT NULL, letter_code TEXT NOT NULL,"
+	" template_id TEXT NOT NULL, template_version TEXT NOT NULL,"
+	" language TEXT NOT NULL, mail_date TEXT NOT NULL, validation_end_date TEXT,"
+	" content_sha256 TEXT NOT NULL, pdf TEXT NOT NULL,"
+	" first_page INTEGER NOT NULL, page_count INTEGER NOT NULL);"
+	"CREATE INDEX pieces_by_account ON pieces (agency_id, account_id);"
+	"INSERT INTO batches VALUES ('OLD-1', 'acme-collect', '2026-11-01',"
+	" '2026-11-02', 'abc', 1, 2, 0, 1);"
+	"INSERT INTO pieces VALUES ('P-OLD-1', 'OLD-1', 'acme-collect', 'A-1',"
+	" 'C-1', 'validation-notice', 'validation-notice.en', '1.0', 'en',"
+	" '2026-11-02', '2026-12-10', 'ff', 'letters.pdf', 1, 2);"
+	"PRAGMA user_version = 1;";
+
+static int make_db(const char *state, const char *sql)
+{
+	char *path = xasprintf("%s/%s/ledger.sqlite", root, state);
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open(path, &db);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	free(path);
+	return rc;
+}
+
+static void test_migrate_v1(void)
+{
+	struct ledger *l = NULL;
+	struct bundle *b = NULL;
+	struct bundle_opts o = opts_for("s12", "B12");
+	char *state = state_dir("state12");
+	char *newer = state_dir("state13");
+	struct contact_event ev = event("A-1", "2026-11-20T10:00:00-05:00",
+					CHANNEL_CALL, CONTACT_CONVERSATION, 2);
+	struct run_counts c = { .contacts_read = 1 };
+	struct account_history h;
+	struct pl_diag diag;
+	struct arena arena;
+	int when = 0, rc;
+
+	arena_init(&arena);
+	pl_diag_clear(&diag);
+	is_int(make_db("state12", v1_schema), SQLITE_OK, "migrate: a v1 ledger by hand");
+	is_int(sql_int("state12", "PRAGMA user_version"), 1, "migrate: version 1");
+
+	rc = ledger_open(&l, state, &diag);
+	if (!ok(rc == PL_OK, "migrate: ledger_open migrates it"))
+		printf("#   %s\n", diag.message);
+	is_int(sql_int("state12", "PRAGMA user_version"), 2, "migrate: now version 2");
+	is_int(sql_int("state12", "SELECT count(*) FROM pieces"), 1, "migrate: the piece kept");
+	is_int(sql_int("state12", "SELECT letters * 100 + suppressed * 10 + rejected"
+		       " FROM batches WHERE batch_id = 'OLD-1'"), 121,
+	       "migrate: the batch row kept");
+	is_int(sql_int("state12", "SELECT contacts_imported + contacts_rejected"
+		       " FROM batches WHERE batch_id = 'OLD-1'"), 0,
+	       "migrate: new batch columns are 0 for old batches");
+	is_int(sql_int("state12", "SELECT count(*) FROM sqlite_master WHERE"
+		       " name IN ('contacts', 'contacts_by_account')"), 2,
+	       "migrate: contacts table and its index");
+	ok(ledger_batch_done(l, "OLD-1", &when) && when == date("2026-11-01"),
+	   "migrate: the old batch is still done");
+	ok(rc == PL_OK &&
+	   ledger_history(l, "acme-collect", "A-1", date("2026-11-23"), &arena, &h,
+			  &diag) == PL_OK &&
+	   h.validation_sent_on == date("2026-11-02") &&
+	   h.validation_end_date == date("2026-12-10") &&
+	   !strcmp(h.validation_piece_id, "P-OLD-1") && h.letters_issued == 1 &&
+	   !strcmp(h.last_letter_code, "validation-notice") && h.nevents == 1 &&
+	   h.events[0].channel == CHANNEL_LETTER && !strcmp(h.events[0].consumer_id, "C-1"),
+	   "migrate: the old letter is in the history");
+
+	/* A batch with contacts on the migrated ledger. */
+	make_staging("s12");
+	if (rc == PL_OK)
+		rc = bundle_begin(&b, &o, l, &diag);
+	if (rc == PL_OK)
+		rc = bundle_add_contact(b, &ev, &diag);
+	if (rc == PL_OK)
+		rc = bundle_finish(b, &c, &diag);
+	if (rc == PL_OK)
+		rc = bundle_commit(b, &diag);
+	if (!ok(rc == PL_OK, "migrate: a batch with contacts commits"))
+		printf("#   %s\n", diag.message);
+	bundle_free(b);
+	ledger_close(l);
+	l = NULL;
+	is_int(sql_int("state12", "SELECT contacts_imported FROM batches"
+		       " WHERE batch_id = 'B12'"), 1, "migrate: new batch counts its contact");
+	rc = ledger_open(&l, state, &diag);
+	ok(rc == PL_OK && ledger_history(l, "acme-collect", "A-1", date("2026-11-23"),
+					 &arena, &h, &diag) == PL_OK &&
+	   h.nevents == 2 && h.events[1].kind == CONTACT_CONVERSATION,
+	   "migrate: reopening a current ledger changes nothing");
+	ledger_close(l);
+	l = NULL;
+
+	/* A ledger from a newer program is refused, not touched. */
+	is_int(make_db("state13", "CREATE TABLE future (x); PRAGMA user_version = 3;"),
+	       SQLITE_OK, "newer: a version 3 ledger by hand");
+	is_int(ledger_open(&l, newer, &diag), PL_MANIFEST_LEDGER, "newer: refused");
+	is_str(diag.message, "contact ledger schema version 3 is newer than this "
+	       "program's (2)", "newer: message");
+	is_int(sql_int("state13", "PRAGMA user_version"), 3, "newer: left as it was");
+
+	arena_release(&arena);
+	free((char *)o.staging_dir);
+	free(newer);
+	free(state);
+}
+
 /* A staging directory without audit/: begin fails and cleans up. */
 static void test_begin_fails(void)
 {
@@ -878,6 +1455,9 @@ int main(void)
 	test_streaming();
 	test_begin_fails();
 	test_ledger_errors();
+	test_history();
+	test_contact_counts();
+	test_migrate_v1();
 
 	/* U_BUNDLE_KEEP=1 keeps the files to look at. */
 	if (getenv("U_BUNDLE_KEEP"))

@@ -1,10 +1,14 @@
 /*
  * u-decide.c: loading rule sets and deciding accounts.
  *
- * Most checks run against the real rules/ directory, so they test the
- * law as shipped; the effective-date edges and the broken rule sets use
- * the small sets in fixtures/rules/. Each check names the rule it covers
- * in a RULE: comment, as the code does.
+ * Most checks run against fixtures/rules/federal: the real federal.xml,
+ * calendar and jurisdiction list of rules/ with a test statute-of-
+ * limitations table, so they test the federal law as shipped without
+ * depending on the state files and rules/sol.xml (whose results would
+ * change these expectations). The real rules/ directory is loaded too.
+ * The effective-date edges and the broken rule sets use the small sets in
+ * fixtures/rules/; the format v2 features are in u-decide-v2.c. Each
+ * check names the rule it covers in a RULE: comment, as the code does.
  */
 #include "pl.h"
 #include "model.h"
@@ -16,11 +20,14 @@
 #include "decide/decide.h"
 #include "tap.h"
 
+#include <dirent.h>
+
 #ifndef PL_DATADIR
 #define PL_DATADIR "."
 #endif
 #define RULES_DIR PL_DATADIR "/rules"
 #define FIXTURES PL_DATADIR "/fixtures/rules"
+#define FEDERAL_DIR FIXTURES "/federal"
 
 static struct ruleset *rules;
 static struct agency agency;
@@ -76,9 +83,13 @@ static void account_init(struct account *a)
 
 static void history_init(struct account_history *h)
 {
+	memset(h, 0, sizeof(*h));
 	h->validation_sent_on = PL_NO_DATE;
 	h->validation_piece_id = "";
+	h->validation_end_date = PL_NO_DATE;
 	h->letters_issued = 0;
+	h->last_letter_code = "";
+	h->last_letter_date = PL_NO_DATE;
 }
 
 static void agency_init(void)
@@ -91,6 +102,7 @@ static void agency_init(void)
 	agency.portal_url = "https://pay.collector.example";
 	agency.dispute_url = "https://collector.example/dispute";
 	agency.mail_drop_business_days = 1;
+	agency.letter_series = "validation-notice reminder";
 }
 
 /* Decide a with the default run date 2026-11-23 (Mon): mail Tue 11-24. */
@@ -137,42 +149,78 @@ static const char *slot_rule(const struct verdict *v, const char *slot)
 
 /* ---- loading ---- */
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The digest: each *.xml file's name, a NUL, its bytes, in name order. */
+static void dir_digest(const char *dir, char want[PL_SHA256_HEX])
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	char *names[256];
+	size_t n = 0;
+	struct digest dg;
+
+	if (!dh)
+		PL_BUG("cannot open %s", dir);
+	while ((de = readdir(dh)) != NULL && n < PL_ARRAY_SIZE(names)) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] != '.' && len > 4 && !strcmp(de->d_name + len - 4, ".xml"))
+			names[n++] = strdup(de->d_name);
+	}
+	closedir(dh);
+	qsort(names, n, sizeof(*names), cmp_str);
+	digest_init(&dg);
+	for (size_t i = 0; i < n; i++) {
+		char path[512], chunk[4096];
+		FILE *f;
+		size_t got;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		f = fopen(path, "rb");
+		if (!f)
+			PL_BUG("cannot open %s", path);
+		digest_update(&dg, names[i], strlen(names[i]) + 1);
+		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			digest_update(&dg, chunk, got);
+		fclose(f);
+		free(names[i]);
+	}
+	digest_finish(&dg, want);
+}
+
 static void test_load(void)
 {
 	struct pl_diag diag;
-	struct ruleset *again = NULL, *minimal = NULL;
-	struct digest dg;
+	struct ruleset *real = NULL, *again = NULL, *minimal = NULL;
 	char msg[1024], want[PL_SHA256_HEX];
-	static const char *const files[] = { "calendar-us-6103a.xml", "federal.xml" };
 
+	/* The shipped directory, whatever the state files hold today. */
 	pl_diag_clear(&diag);
-	ok(ruleset_load(&rules, RULES_DIR, &diag) == PL_OK, "load rules/");
+	ok(ruleset_load(&real, RULES_DIR, &diag) == PL_OK, "load rules/");
+	if (!real)
+		printf("# %s\n", pl_diag_format(&diag, msg, sizeof(msg)));
+	else
+		ok(ruleset_count(real) >= 33, "rules/ has at least the 33 federal rules");
+	dir_digest(RULES_DIR, want);
+	ok(real && !strcmp(ruleset_digest(real), want),
+	   "rules/: digest over names and bytes in order");
+	ruleset_free(real);
+
+	ok(ruleset_load(&rules, FEDERAL_DIR, &diag) == PL_OK,
+	   "load fixtures/rules/federal (rules/federal.xml and a test SOL table)");
 	if (!rules) {
 		printf("# %s\n", pl_diag_format(&diag, msg, sizeof(msg)));
 		exit(tap_done());
 	}
-	is_int(ruleset_count(rules), 20, "rules/ has 20 rules");
-
-	/* The digest: each file's name, a NUL, its bytes, in name order. */
-	digest_init(&dg);
-	for (size_t i = 0; i < PL_ARRAY_SIZE(files); i++) {
-		char path[256], chunk[4096];
-		FILE *f;
-		size_t n;
-
-		snprintf(path, sizeof(path), "%s/%s", RULES_DIR, files[i]);
-		f = fopen(path, "rb");
-		if (!f)
-			PL_BUG("cannot open %s", path);
-		digest_update(&dg, files[i], strlen(files[i]) + 1);
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			digest_update(&dg, chunk, n);
-		fclose(f);
-	}
-	digest_finish(&dg, want);
+	is_int(ruleset_count(rules), 37, "33 federal rules and 4 test SOL rules");
+	dir_digest(FEDERAL_DIR, want);
 	is_str(ruleset_digest(rules), want, "digest over names and bytes in order");
 
-	ok(ruleset_load(&again, RULES_DIR, &diag) == PL_OK &&
+	ok(ruleset_load(&again, FEDERAL_DIR, &diag) == PL_OK &&
 	   !strcmp(ruleset_digest(again), ruleset_digest(rules)),
 	   "digest is stable across loads");
 	ok(ruleset_load(&minimal, FIXTURES "/minimal", &diag) == PL_OK &&
@@ -216,7 +264,11 @@ static void test_letter(void)
 	is_str(iso(v.validation_end_date), "2027-01-01", "validation end date");
 	is_str(v.holiday_method, "conservative", "holiday method recorded");
 	is_str(v.calendar_version, "US-6103A@2021.06", "calendar version recorded");
-	is_str(v.jurisdiction, "US", "jurisdiction");
+	/* v2: the account's jurisdiction, no longer the deciding rule's. */
+	is_str(v.jurisdiction, "US-IL", "jurisdiction of the account");
+	ok(v.initial_communication, "no history: initial communication");
+	ok(v.time_barred == TRI_NO && v.sol_years == 6 &&
+	   !strcmp(v.sol_rule_id, "T-SOL-MOST"), "not time-barred, 6 years");
 
 	/* RULE: US-REGF-VN-C1 ... US-REGF-VN-D3-SPANISH: slot order. */
 	n = v.ndisclosures < PL_ARRAY_SIZE(slots) ? v.ndisclosures : PL_ARRAY_SIZE(slots);
@@ -242,14 +294,20 @@ static void test_letter(void)
 	is_str(v.disclosures[0].citation, "12 CFR 1006.34(c)(1); 12 CFR 1006.18(e)(1)",
 	       "disclosure carries its citation");
 
-	/* Hits: letter choice, validation period, then each disclosure. */
-	is_int(v.nhits, 2 + PL_ARRAY_SIZE(slots), "hits: choice, period, disclosures");
-	is_str(v.hits[0].rule_id, "US-REGF-LETTER-VALIDATION", "hit 1 is the letter choice");
-	is_str(v.hits[1].rule_id, "US-REGF-VALIDATION-PERIOD", "hit 2 is the period");
-	is_str(v.hits[2].rule_id, "US-REGF-VN-C1", "hit 3 is the first disclosure");
-	ok(strstr(v.hits[1].source_file, "rules/federal.xml") && v.hits[1].source_line > 1,
-	   "hits keep source file and line");
-	is_str(v.hits[1].citation, "12 CFR 1006.34(b)(5)", "hit citation");
+	/* Hits (v2): SOL, letter choice, validation period, each disclosure. */
+	is_int(v.nhits, 3 + PL_ARRAY_SIZE(slots), "hits: SOL, choice, period, disclosures");
+	is_str(v.hits[0].rule_id, "T-SOL-MOST", "hit 1 is the statute of limitations");
+	is_str(v.hits[1].rule_id, "US-REGF-LETTER-VALIDATION", "hit 2 is the letter choice");
+	is_str(v.hits[2].rule_id, "US-REGF-VALIDATION-PERIOD", "hit 3 is the period");
+	is_str(v.hits[3].rule_id, "US-REGF-VN-C1", "hit 4 is the first disclosure");
+	ok(!strcmp(v.hits[2].source_file, "federal.xml") && v.hits[2].source_line > 1,
+	   "hits keep source file (its name in the rules directory) and line");
+	is_str(v.hits[2].citation, "12 CFR 1006.34(b)(5)", "hit citation");
+	is_str(v.hits[2].title,
+	       "Validation period ends 30 days after receipt, assumed 5 business days after mailing",
+	       "hit title");
+	ok(!v.hits[2].needs_review && v.hits[7].needs_review && v.needs_review,
+	   "hit review flags (US-REGF-VN-DISPUTE-ELECTRONIC needs review)");
 }
 
 /* RULE: US-REGF-VN-DISPUTE-ELECTRONIC, US-REGF-VN-OC-ELECTRONIC */
@@ -363,8 +421,9 @@ static void expect_hold(const struct account *a, const char *reason,
 
 	eval(a, NULL, &v);
 	snprintf(name, sizeof(name), "%s: suppressed %s by %s", what, reason, rule_id);
+	/* v2: the statute-of-limitations rule is the first hit. */
 	ok(v.outcome == OUTCOME_SUPPRESSED && !strcmp(v.reason_code, reason) &&
-	   v.nhits == 1 && !strcmp(v.hits[0].rule_id, rule_id) &&
+	   v.nhits == 2 && !strcmp(v.hits[1].rule_id, rule_id) &&
 	   v.ndisclosures == 0 && *v.citation && *v.message, name);
 	if (strcmp(v.reason_code, reason))
 		printf("#   got '%s' (%s)\n", v.reason_code, v.message);
@@ -393,7 +452,7 @@ static void test_holds(void)
 	is_str(v.message, "the consumer asked in writing on 2026-10-02 that communication stop",
 	       "cease message names the date");
 	is_str(v.citation, "12 CFR 1006.6(c); 15 U.S.C. 1692c(c)", "cease citation");
-	is_str(v.jurisdiction, "US", "hold jurisdiction");
+	is_str(v.jurisdiction, "US-IL", "hold verdict: the account's jurisdiction");
 
 	/* RULE: US-REGF-HOLD-DISPUTE */
 	account_init(&a);
@@ -453,7 +512,7 @@ static void test_holds(void)
 
 /* ---- letter choice ---- */
 
-/* RULE: US-REGF-LETTER-VALIDATION */
+/* RULE: US-REGF-LETTER-VALIDATION, US-LETTER-REMINDER */
 static void test_already_sent(void)
 {
 	struct account a;
@@ -464,33 +523,55 @@ static void test_already_sent(void)
 	history_init(&h);
 	h.validation_sent_on = d("2026-09-14");
 	h.validation_piece_id = "FN-test-0001";
+	a.letter = "validation-notice";
 	eval(&a, &h, &v);
-	is_int(v.outcome, OUTCOME_SUPPRESSED, "sent per ledger: suppressed");
+	is_int(v.outcome, OUTCOME_SUPPRESSED, "validation notice asked, sent per ledger: suppressed");
 	is_str(v.reason_code, REASON_ALREADY_SENT, "reason VALIDATION_ALREADY_SENT");
 	is_str(v.citation, "12 CFR 1006.34(a)(1)", "citation 1006.34(a)(1)");
 	is_str(v.message,
-	       "validation notice already sent on 2026-09-14 as piece 'FN-test-0001'; no follow-up letter exists yet",
+	       "validation notice already sent on 2026-09-14 as piece 'FN-test-0001'; it is sent once",
 	       "message names date and piece");
-	ok(v.nhits == 1 && !strcmp(v.hits[0].rule_id, "US-REGF-LETTER-VALIDATION"),
+	ok(v.nhits == 2 && !strcmp(v.hits[1].rule_id, "US-REGF-LETTER-VALIDATION"),
 	   "hit is the letter-choice rule");
 
 	history_init(&h);
 	a.validation_sent_on = d("2026-08-03");
 	eval(&a, &h, &v);
 	is_str(v.reason_code, REASON_ALREADY_SENT, "sent per account file: suppressed");
-	is_str(v.message,
-	       "validation notice already sent on 2026-08-03; no follow-up letter exists yet",
+	is_str(v.message, "validation notice already sent on 2026-08-03; it is sent once",
 	       "message without a piece id");
 	eval(&a, NULL, &v);
 	is_str(v.reason_code, REASON_ALREADY_SENT, "no history at all: account field counts");
-
-	a.letter = "validation-notice";
-	eval(&a, NULL, &v);
-	is_str(v.reason_code, REASON_ALREADY_SENT, "explicit validation-notice: same check");
 	a.validation_sent_on = PL_NO_DATE;
 	eval(&a, &h, &v);
 	ok(v.outcome == OUTCOME_LETTER && !strcmp(v.letter_code, "validation-notice"),
 	   "explicit validation-notice, none sent: letter");
+
+	/* v2 (changed): "auto" after the validation notice is the series' next. */
+	a.letter = "auto";
+	a.validation_sent_on = d("2026-08-03");
+	eval(&a, NULL, &v);
+	ok(v.outcome == OUTCOME_LETTER && !strcmp(v.letter_code, "reminder"),
+	   "auto, validation notice sent: the reminder");
+	ok(!v.initial_communication && !strcmp(slot_text(&v, "mini-miranda"),
+	   "This communication is from a debt collector. This is an attempt to collect a debt and any information obtained will be used for that purpose."),
+	   "RULE: US-REGF-MINI-MIRANDA-SUBSEQUENT: the reminder carries the (e)(2) text");
+	is_int(v.ndisclosures, 1, "the reminder has no validation-notice disclosure");
+	history_init(&h);
+	h.validation_sent_on = d("2026-10-01");
+	h.last_letter_code = "validation-notice";
+	h.last_letter_date = d("2026-10-30");
+	eval(&a, &h, &v);
+	ok(v.outcome == OUTCOME_DEFERRED && !strcmp(v.reason_code, "WAITING_PERIOD") &&
+	   v.deferred_until == d("2026-11-29"),
+	   "reminder within 30 days of the last letter: deferred WAITING_PERIOD");
+	h.last_letter_code = "reminder";
+	h.last_letter_date = d("2026-09-01");
+	eval(&a, &h, &v);
+	ok(v.outcome == OUTCOME_SUPPRESSED && !strcmp(v.reason_code, REASON_NO_LETTER),
+	   "after the last letter of the series: NO_LETTER_TYPE");
+	is_str(v.message, "the letter series 'validation-notice reminder' ends after 'reminder'",
+	       "message names the series");
 }
 
 static void test_other_letters(void)
@@ -499,24 +580,26 @@ static void test_other_letters(void)
 	struct verdict v;
 
 	account_init(&a);
-	a.letter = "reminder";
+	a.letter = "no-such-letter";
 	eval(&a, NULL, &v);
-	is_int(v.outcome, OUTCOME_SUPPRESSED, "letter 'reminder': suppressed");
+	is_int(v.outcome, OUTCOME_SUPPRESSED, "letter 'no-such-letter': suppressed");
 	is_str(v.reason_code, REASON_NO_LETTER, "reason NO_LETTER_TYPE");
-	is_str(v.message, "no template for letter 'reminder' in this release",
+	is_str(v.message, "no letter-choice rule for letter 'no-such-letter' in force on mail date 2026-11-24",
 	       "message names the letter");
-	is_int(v.nhits, 0, "no rule fired");
+	is_int(v.nhits, 1, "only the SOL rule fired");
 	a.letter = "";
 	eval(&a, NULL, &v);
 	is_int(v.outcome, OUTCOME_LETTER, "empty letter code means auto");
 
-	/* Before Regulation F took effect no letter rule is in force. */
+	/* Before Regulation F took effect no rule is in force (v2: the SOL
+	 * table comes first, so the account is deferred, still fail closed). */
 	a.letter = "auto";
 	eval_on(rules, "2021-06-01", &a, NULL, &v);
-	ok(v.outcome == OUTCOME_SUPPRESSED && !strcmp(v.reason_code, REASON_NO_LETTER),
+	ok(v.outcome == OUTCOME_DEFERRED && !strcmp(v.reason_code, "SOL_UNKNOWN"),
 	   "mail date before 2021-11-30: no letter (fail closed)");
-	is_str(v.message, "no letter rule in force on mail date 2021-06-02",
-	       "message names the mail date");
+	is_str(v.message,
+	       "no statute-of-limitations rule for state 'IL' in force on mail date 2021-06-02",
+	       "message names the state and the mail date");
 }
 
 static void test_rejected(void)
@@ -581,7 +664,7 @@ static void test_edges(void)
 	eval_on(edges, "2026-11-30", &a, NULL, &v);   /* mail Tue 12-01 */
 	ok(v.outcome == OUTCOME_SUPPRESSED && !strcmp(v.reason_code, "TEST_HOLD"),
 	   "mail date on effective-from: hold fires");
-	is_str(v.jurisdiction, "US-TEST", "jurisdiction of the hold's file");
+	is_str(v.jurisdiction, "US-IL", "jurisdiction of the account");
 	a.bankruptcy = false;
 	eval_on(edges, "2026-11-30", &a, NULL, &v);
 	ok(v.outcome == OUTCOME_LETTER && has_slot(&v, "december"),
@@ -636,7 +719,7 @@ static void test_broken(void)
 		{ "bad-calendar-day", "bad-calendar-day/calendar-us-6103a.xml", true, "",
 		  "bad day '30'" },
 		{ "bad-too-many", "bad-too-many", false, "",
-		  "letter 'validation-notice' has 63 disclosure rules, more than 62" },
+		  "letter 'validation-notice' has 63 disclosure rules and 63 rules that may fire, more than 61" },
 		{ "bad-no-schema", "bad-no-schema/rules.rng", false, "", "cannot open" },
 		{ "no-such-dir", "no-such-dir", false, "", "cannot open the rules directory" },
 	};

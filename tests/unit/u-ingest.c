@@ -1,7 +1,8 @@
 /*
  * u-ingest.c: the ingest stage on whole files: header mapping, one case
  * per reject code, the balance equation, defaults, duplicates across two
- * files, and the fatal header problems.
+ * files, the fatal header problems, and the extension columns
+ * (debt_buyer, opt_out_channels). Contacts files: u-contacts.c.
  *
  * Most cases are data: a fixture of fixtures/accounts/malformed/ and what
  * each of its records must come out as (start line, account_id, reject
@@ -481,6 +482,8 @@ static void test_full_record(void)
 	   a.plan_count == 0, "defaults: absent money and counts are 0");
 	ok(!a.attorney_represented && !a.bankruptcy && !a.deceased &&
 	   !a.identity_theft_claim, "defaults: flags N");
+	ok(a.debt_buyer == TRI_UNKNOWN && a.opt_out_channels == 0,
+	   "defaults: without the extension columns, debt_buyer unknown, no opt-out");
 	arena_clear(&arena);
 
 	{
@@ -522,6 +525,90 @@ out:
 	unlink(path);
 }
 
+/* ---- the extension columns: debt_buyer, opt_out_channels ---- */
+
+#define EXT_HEADER \
+	"account_id,creditor_name,creditor_account_ref,debt_type,last_name," \
+	"address_line1,city,state,postal_code,itemization_date_type," \
+	"itemization_date,amount_at_itemization,current_balance,delinquency_date," \
+	"opt_out_channels,debt_buyer\n"
+#define EXT_ROW(id, opt, buyer) \
+	id ",Acme,R1,rent,Doe,1 Main St,Troy,NY,12180,transaction,2025-01-02," \
+	"1.00,1.00,2025-01-01," opt "," buyer "\n"
+
+static const char ext_file[] =
+	EXT_HEADER
+	EXT_ROW("E-1", "", "")
+	EXT_ROW("E-2", "call", "Y")
+	EXT_ROW("E-3", "\"Letter; EMAIL\"", "n")
+	EXT_ROW("E-4", "sms;call  sms;", "y")
+	EXT_ROW("E-5", " ; ;", "N")
+	EXT_ROW("E-6", "call fax", "")
+	EXT_ROW("E-7", "", "maybe")
+	EXT_ROW("E-8", "CALL LETTER email Sms", "");
+
+/*
+ * debt_buyer: Y/N either case, empty = not known (a rule that needs it
+ * defers). opt_out_channels: words, spaces or semicolons, any case.
+ */
+static void test_extensions(void)
+{
+	static const struct {
+		const char *id;
+		enum tristate buyer;
+		unsigned channels;
+		const char *code, *field, *message;
+	} want[] = {
+		{ "E-1", TRI_UNKNOWN, 0, "", NULL, NULL },
+		{ "E-2", TRI_YES, CHANNEL_CALL, "", NULL, NULL },
+		{ "E-3", TRI_NO, CHANNEL_LETTER | CHANNEL_EMAIL, "", NULL, NULL },
+		{ "E-4", TRI_YES, CHANNEL_SMS | CHANNEL_CALL, "", NULL, NULL },
+		{ "E-5", TRI_NO, 0, "", NULL, NULL },
+		{ "E-6", TRI_UNKNOWN, 0, "BAD_VALUE", "opt_out_channels",
+		  "opt_out_channels word 'fax' is not one of call, letter, email, sms" },
+		{ "E-7", TRI_UNKNOWN, 0, "BAD_VALUE", "debt_buyer",
+		  "debt_buyer 'maybe' is not Y or N (or empty: not known)" },
+		{ "E-8", TRI_UNKNOWN, CHANNEL_ALL, "", NULL, NULL },
+	};
+	struct ingest_ids ids;
+	struct ingest in;
+	struct arena arena;
+	struct account a;
+	struct pl_diag diag;
+	const char *path = write_temp("ext.csv", ext_file);
+	char title[120];
+	int rc;
+
+	ingest_ids_init(&ids);
+	arena_init(&arena);
+	rc = ingest_open(&in, path, &ids, run_date, &diag);
+	is_int(rc, PL_OK, "extensions: the optional columns are known");
+	for (size_t i = 0; rc == PL_OK && i < PL_ARRAY_SIZE(want); i++) {
+		const char *code;
+
+		rc = ingest_next(&in, &arena, &a, &diag);
+		code = a.rejected ? a.reject.code : "";
+		snprintf(title, sizeof(title), "extensions: %s %s", want[i].id,
+			 want[i].code[0] ? want[i].code : "good");
+		if (!ok(rc == PL_OK && same(a.account_id, want[i].id) &&
+			same(code, want[i].code) &&
+			(a.rejected || (a.debt_buyer == want[i].buyer &&
+					a.opt_out_channels == want[i].channels)) &&
+			(!want[i].field || same(a.reject.field, want[i].field)) &&
+			(!want[i].message || same(a.reject.message, want[i].message)),
+			title))
+			printf("#   got %s '%s' '%s', buyer %d, channels %u\n", code,
+			       a.reject.field, a.reject.message, (int)a.debt_buyer,
+			       a.opt_out_channels);
+		arena_clear(&arena);
+	}
+	is_int(ingest_next(&in, &arena, &a, &diag), PL_DONE, "extensions: then PL_DONE");
+	ingest_release(&in);
+	arena_release(&arena);
+	ingest_ids_release(&ids);
+	unlink(path);
+}
+
 /* ---- helpers exposed by the stage ---- */
 
 static void test_helpers(void)
@@ -542,7 +629,11 @@ static void test_helpers(void)
 	ok(all, "usps: lower case, unknown and wrong-length codes refused");
 	ok(!usps_state_known(NULL), "usps: NULL refused");
 	is_int(ingest_field_index("account_id"), 0, "fields: account_id is first");
-	is_int(ingest_field_index("portal_code"), INGEST_NFIELDS - 1, "fields: portal_code is last");
+	is_int(ingest_field_index("portal_code"), 41,
+	       "fields: portal_code is the last field of DESIGN.md");
+	is_int(ingest_field_index("debt_buyer"), 42, "fields: extensions follow it");
+	is_int(ingest_field_index("opt_out_channels"), INGEST_NFIELDS - 1,
+	       "fields: opt_out_channels is last");
 	is_int(ingest_field_index("Account_ID"), -1, "fields: names are case-sensitive");
 }
 
@@ -606,6 +697,7 @@ int main(void)
 	test_ids_set();
 	test_fatal();
 	test_full_record();
+	test_extensions();
 	test_helpers();
 	test_streaming();
 	rmdir(tmpdir);

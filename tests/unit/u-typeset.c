@@ -8,15 +8,20 @@
  * printing of markup characters, byte-identical reruns, and the failures
  * that must stop a run (missing required disclosure, unknown slot,
  * address too big for the window, a changed font file, a broken
- * template, a PDF that cannot be written).
+ * template, a PDF that cannot be written); state and city disclosures:
+ * several texts in one slot, minimum sizes and emphasis, the reverse side
+ * and duplex page counts, the licence line and the envelope windows, a
+ * letter without a template (TYPESET_NO_TEMPLATE).
  *
  * Needs the font files: $O/fonts (make sets O), else build/fonts. Set
  * KEEP=1 to keep the temporary folder (its path is printed) with PNGs of
- * the first letter; ONLY=lfmow runs only some groups (letters, failures,
- * masking, open failures, write error).
+ * the first letter and of the California letter; ONLY=lfmowsr runs only
+ * some groups (letters, failures, masking, open failures, write error,
+ * state disclosures, reverse side).
  */
 #include "pl.h"
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/date.h"
 #include "core/diag.h"
 #include "core/xalloc.h"
@@ -307,7 +312,7 @@ static void test_letters(void)
 	is_int(refs[1].first_page, 3, "letter 2 starts on page 3");
 	is_int(refs[1].sheet_count, 2, "simplex: sheets = pages");
 	is_str(refs[0].template_id, "validation-notice", "template id");
-	is_str(refs[0].template_version, "1", "template version");
+	is_str(refs[0].template_version, "2", "template version");
 	is_str(refs[0].language, "en", "language used");
 	is_str(refs[0].piece_id, "P000001", "piece id echoed");
 	is_int(strlen(refs[0].content_sha256), 64, "content digest is SHA-256 hex");
@@ -411,6 +416,385 @@ out:
 }
 
 /* One letter that must fail; the PDF must not appear. */
+static int render_bad(struct account *a, struct verdict *v, struct pl_diag *diag);
+
+/* ---- state and city disclosures ---- */
+
+/* Civ. Code 1812.700(a), verbatim from REGULATIONS.md 6.1. */
+static const char rosenthal[] = "The state Rosenthal Fair Debt Collection Practices Act and the federal Fair Debt Collection Practices Act require that, except under unusual circumstances, collectors may not contact you before 8 a.m. or after 9 p.m. They may not harass you by using threats of violence or arrest or by using obscene language. Collectors may not use false or misleading statements or call you at work if they know or have reason to know that you may not receive personal calls at work. For the most part, collectors may not tell another person, other than your attorney or spouse, about your debt. Collectors may contact another person to confirm your location or enforce a judgment. For more information about debt collection activities, you may contact the Federal Trade Commission at 1-877-FTC-HELP or www.ftc.gov.";
+
+/* Civ. Code 1788.14(d)(1), {collector} for the statute's placeholder. */
+static const char ca_time_barred[] = "The law limits how long you can be sued on a debt. Because of the age of your debt, we will not sue you for it. If you do not pay the debt, {collector} may report it to the credit reporting agencies as unpaid for as long as the law permits this reporting.";
+
+static void add_disclosure(struct verdict *v, const char *slot, const char *rule,
+			   const char *text, int min_size, bool emphasis)
+{
+	struct disclosure *d = &v->disclosures[v->ndisclosures++];
+
+	d->slot = slot;
+	d->rule_id = rule;
+	d->citation = "test";
+	d->text = text;
+	d->min_size = min_size;
+	d->emphasis = emphasis;
+}
+
+/*
+ * A California letter as decide makes it (decide puts the licence number
+ * into the text): Rosenthal on the reverse, the B-1 pointer on the front,
+ * the licence number under the letterhead at 12 pt.
+ */
+static void make_ca_verdict(struct verdict *v)
+{
+	make_verdict(v, NULL);
+	v->jurisdiction = "US-CA";
+	add_disclosure(v, "licence-number", "CA-LICENCE-1788.11",
+		       "California Debt Collection License: 10059-99", 12, false);
+	add_disclosure(v, "reverse-notice", "CA-ROSENTHAL-1812.700", rosenthal, 0, false);
+	add_disclosure(v, "reverse-pointer", "US-REGF-REVERSE-POINTER",
+		       "Notice: See reverse side for important information.", 0, false);
+}
+
+/* Typeset one letter per verdict into pdf (dumps in dump if not NULL). */
+static int render_many(const char *pdf, const char *dump, struct verdict *v,
+		       size_t n, struct letter_ref *refs, struct pl_diag *diag)
+{
+	struct typeset_opts o;
+	struct typesetter *ts = NULL;
+	struct account a;
+	struct arena arena;
+	int rc;
+
+	arena_init(&arena);
+	make_opts(&o, pdf, dump);
+	rc = typeset_open(&ts, &o, diag);
+	for (size_t i = 0; i < n && rc == PL_OK; i++) {
+		char id[32], piece[32];
+
+		snprintf(id, sizeof(id), "A-50%02zu", i + 1);
+		snprintf(piece, sizeof(piece), "P0050%02zu", i + 1);
+		make_account(&a, id, "Garcia");
+		a.city = "Fresno";
+		a.state = "CA";
+		a.postal_code = "93721";
+		rc = typeset_letter(ts, &a, &v[i], piece, &arena, &refs[i], diag);
+		if (rc == PL_OK)
+			ref_keep(&refs[i]);
+	}
+	if (rc == PL_OK)
+		rc = typeset_finish(ts, diag);
+	typeset_free(ts);
+	arena_release(&arena);
+	return rc;
+}
+
+static char *page_text(const char *pdf, unsigned page)
+{
+	return run_textf("pdftotext -f %u -l %u '%s' -", page, page, pdf);
+}
+
+static void test_state(void)
+{
+	char *pdf = path_in_tmp("state.pdf"), *dumps = path_in_tmp("state-dump");
+	struct verdict v[3];
+	struct letter_ref refs[3];
+	struct pl_diag diag = { 0 };
+	char *text, *dump, *hit;
+	int rc;
+
+	mkdir(dumps, 0755);
+	/* Two state notices, in verdict order, each its own paragraph. */
+	make_verdict(&v[0], NULL);
+	add_disclosure(&v[0], "state-notice", "US-XA-FIRST", "First state notice: alpha.", 0, false);
+	add_disclosure(&v[0], "state-notice", "US-XB-SECOND", "Second state notice: beta.", 0, false);
+	/* RULE: NYC-6RCNY-2-191: 12 pt, set off, right under the amount. */
+	make_verdict(&v[1], NULL);
+	add_disclosure(&v[1], "time-barred-notice", "NYC-TIME-BARRED-2-191",
+		       "We are not allowed to sue you for this time-barred test debt.", 12, true);
+	/* A numbered list keeps its items on lines of their own. */
+	add_disclosure(&v[1], "state-notice", "NY-LIST",
+		       "Income that may not be taken:\n    1. Social security;\n    2. Veterans'\n"
+		       "    benefits; and\n    11. Ninety\n    percent of wages.", 0, false);
+	/* Two licence numbers (New York State and City): one line each. */
+	make_verdict(&v[2], NULL);
+	add_disclosure(&v[2], "licence-number", "NY-LICENCE", "New York licence: 111", 0, false);
+	add_disclosure(&v[2], "licence-number", "NYC-LICENCE", "NYC DCWP licence: 222", 0, false);
+
+	rc = render_many(pdf, dumps, v, 3, refs, &diag);
+	if (!ok(rc == PL_OK, "state letters typeset"))
+		printf("#   %s (at %s:%u)\n", diag.message, diag.file, diag.line);
+	if (rc != PL_OK)
+		goto out;
+	is_int(refs[0].page_count, 2, "no reverse: two pages, as before");
+	is_int(refs[0].sheet_count, 2, "no reverse: simplex, sheets = pages");
+
+	text = page_text(pdf, 1);
+	ok(strstr(text, "First state notice: alpha.") && strstr(text, "Second state notice: beta.") &&
+	   strstr(text, "alpha.") < strstr(text, "beta."),
+	   "two state notices, in verdict order, on the front");
+	ok(strstr(text, "Spanish") == NULL && strstr(text, "español.") < strstr(text, "alpha."),
+	   "state notices after the What else can you do? list");
+	free(text);
+	dump = xasprintf("%s/P005001.layout", dumps);
+	hit = run_textf("grep -c 'text=First state notice: alpha.$' '%s'; grep -c 'text=Second state notice: beta.$' '%s'",
+			dump, dump);
+	is_str(hit, "1 1", "dump: each state notice starts its own paragraph");
+	free(hit);
+	hit = run_textf("grep -c ' rule width=' '%s'", dump);
+	is_str(hit, "0", "dump: no rules without emphasis");
+	free(hit);
+	free(dump);
+
+	dump = xasprintf("%s/P005002.layout", dumps);
+	hit = run_textf("grep -c 'font=Liberation Sans 12 700 text=We are not allowed to sue you' '%s'", dump);
+	is_str(hit, "1", "dump: time-barred notice at 12 pt, bold");
+	free(hit);
+	hit = run_textf("grep -c '^page 1 .* rule width=' '%s'", dump);
+	is_str(hit, "2", "dump: a rule above and below it");
+	free(hit);
+	/* Adjacent to the amount: the next text line after the total row. */
+	hit = run_textf("grep -A1 'text=\\$ 2,284.56$' '%s' | tail -1 | grep -c 'rule width='", dump);
+	is_str(hit, "1", "dump: the set-off notice directly under the total amount");
+	free(hit);
+	hit = run_textf("grep -c -e 'text=Income that may not be taken:$' -e 'text=1. Social security;$' "
+			"-e \"text=2. Veterans' benefits; and$\" -e 'text=11. Ninety percent of wages.$' '%s'", dump);
+	is_str(hit, "4", "dump: a numbered list, one item a line; other line breaks are spaces");
+	free(hit);
+	free(dump);
+
+	dump = xasprintf("%s/P005003.layout", dumps);
+	hit = run_textf("grep -c 'text=New York licence: 111$' '%s'; grep -c 'text=NYC DCWP licence: 222$' '%s'",
+			dump, dump);
+	is_str(hit, "1 1", "dump: two licence numbers, one line each");
+	free(hit);
+	free(dump);
+	for (size_t i = 0; i < 3; i++)
+		ref_drop(&refs[i]);
+out:
+	free(pdf);
+	free(dumps);
+}
+
+static void test_reverse(void)
+{
+	char *pdf = path_in_tmp("ca.pdf"), *pdf2 = path_in_tmp("ca-again.pdf");
+	char *dumps = path_in_tmp("ca-dump"), *text, *hit, *dump;
+	struct verdict v[2];
+	struct letter_ref refs[2], refs2[2];
+	struct pl_diag diag = { 0 };
+	int rc;
+
+	mkdir(dumps, 0755);
+	/* RULE: CA-ROSENTHAL-1812.700: on the reverse, pointer on the front. */
+	make_ca_verdict(&v[0]);
+	add_disclosure(&v[0], "time-barred-notice", "CA-TIME-BARRED-1788.14(d)(1)",
+		       ca_time_barred, 0, false);
+	make_verdict(&v[1], NULL);    /* and a one-sided letter after it */
+	rc = render_many(pdf, dumps, v, 2, refs, &diag);
+	if (!ok(rc == PL_OK, "California letter typeset"))
+		printf("#   %s (at %s:%u)\n", diag.message, diag.file, diag.line);
+	if (rc != PL_OK)
+		goto out;
+	is_int(refs[0].page_count, 4, "duplex: front, reverse, front with tear-off, blank back");
+	is_int(refs[0].sheet_count, 2, "duplex: sheets = pages / 2");
+	is_int(refs[1].first_page, 5, "next letter starts on page 5 (a front)");
+	is_int(refs[1].page_count, 2, "next letter without reverse: two pages");
+	is_int(refs[1].sheet_count, 2, "next letter: simplex");
+
+	text = page_text(pdf, 1);
+	ok(strstr(text, "Notice: See reverse side for important information."),
+	   "page 1: the pointer to the reverse");
+	ok(strstr(text, "California Debt Collection License: 10059-99"),
+	   "page 1: the licence number");
+	ok(strstr(text, "we will not sue you for it. If you do not pay the debt, Acme Recovery Services, LLC may report it"),
+	   "page 1: the time-barred notice, placeholder filled");
+	ok(!strstr(text, "Rosenthal"), "page 1: not the Rosenthal notice");
+	ok(strstr(text, "Page 1 of 4"), "page 1: Page 1 of 4");
+	free(text);
+	text = page_text(pdf, 2);
+	ok(strstr(text, "Important information") && strstr(text, rosenthal),
+	   "page 2: heading and the Rosenthal notice, whole");
+	ok(strstr(text, "Page 2 of 4") && strstr(text, "P005001"),
+	   "page 2: page number and piece id");
+	ok(!strstr(text, "How do you want to respond?"), "page 2: no tear-off");
+	free(text);
+	text = page_text(pdf, 3);
+	ok(strstr(text, "How do you want to respond?") && strstr(text, "Page 3 of 4"),
+	   "page 3: the tear-off, on a front");
+	free(text);
+	text = page_text(pdf, 4);
+	ok(strstr(text, "This page intentionally left blank") && strstr(text, "Page 4 of 4") &&
+	   !strstr(text, "Rosenthal") && !strstr(text, "respond"),
+	   "page 4: intentionally blank, numbered");
+	free(text);
+
+	dump = xasprintf("%s/P005001.layout", dumps);
+	hit = run_textf("grep -c '^page 1 .*font=Liberation Sans 12 400 text=California Debt Collection License: 10059-99$' '%s'", dump);
+	is_str(hit, "1", "dump: licence number on page 1 at 12 pt");
+	free(hit);
+	hit = run_textf("grep -c '^page 2 .*text=The state Rosenthal' '%s'; grep -c '^page 4 .*text=This page intentionally left blank$' '%s'; grep -c '^page [1-4]$' '%s'",
+			dump, dump, dump);
+	is_str(hit, "1 1 4", "dump: reverse and blank pages");
+	free(hit);
+	free(dump);
+
+	hit = run_textf("qpdf --check '%s' >/dev/null 2>&1; echo $?; pdfinfo '%s' | grep '^Pages:'",
+			pdf, pdf);
+	is_str(hit, "0 Pages: 6", "qpdf --check passes; 6 pages");
+	free(hit);
+	hit = run_textf("pdffonts '%s' | tail -n +3 | grep -vc 'Liberation.* yes '", pdf);
+	is_str(hit, "0", "pdffonts: only Liberation fonts, all embedded");
+	free(hit);
+
+	/* Same input, same bytes, same digest; a different reverse, another digest. */
+	rc = render_many(pdf2, NULL, v, 2, refs2, &diag);
+	ok(rc == PL_OK && same_bytes(pdf, pdf2), "duplex: byte-identical rerun");
+	if (rc == PL_OK) {
+		is_str(refs2[0].content_sha256, refs[0].content_sha256, "duplex: same digest");
+		ref_drop(&refs2[0]);
+		ref_drop(&refs2[1]);
+	}
+	v[0].disclosures[v[0].ndisclosures - 3].text = "Another reverse text.";
+	rc = render_many(pdf2, NULL, v, 1, refs2, &diag);
+	if (rc == PL_OK) {
+		ok(strcmp(refs2[0].content_sha256, refs[0].content_sha256),
+		   "digest covers the reverse page");
+		ref_drop(&refs2[0]);
+	}
+
+	if (getenv("KEEP")) {
+		char *cmd = xasprintf("pdftoppm -png -r 60 -f 1 -l 4 '%s' '%s/ca'", pdf, tmp);
+		ok(system(cmd) == 0, "California letter rendered to PNG");
+		free(cmd);
+	}
+	ref_drop(&refs[0]);
+	ref_drop(&refs[1]);
+out:
+	free(pdf);
+	free(pdf2);
+	free(dumps);
+}
+
+/* What must stop the run, or defer the account, around the new slots. */
+static void test_reverse_failures(void)
+{
+	char *pdf = path_in_tmp("nt.pdf"), *text;
+	struct typeset_opts o;
+	struct typesetter *ts = NULL;
+	struct account a;
+	struct verdict v;
+	struct letter_ref ref;
+	struct arena arena;
+	struct pl_diag diag = { 0 };
+	struct buf big = BUF_INIT(1 << 20);
+	int rc;
+
+	/* No template for the reminder: defer, having drawn nothing. */
+	arena_init(&arena);
+	make_opts(&o, pdf, NULL);
+	make_account(&a, "A-6001", "Later");
+	make_verdict(&v, NULL);
+	v.letter_code = "reminder";
+	rc = typeset_open(&ts, &o, &diag);
+	if (rc == PL_OK)
+		rc = typeset_letter(ts, &a, &v, "P006001", &arena, &ref, &diag);
+	is_int(rc, TYPESET_NO_TEMPLATE, "letter 'reminder': TYPESET_NO_TEMPLATE");
+	is_str(diag.message, "no template for letter 'reminder' in language 'en'",
+	       "message names letter and language");
+	pl_diag_clear(&diag);
+	make_verdict(&v, NULL);
+	rc = typeset_letter(ts, &a, &v, "P006002", &arena, &ref, &diag);
+	ok(rc == PL_OK && ref.first_page == 1, "the next letter starts on page 1: nothing was drawn");
+	if (rc == PL_OK)
+		rc = typeset_finish(ts, &diag);
+	typeset_free(ts);
+	ts = NULL;
+	text = run_textf("pdfinfo '%s' | grep '^Pages:'", pdf);
+	is_str(text, "Pages: 2", "the PDF holds the one letter");
+	free(text);
+	arena_release(&arena);
+
+	/* Three licence lines reach the recipient window: stop the run. */
+	make_account(&a, "A-6003", "Window");
+	make_ca_verdict(&v);
+	add_disclosure(&v, "licence-number", "X-LICENCE-2", "Second Licence Number: 2222222", 12, false);
+	add_disclosure(&v, "licence-number", "X-LICENCE-3", "Third Licence Number: 3333333", 12, false);
+	rc = render_bad(&a, &v, &diag);
+	is_int(PL_CLASS(rc), PL_TEMPLATE, "licence lines in the window: PL_TEMPLATE");
+	ok(strstr(diag.message, "window 'recipient'") != NULL, "message names the window");
+	printf("# %s\n", diag.message);
+
+	/* A reverse longer than a page. */
+	for (int i = 0; i < 400; i++)
+		if (buf_addstr(&big, "This reverse text goes on and on. ") != PL_OK)
+			PL_BUG("test buffer");
+	make_ca_verdict(&v);
+	v.disclosures[v.ndisclosures - 2].text = buf_str(&big);
+	rc = render_bad(&a, &v, &diag);
+	is_int(PL_CLASS(rc), PL_TEMPLATE, "reverse longer than a page: PL_TEMPLATE");
+	ok(strstr(diag.message, "reverse side") != NULL, "message says so");
+
+	buf_release(&big);
+	free(pdf);
+}
+
+/*
+ * A duplex letter whose body runs onto the back of sheet 2: the tear-off
+ * goes to the front of sheet 3 (cutting it off takes nothing from the
+ * other side), whose back is the blank page. A pointer without a reverse
+ * does not print.
+ */
+static void test_reverse_long(void)
+{
+	char *pdf = path_in_tmp("long.pdf"), *text;
+	struct verdict v[2];
+	struct letter_ref refs[2];
+	struct pl_diag diag = { 0 };
+	int rc;
+
+	/* RULE: US-REGF-1006.34(d)(3): texts before it cannot push the pointer off page 1. */
+	make_ca_verdict(&v[0]);
+	add_disclosure(&v[0], "time-barred-notice", "X-LONG", rosenthal, 12, true);
+	for (int i = 0; i < 9; i++)
+		add_disclosure(&v[0], "state-notice", "US-XX-LONG", rosenthal, 0, false);
+	make_verdict(&v[1], NULL);
+	add_disclosure(&v[1], "reverse-pointer", "US-REGF-REVERSE-POINTER",
+		       "Notice: See reverse side for important information.", 0, false);
+	rc = render_many(pdf, NULL, v, 2, refs, &diag);
+	if (!ok(rc == PL_OK, "long duplex letter typeset"))
+		printf("#   %s (at %s:%u)\n", diag.message, diag.file, diag.line);
+	if (rc != PL_OK)
+		goto out;
+	is_int(refs[0].page_count, 6, "body on pages 1, 3, 4; tear-off on 5; 6 blank");
+	is_int(refs[0].sheet_count, 3, "three sheets");
+	text = page_text(pdf, 1);
+	ok(strstr(text, "Notice: See reverse side for important information.") &&
+	   strstr(text, "Póngase") == NULL,
+	   "page 1: the pointer, though the list goes on on page 3");
+	free(text);
+	for (unsigned page = 1; page <= 6; page++) {
+		char name[64];
+		bool tear, blank;
+
+		text = page_text(pdf, page);
+		tear = strstr(text, "How do you want to respond?") != NULL;
+		blank = strstr(text, "This page intentionally left blank") != NULL;
+		snprintf(name, sizeof(name), "page %u: %s", page,
+			 page == 5 ? "the tear-off" : page == 6 ? "blank" : "no tear-off, not blank");
+		ok(page == 5 ? tear && !blank : page == 6 ? blank && !tear : !tear && !blank, name);
+		free(text);
+	}
+	text = page_text(pdf, 7);
+	ok(!strstr(text, "See reverse side"), "a pointer without a reverse does not print");
+	free(text);
+	is_int(refs[1].page_count, 2, "and that letter is simplex");
+	ref_drop(&refs[0]);
+	ref_drop(&refs[1]);
+out:
+	free(pdf);
+}
+
+/* One letter that must fail; the PDF must not appear. */
 static int render_bad(struct account *a, struct verdict *v, struct pl_diag *diag)
 {
 	char *pdf = path_in_tmp("bad.pdf");
@@ -479,11 +863,12 @@ static void test_failures(void)
 
 	/* A disclosure the template has no place for must not vanish. */
 	make_verdict(&v, NULL);
-	v.disclosures[v.ndisclosures].slot = "state-notice";
+	v.disclosures[v.ndisclosures].slot = "mini-miranda";
 	v.disclosures[v.ndisclosures].rule_id = "US-XX-TEST";
 	v.disclosures[v.ndisclosures].text = "A state notice.";
 	v.ndisclosures++;
 	rc = render_bad(&a, &v, &diag);
+	/* RULE: US-REGF-1006.34(c): fail closed; the notice has no mini-Miranda slot. */
 	is_int(PL_CLASS(rc), PL_TEMPLATE, "unknown slot: PL_TEMPLATE");
 	is_str(diag.rule_id, "US-XX-TEST", "unknown slot: diag names the rule");
 
@@ -492,7 +877,7 @@ static void test_failures(void)
 	make_verdict(&v, NULL);
 	v.language = "es";
 	rc = render_bad(&a, &v, &diag);
-	is_int(PL_CLASS(rc), PL_TEMPLATE, "no template in the verdict's language: PL_TEMPLATE");
+	is_int(rc, TYPESET_NO_TEMPLATE, "no template in the verdict's language: TYPESET_NO_TEMPLATE");
 	ok(strstr(diag.message, "language 'es'") != NULL, "message names the language");
 
 	/* An unknown placeholder in a rule text. */
@@ -620,6 +1005,38 @@ static void test_open_failures(void)
 	typeset_free(ts);
 	ts = NULL;
 	is_int(PL_CLASS(rc), PL_TEMPLATE, "unknown attribute: PL_TEMPLATE");
+
+	/* A reverse side needs the text of the blank padding page. */
+	cmd = xasprintf("%s/broken.xml", tpls);
+	f = fopen(cmd, "w");
+	fputs("<template xmlns=\"urn:fairnotice:template:1\" id=\"x\" version=\"1\"\n"
+	      "  language=\"en\" letter=\"x\">\n"
+	      "  <flow><p>Hello</p></flow>\n"
+	      "  <reverse><p><slot name=\"reverse-notice\"/></p></reverse>\n"
+	      "</template>\n", f);
+	fclose(f);
+	free(cmd);
+	rc = typeset_open(&ts, &o, &diag);
+	typeset_free(ts);
+	ts = NULL;
+	is_int(PL_CLASS(rc), PL_TEMPLATE, "<reverse> without a blank-page label: PL_TEMPLATE");
+	ok(strstr(diag.message, "blank-page") != NULL, "message names the label");
+
+	/* page="first" only makes sense in the flow. */
+	cmd = xasprintf("%s/broken.xml", tpls);
+	f = fopen(cmd, "w");
+	fputs("<template xmlns=\"urn:fairnotice:template:1\" id=\"x\" version=\"1\"\n"
+	      "  language=\"en\" letter=\"x\">\n"
+	      "  <flow><p page=\"first\">Hello</p></flow>\n"
+	      "  <tearoff><p page=\"first\">Cut</p></tearoff>\n"
+	      "</template>\n", f);
+	fclose(f);
+	free(cmd);
+	rc = typeset_open(&ts, &o, &diag);
+	typeset_free(ts);
+	ts = NULL;
+	is_int(PL_CLASS(rc), PL_TEMPLATE, "page=\"first\" in the tear-off: PL_TEMPLATE");
+	is_int(diag.line, 4, "message at line 4");
 	free(pdf);
 	free(fonts);
 	free(tpls);
@@ -703,6 +1120,12 @@ int main(void)
 	if (!getenv("ONLY") || strstr(getenv("ONLY"), "m")) test_masking();
 	if (!getenv("ONLY") || strstr(getenv("ONLY"), "o")) test_open_failures();
 	if (!getenv("ONLY") || strstr(getenv("ONLY"), "w")) test_write_error();
+	if (!getenv("ONLY") || strstr(getenv("ONLY"), "s")) test_state();
+	if (!getenv("ONLY") || strstr(getenv("ONLY"), "r")) {
+		test_reverse();
+		test_reverse_failures();
+		test_reverse_long();
+	}
 
 	if (getenv("KEEP")) {
 		printf("# kept %s\n", tmp);
