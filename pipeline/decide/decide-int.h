@@ -74,6 +74,7 @@ enum rule_kind {
 	RULE_SOL_CLASSES,
 	RULE_CONTACT_LIMIT,
 	RULE_CALLING_HOURS,
+	RULE_REVIEW,          /* no effect but the audit trail and the review flag */
 };
 
 /* A message with an optional condition: shown only when requires is set. */
@@ -112,6 +113,9 @@ struct rule_cond {
 	unsigned itemization_types;   /* bit (1 << enum itemization_type) */
 	enum agency_field requires;
 	const char *with_slot;        /* NULL: no condition */
+	/* outside="US-NY-NYC": not for accounts in these jurisdictions */
+	const char *outside[RULE_MAX_STATES];
+	size_t noutside;
 };
 
 struct rule {

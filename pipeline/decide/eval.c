@@ -288,6 +288,10 @@ enum cond_result cond_check(const struct rule_cond *c, const struct eval_ctx *ec
 		return COND_FALSE;
 	if (c->nstates && !word_in(c->states, c->nstates, ec->state->code))
 		return COND_FALSE;
+	if (c->noutside &&
+	    (word_in(c->outside, c->noutside, ec->state->jurisdiction) ||
+	     (ec->city && word_in(c->outside, c->noutside, ec->city->id))))
+		return COND_FALSE;
 	/* Unknown (no SOL determination yet) never satisfies yes or no. */
 	if (c->time_barred && c->time_barred != ec->time_barred)
 		return COND_FALSE;
@@ -719,6 +723,16 @@ static bool check_licences(const struct eval_ctx *ec, int date,
 	return stopped;
 }
 
+/* RULE: <review/>: every one that applies joins the trail and flags it. */
+static void flag_reviews(const struct eval_ctx *ec, int date, struct verdict *out)
+{
+	size_t at = 0;
+	bool stopped;
+
+	while (next_applying(ec, RULE_REVIEW, date, &at, out, &stopped))
+		;
+}
+
 /* RULE: <requires-data>: never send on a guess (REGULATIONS.md 8 item 14). */
 static bool check_data(const struct eval_ctx *ec, int date, struct verdict *out)
 {
@@ -1001,6 +1015,7 @@ static void decide_letter(struct eval_ctx *ec, int date, struct verdict *out)
 		return;
 
 	/* 6, 7. */
+	flag_reviews(ec, date, out);
 	if (check_data(ec, date, out) || check_letter_limits(ec, date, out))
 		return;
 

@@ -467,6 +467,9 @@ static int compile_cond(struct loader *ld, xmlNode *node, struct rule *r,
 		rc = word_list(ld, node, r, "states", c->states, RULE_MAX_STATES,
 			       &c->nstates);
 	if (rc == PL_OK)
+		rc = word_list(ld, node, r, "outside", c->outside, RULE_MAX_STATES,
+			       &c->noutside);
+	if (rc == PL_OK)
 		rc = NAME_BITS(ld, node, r, "debt-types", "debt type", debt_types, &c->debt_types);
 	if (rc == PL_OK)
 		rc = NAME_BITS(ld, node, r, "itemization-types", "itemization type",
@@ -836,10 +839,22 @@ static int compile_calling_hours(struct loader *ld, xmlNode *node,
 	return rc;
 }
 
+/*
+ * <review/>: a rule whose text or trigger counsel has not confirmed and
+ * that has nothing to print yet. It fires (audit trail, review flag) and
+ * does nothing else.
+ */
+static int compile_review(struct loader *ld, xmlNode *node, struct rule *r)
+{
+	r->kind = RULE_REVIEW;
+	return compile_cond(ld, node, r, true);
+}
+
 static const struct {
 	const char *name;
 	int (*compile)(struct loader *, xmlNode *, struct rule *);
 } actions[] = {
+	{ "review", compile_review },
 	{ "letter-choice", compile_letter_choice },
 	{ "validation-period", compile_period },
 	{ "hold", compile_hold },

@@ -695,7 +695,9 @@ static void test_nyc(void)
 	is_str(city.jurisdiction, "US-NY-NYC", "Queens 11375: jurisdiction US-NY-NYC");
 	expect_disclosure(&city, "NYC-6RCNY-2-191-TIME-BARRED", "time-barred-notice", ny_13,
 			  true, 12, true, "Queens time-barred");
-	ok(disc(&city, "NY-23NYCRR-1.3") != NULL, "Queens time-barred: the state notice too");
+	/* RULE: NY-23NYCRR-1.3 (outside="US-NY-NYC"): the city's form replaces it. */
+	ok(disc(&city, "NY-23NYCRR-1.3") == NULL,
+	   "Queens time-barred: the state's copy of the same text is not printed twice");
 	history_reminder(&h);
 	eval(&a, &h, &city);
 	ok(disc(&city, "NYC-6RCNY-2-191-TIME-BARRED") != NULL,
@@ -712,9 +714,9 @@ static void test_nyc(void)
 	a.delinquency_date = d(BARRED);
 	eval(&a, NULL, &upstate);
 	expect_not_fired(&upstate, "NYC-6RCNY-2-191-TIME-BARRED", "Albany time-barred");
-	ok(slot_count(&city, "time-barred-notice") == 2 &&
+	ok(slot_count(&city, "time-barred-notice") == 1 &&
 	   slot_count(&upstate, "time-barred-notice") == 1,
-	   "time-barred notices: two in Queens (state, city), one in Albany");
+	   "time-barred notices: one in Queens (the city's form), one in Albany (the state's)");
 	ok(disc(&city, "NY-23NYCRR-1.2.A-TIME-BARRED") &&
 	   disc(&upstate, "NY-23NYCRR-1.2.A-TIME-BARRED"),
 	   "both get the state's 1.2(a) notice");
