@@ -1179,7 +1179,7 @@ static void test_sol_states(void)
 {
 	struct account a;
 	struct verdict v;
-	char name[128], id[16];
+	char id[16];
 	unsigned wrong = 0;
 
 	for (size_t i = 0; i < PL_ARRAY_SIZE(sol_table); i++) {
@@ -1197,6 +1197,31 @@ static void test_sol_states(void)
 			       v.sol_rule_id, v.sol_years, h ? "yes" : "no");
 			wrong++;
 		}
+		/*
+		 * The edges: a card debt whose period ends on the mail date is
+		 * time-barred that day; one whose period ends the day after is
+		 * not (mail date >= delinquency + years).
+		 */
+		{
+			int y, m, dd, mail = v.mail_date;
+
+			date_to_ymd(mail, &y, &m, &dd);
+			a.delinquency_date = date_from_ymd(y - sol_table[i].open, m, dd);
+			eval(&a, NULL, &v);
+			if (v.time_barred != TRI_YES || v.sol_expires_on != mail) {
+				printf("#   %s: period ending on the mail date is not time-barred\n",
+				       sol_table[i].state);
+				wrong++;
+			}
+			a.delinquency_date++;
+			eval(&a, NULL, &v);
+			if (v.time_barred != TRI_NO || v.sol_expires_on != mail + 1) {
+				printf("#   %s: period ending the day after the mail date is time-barred\n",
+				       sol_table[i].state);
+				wrong++;
+			}
+			a.delinquency_date = v.mail_date - 365;
+		}
 		a.debt_type = DEBT_AUTO;
 		eval(&a, NULL, &v);
 		if (strcmp(v.sol_rule_id, id) || v.sol_years != sol_table[i].written) {
@@ -1205,9 +1230,9 @@ static void test_sol_states(void)
 			wrong++;
 		}
 	}
-	snprintf(name, sizeof(name), "every state and DC: its SOL rule, open years for cards, "
-		 "written for auto loans, review per tag");
-	is_int(wrong, 0, name);
+	is_int(wrong, 0, "every state and DC: its SOL rule, open years for cards, "
+	       "time-barred the day the period ends and not the day before, "
+	       "written for auto loans, review per tag");
 
 	/* The classes: written for auto student personal_loan rent. */
 	{
