@@ -10,6 +10,7 @@
 #include "core/diag.h"
 #include "decide/calendar.h"
 #include "tap.h"
+#include "testutil.h"
 
 #ifndef PL_DATADIR
 #define PL_DATADIR "."
@@ -18,24 +19,6 @@
 #define FIXTURES PL_DATADIR "/fixtures/rules"
 
 static struct calendar *cal;
-
-static int d(const char *iso)
-{
-	int v;
-
-	if (date_parse_iso(iso, &v))
-		PL_BUG("bad test date '%s'", iso);
-	return v;
-}
-
-static const char *iso(int date)
-{
-	static char buf[4][PL_DATE_ISO_LEN];
-	static int next;
-
-	next = (next + 1) % 4;
-	return date_format_iso(date, buf[next]);
-}
 
 static void test_load(void)
 {

@@ -19,6 +19,7 @@
 #include "core/profile.h"
 #include "decide/decide.h"
 #include "tap.h"
+#include "testutil.h"
 
 #include <dirent.h>
 
@@ -32,24 +33,6 @@
 static struct ruleset *rules;
 static struct agency agency;
 static struct arena arena;
-
-static int d(const char *iso)
-{
-	int v;
-
-	if (date_parse_iso(iso, &v))
-		PL_BUG("bad test date '%s'", iso);
-	return v;
-}
-
-static const char *iso(int date)
-{
-	static char buf[4][PL_DATE_ISO_LEN];
-	static int next;
-
-	next = (next + 1) % 4;
-	return date_format_iso(date, buf[next]);
-}
 
 /* A clean credit-card account: every optional field absent. */
 static void account_init(struct account *a)

@@ -22,6 +22,7 @@
 #include "core/profile.h"
 #include "decide/decide.h"
 #include "tap.h"
+#include "testutil.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -41,24 +42,6 @@ static struct arena arena;
 #define BARRED "2019-06-01"
 /* A debt within every limitations period. */
 #define FRESH "2025-10-01"
-
-static int d(const char *iso)
-{
-	int v;
-
-	if (date_parse_iso(iso, &v))
-		PL_BUG("bad test date '%s'", iso);
-	return v;
-}
-
-static const char *iso(int date)
-{
-	static char buf[4][PL_DATE_ISO_LEN];
-	static int next;
-
-	next = (next + 1) % 4;
-	return date_format_iso(date, buf[next]);
-}
 
 /* ---- the agency and its licences ---- */
 
