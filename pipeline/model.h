@@ -201,6 +201,10 @@ struct verdict {
 	/* For a letter. Strings borrowed from the rule set or arena. */
 	const char *letter_code;   /* "validation-notice", ... */
 	const char *language;      /* "en" or "es" */
+	/* Why the letter is not in the consumer's language, "" when it is
+	 * (e.g. a disclosure without a Spanish text: the whole letter goes
+	 * in English). Arena. */
+	const char *language_note;
 	int mail_date;             /* date the notice is assumed mailed */
 	int assumed_receipt_date;  /* 1006.34(b)(5): mail + 5 business days */
 	int validation_end_date;   /* receipt + 30 calendar days */
@@ -236,6 +240,10 @@ struct letter_ref {
 	unsigned sheet_count;      /* physical sheets (simplex: = pages) */
 	char content_sha256[65];   /* digest of the letter's laid-out text */
 	const char *language;      /* language of the template actually used */
+	/* The IMb payload, tracking code (20 digits) then routing code (0, 5,
+	 * 9 or 11 digits), "" when the agency profile sets no IMb. */
+	char imb[32];
+	unsigned long imb_serial;  /* serial number within the tracking code */
 };
 
 /* ---- the run ---- */

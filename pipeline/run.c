@@ -7,6 +7,8 @@
  * with one arena per account, count outcomes so that read = letters +
  * suppressed + deferred + rejected, and make the result appear atomically
  * (staging directory renamed into place, then the ledger committed).
+ * `fairnotice preview` is here too: the same stages for one account and
+ * one template file, writing a PNG or PDF and nothing else.
  */
 #include "pl.h"
 #include "run.h"
@@ -51,6 +53,7 @@ struct run {
 	char *staging_dir;
 	struct arena arena;
 	int mail_date;
+	unsigned long address_rejects;   /* ADDRESS_TOO_LONG, counted in rejected */
 };
 
 static char *default_path(const char *given, const char *fallback)
@@ -295,6 +298,24 @@ static void defer_for_template(struct arena *arena, struct verdict *v,
 }
 
 /*
+ * A name or address too big for the recipient window is the record's
+ * problem, not the run's: the record is rejected like a malformed one
+ * (rejects.csv names the field) and the batch goes on. No letter, no
+ * IMb serial, nothing drawn.
+ * RULE: USPS-PUB25-3-9: the address block fits the window with 1/8 in clear.
+ */
+static void reject_address(struct arena *arena, struct account *a,
+			   struct verdict *v, const char *field,
+			   const struct pl_diag *diag)
+{
+	a->rejected = true;
+	a->reject.code = "ADDRESS_TOO_LONG";
+	a->reject.field = *field ? field : "address_line1";
+	a->reject.message = arena_strdup(arena, diag->message);
+	v->outcome = OUTCOME_REJECTED;
+}
+
+/*
  * Stream every record of every file through the stages. write_outputs
  * false is `check`: decide only, report on the log.
  */
@@ -365,6 +386,13 @@ static int process_records(struct run *r, const char *batch_id, bool write_outpu
 					defer_for_template(&r->arena, verdict, diag);
 					pl_diag_clear(diag);
 					rc = PL_OK;
+				} else if (rc == TYPESET_DOES_NOT_FIT) {
+					reject_address(&r->arena, &acct, verdict,
+						       typeset_overflow_field(r->typesetter),
+						       diag);
+					r->address_rejects++;
+					pl_diag_clear(diag);
+					rc = PL_OK;
 				} else if (rc != PL_OK) {
 					break;
 				} else {
@@ -374,7 +402,9 @@ static int process_records(struct run *r, const char *batch_id, bool write_outpu
 				}
 			}
 			count_outcome(counts, verdict->outcome);
-			rc = bundle_add(r->bundle, &acct, verdict, letter_out, diag);
+			/* A rejection after decide reads like ingest's: no verdict. */
+			rc = bundle_add(r->bundle, &acct, acct.rejected ? NULL : verdict,
+					letter_out, diag);
 		}
 		ingest_release(&in);
 	}
@@ -389,7 +419,8 @@ static void log_stage_lines(const struct run *r, const struct run_counts *c)
 			c->contacts_read, r->ncontact_files,
 			r->ncontact_files == 1 ? "" : "s", c->contacts_rejected);
 	run_log(r, "ingest: %lu records read from %zu file%s, %lu rejected",
-		c->read, r->nfiles, r->nfiles == 1 ? "" : "s", c->rejected);
+		c->read, r->nfiles, r->nfiles == 1 ? "" : "s",
+		c->rejected - r->address_rejects);
 	run_log(r, "decide: %lu letters, %lu suppressed, %lu deferred (%zu rules, digest %.12s)",
 		c->letters, c->suppressed, c->deferred, ruleset_count(r->rules),
 		ruleset_digest(r->rules));
@@ -467,6 +498,7 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 	/* Both stages keep pointers to their options: they live to the end. */
 	struct typeset_opts topts = { 0 };
 	struct bundle_opts bopts = { 0 };
+	unsigned long serial_base = 0;
 	int rc, done_date;
 
 	memset(result, 0, sizeof(*result));
@@ -492,7 +524,11 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 	}
 	if (rc == PL_OK)
 		rc = make_staging(&r, result->batch_id, diag);
+	/* IMb serials never repeat: this batch starts after the last one's. */
+	if (rc == PL_OK)
+		rc = ledger_imb_serial_base(r.ledger, r.agency.id, &serial_base, diag);
 	if (rc == PL_OK) {
+		topts.imb_serial_base = serial_base;
 		topts.templates_dir = r.templates_dir;
 		topts.fonts_dir = r.fonts_dir;
 		topts.font_files_dir = r.font_files_dir;
@@ -513,6 +549,7 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 		bopts.mail_date = r.mail_date;
 		bopts.rules_digest = ruleset_digest(r.rules);
 		bopts.pdf_name = PDF_NAME;
+		bopts.imb_serial_base = serial_base;
 		rc = bundle_begin(&r.bundle, &bopts, r.ledger, diag);
 	}
 	if (rc == PL_OK)
@@ -524,8 +561,10 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 		rc = typeset_finish(r.typesetter, diag);
 	}
 	if (rc == PL_OK) {
-		run_log(&r, "typeset: %lu letters, %lu pages in print/%s",
-			result->counts.letters, result->counts.pages, PDF_NAME);
+		run_log(&r, "typeset: %lu letters, %lu pages in print/%s%s",
+			result->counts.letters, result->counts.pages, PDF_NAME,
+			r.address_rejects ? arena_printf(&r.arena, "; %lu rejected: address too big for the window",
+							 r.address_rejects) : "");
 		rc = bundle_finish(r.bundle, &result->counts, diag);
 	}
 	if (rc == PL_OK)
@@ -558,6 +597,149 @@ int run_check(const struct run_opts *opts, struct run_result *result,
 		rc = process_records(&r, result->batch_id, false, &result->counts, diag);
 	if (rc == PL_OK)
 		log_stage_lines(&r, &result->counts);
+	run_release(&r);
+	return rc;
+}
+
+/* ---- preview ---- */
+
+/*
+ * The first record of the account file, decided as a run would with the
+ * template's letter and language asked for. *lenient: decide would not
+ * send that letter (the warning says why).
+ */
+static int preview_decide(struct run *r, const struct preview_opts *po,
+			  const char *letter, const char *language,
+			  struct account *acct, struct verdict *v, bool *lenient,
+			  struct pl_diag *diag)
+{
+	struct ingest_ids ids;
+	struct ingest in;
+	struct decide_ctx dctx = { &r->agency, po->run_date };
+	struct account_history hist = {
+		.validation_sent_on = PL_NO_DATE,
+		.validation_piece_id = "",
+		.validation_end_date = PL_NO_DATE,
+		.last_letter_code = "",
+		.last_letter_date = PL_NO_DATE,
+	};
+	int rc;
+
+	*lenient = false;
+	ingest_ids_init(&ids);
+	rc = ingest_open(&in, po->account_file, &ids, po->run_date, diag);
+	if (rc == PL_OK)
+		rc = ingest_next(&in, &r->arena, acct, diag);
+	if (rc == PL_DONE)
+		rc = pl_diag_set(diag, PL_USAGE, po->account_file, 0,
+				 "no account record in '%s'", po->account_file);
+	if (rc == PL_OK && acct->rejected)
+		rc = pl_diag_set(diag, PL_USAGE, po->account_file, acct->line,
+				 "the first record is rejected: %s %s (field %s)",
+				 acct->reject.code, acct->reject.message,
+				 *acct->reject.field ? acct->reject.field : "-");
+	if (rc == PL_OK) {
+		acct->file = po->account_file;
+		acct->letter = letter;
+		acct->language = language;
+		rc = decide_eval(r->rules, &dctx, acct, &hist, &r->arena, v);
+	}
+	if (rc == PL_OK && (v->outcome != OUTCOME_LETTER ||
+			    strcmp(v->letter_code, letter) ||
+			    strcmp(v->language, language))) {
+		static const char *const outcomes[] = {
+			[OUTCOME_LETTER] = "a letter", [OUTCOME_SUPPRESSED] = "suppressed",
+			[OUTCOME_DEFERRED] = "deferred", [OUTCOME_REJECTED] = "rejected" };
+
+		if (po->log)
+			fprintf(po->log, "fairnotice: warning: a run would not send this letter: %s%s%s%s%s%s (account '%s')\n",
+				outcomes[v->outcome],
+				v->outcome == OUTCOME_LETTER ? " '" : "",
+				v->outcome == OUTCOME_LETTER ? v->letter_code : "",
+				v->outcome == OUTCOME_LETTER ? "' in language " : " ",
+				v->outcome == OUTCOME_LETTER ? v->language : v->reason_code,
+				*v->message ? arena_printf(&r->arena, ": %s", v->message) : "",
+				acct->account_id);
+		*lenient = v->outcome != OUTCOME_LETTER;
+		v->outcome = OUTCOME_LETTER;
+		v->letter_code = letter;
+		v->language = language;
+	}
+	ingest_release(&in);
+	ingest_ids_release(&ids);
+	return rc;
+}
+
+/* Open the preview's typesetter on the one template file. */
+static int preview_open(struct run *r, const struct preview_opts *po,
+			struct typeset_opts *topts, bool lenient, struct pl_diag *diag)
+{
+	memset(topts, 0, sizeof(*topts));
+	topts->template_file = po->template_file;
+	topts->schema_path = PL_DATADIR "/templates/template.rng";
+	topts->fonts_dir = r->fonts_dir;
+	topts->font_files_dir = r->font_files_dir;
+	topts->agency = &r->agency;
+	topts->run_date = po->run_date;
+	topts->png_path = po->png_path;
+	topts->pdf_path = po->pdf_path;
+	topts->dump_file = po->dump_path;
+	topts->lenient_slots = lenient;
+	return typeset_open(&r->typesetter, topts, diag);
+}
+
+int run_preview(const struct preview_opts *po, struct pl_diag *diag)
+{
+	struct run_opts ropts = {
+		.rules_dir = po->rules_dir,
+		.fonts_dir = po->fonts_dir,
+		.font_files_dir = po->font_files_dir,
+		.batch_dir = ".",
+		.log = po->log,
+	};
+	struct typeset_opts topts;
+	struct run r;
+	struct account acct;
+	struct verdict *v;
+	struct letter_ref ref;
+	const char *letter = "", *language = "";
+	bool lenient = false;
+	int rc = PL_OK;
+
+	run_init(&r, &ropts);
+	if (!po->template_file || !po->account_file || !!po->png_path == !!po->pdf_path)
+		rc = pl_diag_set(diag, PL_USAGE, NULL, 0,
+				 "preview needs a template file, an account file and one of a PNG or a PDF");
+	if (rc == PL_OK && !fs_exists(po->template_file))
+		rc = pl_diag_set(diag, PL_USAGE, po->template_file, 0,
+				 "no template file '%s'", po->template_file);
+	if (rc == PL_OK) {
+		rc = profile_load(&r.agency, po->agency_file ? po->agency_file
+				  : PL_DATADIR "/fixtures/demo/agency.xml", diag);
+		r.have_agency = rc == PL_OK;
+	}
+	if (rc == PL_OK)
+		rc = ruleset_load(&r.rules, r.rules_dir, diag);
+	/* The template's letter and language first: decide is asked for them. */
+	if (rc == PL_OK)
+		rc = preview_open(&r, po, &topts, false, diag);
+	if (rc == PL_OK && !typeset_template_of(r.typesetter, 0, &letter, &language))
+		PL_BUG("a preview typesetter without its template");
+	if (rc == PL_OK) {
+		letter = arena_strdup(&r.arena, letter);
+		language = arena_strdup(&r.arena, language);
+		v = arena_alloc(&r.arena, sizeof(*v));
+		rc = preview_decide(&r, po, letter, language, &acct, v, &lenient, diag);
+	}
+	if (rc == PL_OK && lenient) {
+		typeset_free(r.typesetter);
+		r.typesetter = NULL;
+		rc = preview_open(&r, po, &topts, true, diag);
+	}
+	if (rc == PL_OK)
+		rc = typeset_letter(r.typesetter, &acct, v, "preview", &r.arena, &ref, diag);
+	if (rc == PL_OK)
+		rc = typeset_finish(r.typesetter, diag);
 	run_release(&r);
 	return rc;
 }

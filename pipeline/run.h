@@ -10,7 +10,8 @@
  * after that rename. A batch the ledger already holds is not issued again.
  *
  * run_check() reads and decides a batch the same way but writes nothing
- * (no bundle, no ledger), for `fairnotice check`.
+ * (no bundle, no ledger), for `fairnotice check`. run_preview() renders
+ * one account with one template file, for whoever edits a template.
  *
  * Ownership: functions borrow their arguments.
  */
@@ -72,6 +73,33 @@ typedef void (*run_explain_fn)(const struct run_explained *what, void *ctx);
  */
 PL_WARN_UNUSED int run_explain(const struct run_opts *opts, const char *account_id,
 			       run_explain_fn print, void *ctx, struct pl_diag *diag);
+
+/* `fairnotice preview`: one template file, one account. */
+struct preview_opts {
+	const char *template_file;    /* templates/<letter>.<lang>.xml, or a draft */
+	const char *account_file;     /* an account CSV: its first record */
+	const char *agency_file;      /* default: <datadir>/fixtures/demo/agency.xml */
+	int run_date;                 /* --date (a day number) */
+	const char *rules_dir;        /* default: <datadir>/rules */
+	const char *fonts_dir;        /* default: <datadir>/fonts */
+	const char *font_files_dir;   /* default: build/fonts */
+	const char *png_path;         /* exactly one of png_path and pdf_path */
+	const char *pdf_path;
+	const char *dump_path;        /* NULL: no layout dump */
+	FILE *log;                    /* warnings; NULL: silent */
+};
+
+/*
+ * Render the first record of opts->account_file with the template file,
+ * in the template's own letter and language: the account is decided with
+ * the rules as for a run (its letter column set to the template's letter,
+ * its language to the template's), and when decide would not send that
+ * letter the preview still renders it, with a warning on opts->log that
+ * gives the verdict's reason (a required slot no rule filled then shows
+ * as "[slot]"). png_path: the pages one under the other, 100 dpi, on
+ * white. Nothing else is written (no bundle, no ledger).
+ */
+PL_WARN_UNUSED int run_preview(const struct preview_opts *opts, struct pl_diag *diag);
 
 /*
  * Load opts->rules_dir (and the agency profile of opts->batch_dir when

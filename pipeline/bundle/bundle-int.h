@@ -36,9 +36,11 @@ static inline const char *bundle_str(const char *s)
 /*
  * PRAGMA user_version of the schema this program writes. Version 1 had
  * pieces and batches; version 2 adds the contacts table and the contact
- * counts of batches. ledger_open() migrates an older ledger in place.
+ * counts of batches; version 3 the counters table (each agency's next IMb
+ * serial) and the IMb of each piece. ledger_open() migrates an older
+ * ledger in place.
  */
-#define LEDGER_SCHEMA_VERSION 2
+#define LEDGER_SCHEMA_VERSION 3
 #define LEDGER_FILE "ledger.sqlite"
 /*
  * The letter code whose earliest issue ledger_history() reports. It names
@@ -69,6 +71,8 @@ struct ledger {
 	sqlite3_stmt *insert_piece;
 	sqlite3_stmt *insert_contact;
 	sqlite3_stmt *insert_batch;
+	sqlite3_stmt *imb_serial_get;
+	sqlite3_stmt *imb_serial_set;
 };
 
 /* One row of the pieces table. Strings borrowed. */
@@ -78,6 +82,7 @@ struct ledger_piece {
 	int mail_date, validation_end_date;   /* PL_NO_DATE is stored as NULL */
 	const char *content_sha256, *pdf;
 	unsigned first_page, page_count;
+	const char *imb;   /* tracking + routing digits, "" when none */
 };
 
 /* One row of the batches table. Strings borrowed. */
@@ -86,6 +91,11 @@ struct ledger_batch {
 	int run_date, mail_date;
 	unsigned long letters, suppressed, deferred, rejected;
 	unsigned long contacts_imported, contacts_rejected;
+	/*
+	 * The agency's next IMb serial after this batch; the counter is
+	 * raised to it (never lowered) in the same transaction.
+	 */
+	unsigned long imb_serial_next;
 };
 
 /* The words channels and kinds are stored (and written) as. Static. */
@@ -103,7 +113,11 @@ PL_WARN_UNUSED int ledger_txn_add_contact(struct ledger *ledger,
 					  const char *agency_id,
 					  const struct contact_event *event,
 					  struct pl_diag *diag);
-/* Insert the batch row and COMMIT. On failure the transaction is rolled back. */
+/*
+ * Insert the batch row, raise the agency's IMb serial counter to
+ * batch->imb_serial_next and COMMIT. On failure the transaction is
+ * rolled back.
+ */
 PL_WARN_UNUSED int ledger_txn_commit(struct ledger *ledger,
 				     const struct ledger_batch *batch,
 				     struct pl_diag *diag);

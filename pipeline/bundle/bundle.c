@@ -13,9 +13,18 @@
  *   FINISHED  bundle_finish() has checked that the run's counts reconcile
  *             with what was added, closed the audit manifest with its
  *             totals, written audit/summary.txt and committed every file.
- *   COMMITTED bundle_commit() has inserted the batches row and committed
- *             the ledger transaction.
+ *   COMMITTED bundle_commit() has inserted the batches row, raised the
+ *             agency's IMb serial counter and committed the ledger
+ *             transaction.
  *   FAILED    a write failed; the bundle only waits for bundle_free().
+ *
+ * IMb serials: the caller read the agency's next serial with
+ * ledger_imb_serial_base() before typesetting (opts.imb_serial_base).
+ * bundle_begin() reads it again under the ledger's write lock; if another
+ * batch of the agency committed in between, the serials of this batch may
+ * repeat its, and the first letter that carries an IMb is refused. At
+ * commit the counter becomes base + letters (or one past the highest
+ * serial a letter carried, or what it was, whichever is largest).
  *
  * bundle_free() rolls back whatever was not committed: lock files are
  * removed, the ledger transaction is rolled back. Files already committed
@@ -65,6 +74,8 @@ struct bundle {
 	struct run_counts tally;         /* what bundle_add*() saw */
 	struct run_counts totals;        /* fixed by bundle_finish() */
 	unsigned long review_letters;    /* letters with verdict->needs_review */
+	unsigned long imb_floor;         /* next IMb serial, read under the lock */
+	unsigned long imb_top;           /* one past the highest serial added */
 };
 
 /* ---- helpers ---- */
@@ -189,9 +200,41 @@ static int add_letter_to_ledger(struct bundle *b, const struct bundle_entry *e,
 		.pdf = b->opts.pdf_name,
 		.first_page = l->first_page,
 		.page_count = l->page_count,
+		.imb = l->imb,
 	};
 
 	return ledger_txn_add_piece(b->ledger, &piece, diag);
+}
+
+/*
+ * A letter with an IMb: its digits are a tracking code and a routing code
+ * (typeset made them, so anything else is a bug), and its serial must not
+ * be one an earlier batch may have used.
+ */
+static int check_imb(struct bundle *b, const struct bundle_entry *e,
+		     struct pl_diag *diag)
+{
+	const struct letter_ref *l = e->letter;
+	size_t len = strnlen(l->imb, sizeof(l->imb));
+
+	if (!len)
+		return PL_OK;
+	if ((len != 20 && len != 25 && len != 29 && len != 31) ||
+	    strspn(l->imb, "0123456789") != len)
+		PL_BUG("piece '%s' has IMb '%.*s', not tracking and routing digits",
+		       bundle_str(l->piece_id), (int)len, l->imb);
+	if (b->opts.imb_serial_base < b->imb_floor)
+		return pl_diag_set(diag, PL_MANIFEST_LEDGER, b->opts.staging_dir, 0,
+				   "cannot issue piece '%s' with IMb serial %lu: "
+				   "agency '%s' may already have used serials up to "
+				   "%lu (a batch committed after this one read its "
+				   "IMb serial base %lu; run the batch again)",
+				   bundle_str(l->piece_id), l->imb_serial,
+				   bundle_str(b->opts.agency->id), b->imb_floor - 1,
+				   b->opts.imb_serial_base);
+	if (l->imb_serial + 1 > b->imb_top)
+		b->imb_top = l->imb_serial + 1;
+	return PL_OK;
 }
 
 /* ---- begin ---- */
@@ -221,6 +264,9 @@ int bundle_begin(struct bundle **out, const struct bundle_opts *opts,
 	buf_init(&b->name, PL_MAX_RECORD_BYTES);
 
 	rc = ledger_txn_begin(ledger, diag);
+	if (rc == PL_OK)
+		rc = ledger_imb_serial_base(ledger, opts->agency->id, &b->imb_floor,
+					    diag);
 	for (int i = 0; rc == PL_OK && i < FILE_COUNT; i++) {
 		rc = open_file(b, &b->files[i], file_names[i], diag);
 		if (rc == PL_OK &&
@@ -290,7 +336,8 @@ int bundle_add(struct bundle *b, const struct account *account,
 		switch (e.outcome) {
 		case OUTCOME_LETTER:
 			af = &b->files[FILE_MANIFEST_CSV];
-			if (manifest_csv_letter(af, &b->opts, &e) != PL_OK)
+			rc = check_imb(b, &e, diag);
+			if (rc == PL_OK && manifest_csv_letter(af, &b->opts, &e) != PL_OK)
 				rc = write_error(af, diag);
 			if (rc == PL_OK)
 				rc = add_letter_to_ledger(b, &e, diag);
@@ -469,6 +516,7 @@ int bundle_commit(struct bundle *b, struct pl_diag *diag)
 		.contacts_imported = b->totals.contacts_read -
 				     b->totals.contacts_rejected,
 		.contacts_rejected = b->totals.contacts_rejected,
+		.imb_serial_next = b->opts.imb_serial_base + b->totals.letters,
 	};
 	int rc;
 
@@ -476,6 +524,10 @@ int bundle_commit(struct bundle *b, struct pl_diag *diag)
 		return pl_diag_set(diag, PL_MANIFEST, b->opts.staging_dir, 0,
 				   "cannot commit batch '%s' to the contact ledger "
 				   "before its bundle is complete", b->opts.batch_id);
+	if (batch.imb_serial_next < b->imb_top)
+		batch.imb_serial_next = b->imb_top;
+	if (batch.imb_serial_next < b->imb_floor)
+		batch.imb_serial_next = b->imb_floor;
 	rc = ledger_txn_commit(b->ledger, &batch, diag);
 	b->state = rc == PL_OK ? BUNDLE_COMMITTED : BUNDLE_FAILED;
 	return rc;

@@ -16,6 +16,8 @@
  * Order of calls:
  *   ledger_open(&ledger, state_dir, &diag)
  *   ledger_batch_done(ledger, batch_id)?  -> nothing to do
+ *   ledger_imb_serial_base(ledger, agency_id, &base, &diag)
+ *                             -> typeset_opts and bundle_opts
  *   bundle_begin(&b, &opts, ledger, &diag)
  *   ledger_history(...) / bundle_add(...)  per account
  *   bundle_finish(b, &counts, &diag)
@@ -62,6 +64,20 @@ PL_WARN_UNUSED int ledger_history(struct ledger *ledger, const char *agency_id,
 				  struct arena *arena, struct account_history *out,
 				  struct pl_diag *diag);
 
+/*
+ * The first IMb serial number this agency's next batch may use: one past
+ * the last serial of every committed batch (0 for a new ledger). Letters
+ * take serials base, base + 1, ... in order; bundle_commit() records how
+ * many were used, in the same transaction as the pieces. Ask before
+ * typesetting (the serials are printed) and pass the same base in
+ * bundle_opts: bundle_begin() reads the counter again under the ledger's
+ * write lock, and if a batch of the agency committed in between, the
+ * first letter that carries an IMb is refused (PL_MANIFEST_LEDGER), since
+ * its serial may repeat one already mailed.
+ */
+PL_WARN_UNUSED int ledger_imb_serial_base(struct ledger *ledger, const char *agency_id,
+					  unsigned long *base_out, struct pl_diag *diag);
+
 /* ---- the bundle ---- */
 
 struct bundle_opts {
@@ -71,6 +87,8 @@ struct bundle_opts {
 	int run_date, mail_date;
 	const char *rules_digest;
 	const char *pdf_name;        /* combined PDF, relative to print/ */
+	unsigned long imb_serial_base;  /* from ledger_imb_serial_base(), as
+					   given to the typesetter */
 };
 
 PL_WARN_UNUSED int bundle_begin(struct bundle **out, const struct bundle_opts *opts,

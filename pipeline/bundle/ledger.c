@@ -3,9 +3,12 @@
  *
  * The ledger remembers every letter fairnotice issued (table pieces),
  * every contact event imported from a batch's contacts files (table
- * contacts) and every batch it completed (table batches), so decide can
- * tell a first validation notice from a repeat, count contacts against
- * the contact limits, and a re-run of a batch issues nothing twice. The database runs in WAL mode with synchronous=FULL: a reader
+ * contacts), every batch it completed (table batches) and each agency's
+ * next IMb serial number (table counters), so decide can tell a first
+ * validation notice from a repeat, count contacts against the contact
+ * limits, a re-run of a batch issues nothing twice, and no two pieces of
+ * an agency carry the same Intelligent Mail barcode. The database runs
+ * in WAL mode with synchronous=FULL: a reader
  * (another run's ledger_history(), an auditor's sqlite3 shell) sees the
  * last committed batch while a batch is being written, and a committed
  * batch survives a power cut. A batch is one transaction, opened with
@@ -93,10 +96,28 @@ static const char migrate_v2_sql[] =
 	"  ON contacts (agency_id, account_id, date);\n"
 	"PRAGMA user_version = 2;\n";
 
+/*
+ * Version 3: each agency's next IMb serial number (USPS asks that a
+ * mailer's IMbs stay unique for 45 days; the serial counts up across
+ * batches and is taken modulo the tracking code's serial field), and the
+ * IMb digits of each piece (tracking then routing code, '' for pieces of
+ * earlier versions and of agencies without an IMb), so a scan event from
+ * USPS can be traced to its piece. A ledger without a counters row for
+ * an agency starts at 0.
+ */
+static const char migrate_v3_sql[] =
+	"CREATE TABLE counters (\n"
+	"  agency_id TEXT PRIMARY KEY NOT NULL,\n"
+	"  next_imb_serial INTEGER NOT NULL\n"
+	");\n"
+	"ALTER TABLE pieces ADD COLUMN imb TEXT NOT NULL DEFAULT '';\n"
+	"PRAGMA user_version = 3;\n";
+
 /* migrations[v] takes a ledger from version v to v + 1. */
 static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
 	schema_v1_sql,
 	migrate_v2_sql,
+	migrate_v3_sql,
 };
 
 static const char batch_done_sql[] =
@@ -132,8 +153,8 @@ static const char insert_piece_sql[] =
 	"INSERT INTO pieces (piece_id, batch_id, agency_id, account_id,"
 	" consumer_id, letter_code, template_id, template_version, language,"
 	" mail_date, validation_end_date, content_sha256, pdf, first_page,"
-	" page_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-	" ?12, ?13, ?14, ?15)";
+	" page_count, imb) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	" ?12, ?13, ?14, ?15, ?16)";
 static const char insert_contact_sql[] =
 	"INSERT INTO contacts (batch_id, agency_id, consumer_id, account_id,"
 	" date, at, channel, kind, file, line)"
@@ -143,6 +164,13 @@ static const char insert_batch_sql[] =
 	" rules_digest, letters, suppressed, deferred, rejected,"
 	" contacts_imported, contacts_rejected)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+static const char imb_serial_get_sql[] =
+	"SELECT next_imb_serial FROM counters WHERE agency_id = ?1";
+/* The counter only moves up: a batch never hands out a serial twice. */
+static const char imb_serial_set_sql[] =
+	"INSERT INTO counters (agency_id, next_imb_serial) VALUES (?1, ?2)"
+	" ON CONFLICT (agency_id) DO UPDATE SET next_imb_serial ="
+	" max(next_imb_serial, excluded.next_imb_serial)";
 
 /* ---- channel and kind words ---- */
 
@@ -357,6 +385,10 @@ int ledger_open(struct ledger **out, const char *state_dir, struct pl_diag *diag
 		rc = prepare(ledger, insert_contact_sql, &ledger->insert_contact, diag);
 	if (rc == PL_OK)
 		rc = prepare(ledger, insert_batch_sql, &ledger->insert_batch, diag);
+	if (rc == PL_OK)
+		rc = prepare(ledger, imb_serial_get_sql, &ledger->imb_serial_get, diag);
+	if (rc == PL_OK)
+		rc = prepare(ledger, imb_serial_set_sql, &ledger->imb_serial_set, diag);
 out:
 	if (rc != PL_OK) {
 		ledger_close(ledger);
@@ -371,6 +403,8 @@ void ledger_close(struct ledger *ledger)
 	if (!ledger)
 		return;
 	ledger_txn_rollback(ledger);
+	sqlite3_finalize(ledger->imb_serial_set);
+	sqlite3_finalize(ledger->imb_serial_get);
 	sqlite3_finalize(ledger->insert_batch);
 	sqlite3_finalize(ledger->insert_contact);
 	sqlite3_finalize(ledger->insert_piece);
@@ -589,6 +623,40 @@ int ledger_history(struct ledger *ledger, const char *agency_id,
 	return rc;
 }
 
+/*
+ * Inside a batch transaction this is the value under the write lock:
+ * bundle_begin() asks again there, to notice a batch committed since the
+ * caller first asked.
+ */
+int ledger_imb_serial_base(struct ledger *ledger, const char *agency_id,
+			   unsigned long *base_out, struct pl_diag *diag)
+{
+	sqlite3_stmt *st = ledger->imb_serial_get;
+	int rc = PL_OK, step;
+
+	*base_out = 0;
+	bind_text(st, 1, agency_id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		sqlite3_int64 v = sqlite3_column_int64(st, 0);
+
+		if (v < 0 || sqlite3_column_type(st, 0) != SQLITE_INTEGER)
+			rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+					 "next IMb serial of agency '%s' is '%s' in the "
+					 "contact ledger, not a count", bundle_str(agency_id),
+					 bundle_str((const char *)sqlite3_column_text(st, 0)));
+		else
+			*base_out = (unsigned long)v;
+	} else if (step != SQLITE_DONE) {
+		rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+				 "cannot read the next IMb serial of agency '%s' in "
+				 "the contact ledger: %s", bundle_str(agency_id),
+				 sqlite3_errmsg(ledger->db));
+	}
+	finish(st);
+	return rc;
+}
+
 /* ---- the batch transaction (for bundle.c) ---- */
 
 int ledger_txn_begin(struct ledger *ledger, struct pl_diag *diag)
@@ -626,6 +694,7 @@ int ledger_txn_add_piece(struct ledger *ledger, const struct ledger_piece *p,
 	bind_text(st, 13, p->pdf);
 	sqlite3_bind_int64(st, 14, p->first_page);
 	sqlite3_bind_int64(st, 15, p->page_count);
+	bind_text(st, 16, p->imb);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
 				 "cannot record piece '%s' of account '%s' in the "
@@ -691,6 +760,15 @@ int ledger_txn_commit(struct ledger *ledger, const struct ledger_batch *b,
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)b->contacts_imported);
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)b->contacts_rejected);
 	rc = step_done(ledger, st, "record the batch", diag);
+	if (rc == PL_OK) {
+		if ((uint64_t)b->imb_serial_next > (uint64_t)INT64_MAX)
+			PL_BUG("IMb serial %lu of batch '%s' overflows SQLite",
+			       b->imb_serial_next, b->batch_id);
+		st = ledger->imb_serial_set;
+		bind_text(st, 1, b->agency_id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)b->imb_serial_next);
+		rc = step_done(ledger, st, "record the next IMb serial", diag);
+	}
 	if (rc == PL_OK)
 		rc = exec_sql(ledger, "COMMIT", "commit the batch", diag);
 	if (rc == PL_OK)

@@ -168,7 +168,7 @@ int manifest_csv_letter(struct atomfile *af, const struct bundle_opts *opts,
 		bundle_str(a->address_line1), bundle_str(a->address_line2),
 		bundle_str(a->city), bundle_str(a->state),
 		bundle_str(a->postal_code),
-		"",   /* imb: NEEDSWORK: the IMb tracking code comes with issue 4 */
+		l->imb,   /* tracking code then routing code, digits only */
 		bundle_str(l->template_version), date_format_iso(e->mail_date, mail),
 		date_format_iso(e->validation_end_date, vend), l->content_sha256,
 		l->sheet_count == l->page_count ? "simplex" : "duplex",
@@ -497,6 +497,10 @@ static void xml_letter(struct audit_xml *x, const struct bundle_opts *opts,
 	xml_attr_uint(x, "pages", l->page_count);
 	xml_attr_uint(x, "sheets", l->sheet_count);
 	xml_attr(x, "content-sha256", l->content_sha256);
+	if (l->imb[0]) {
+		xml_attr(x, "imb", l->imb);
+		xml_attr_uint(x, "imb-serial", l->imb_serial);
+	}
 	xml_end(x);
 }
 

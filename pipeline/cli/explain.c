@@ -100,6 +100,8 @@ void explain_print(const struct run_explained *what, void *ctx)
 	if (v->outcome == OUTCOME_LETTER)
 		fprintf(out, "letter: %s in %s, %s communication\n", v->letter_code,
 			v->language, v->initial_communication ? "initial" : "subsequent");
+	if (v->outcome == OUTCOME_LETTER && v->language_note && *v->language_note)
+		fprintf(out, "  language: %s\n", v->language_note);
 	fprintf(out, "rules that fired, in order (%zu):\n", v->nhits);
 	for (size_t i = 0; i < v->nhits; i++) {
 		const struct rule_hit *h = &v->hits[i];

@@ -28,6 +28,9 @@ static const char usage_text[] =
 	"       fairnotice check --batch DIR [--date YYYY-MM-DD] [--rules DIR]\n"
 	"       fairnotice explain --batch DIR [--state DIR] [--date YYYY-MM-DD] ACCOUNT_ID\n"
 	"       fairnotice rules lint [--rules DIR] [--batch DIR]\n"
+	"       fairnotice preview TEMPLATE_FILE --account FILE.csv [--agency agency.xml]\n"
+	"                        [--date YYYY-MM-DD] (--png OUT.png | --pdf OUT.pdf)\n"
+	"                        [--dump OUT.layout] [--rules DIR]\n"
 	"       fairnotice version\n"
 	"\n"
 	"run    reads the batch, decides every account, typesets the letters and\n"
@@ -37,7 +40,10 @@ static const char usage_text[] =
 	"       not get a letter, and writes nothing\n"
 	"explain  prints why one account got what it got: the decision, the rules\n"
 	"       that fired with their citations, the dates, the contact plan\n"
-	"rules lint  checks the rule set (and the agency's licences, with --batch)\n";
+	"rules lint  checks the rule set (and the agency's licences, with --batch)\n"
+	"preview  renders the first account of FILE.csv with one template file (its\n"
+	"       own letter and language), as a PNG (pages one under the other, 100\n"
+	"       dpi) or a PDF; warns when a run would not send that letter\n";
 
 static PL_NORETURN PL_PRINTF(2, 3) void die(int code, const char *fmt, ...)
 {
@@ -234,6 +240,66 @@ static int cmd_rules(int argc, char **argv)
 	return errors ? EXIT_FATAL : warnings ? EXIT_REJECTS : EXIT_COMPLETE;
 }
 
+/* preview TEMPLATE_FILE --account FILE [--agency FILE] [--date D] (--png|--pdf) OUT */
+static int cmd_preview(int argc, char **argv)
+{
+	struct preview_opts po = { .log = stderr };
+	struct pl_diag diag = { 0 };
+	const char *date = NULL;
+	char msg[1024];
+	int rc;
+
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		const char **slot = NULL;
+
+		if (strncmp(arg, "--", 2)) {
+			if (po.template_file)
+				die(EXIT_USAGE, "unexpected argument '%s'", arg);
+			po.template_file = arg;
+			continue;
+		}
+		if (!strcmp(arg, "--account"))
+			slot = &po.account_file;
+		else if (!strcmp(arg, "--agency"))
+			slot = &po.agency_file;
+		else if (!strcmp(arg, "--date"))
+			slot = &date;
+		else if (!strcmp(arg, "--png"))
+			slot = &po.png_path;
+		else if (!strcmp(arg, "--pdf"))
+			slot = &po.pdf_path;
+		else if (!strcmp(arg, "--dump"))
+			slot = &po.dump_path;
+		else if (!strcmp(arg, "--rules"))
+			slot = &po.rules_dir;
+		else if (!strcmp(arg, "--fonts"))
+			slot = &po.font_files_dir;
+		else
+			die(EXIT_USAGE, "unknown option '%s'", arg);
+		if (i + 1 >= argc)
+			die(EXIT_USAGE, "option '%s' needs a value", arg);
+		*slot = argv[++i];
+	}
+	if (!po.template_file || !po.account_file)
+		die(EXIT_USAGE, "preview needs a template file and --account");
+	if (!po.png_path == !po.pdf_path)
+		die(EXIT_USAGE, "preview needs one of --png and --pdf");
+	if (date) {
+		if (date_parse_iso(date, &po.run_date) != 0)
+			die(EXIT_USAGE, "--date '%s' is not a date (YYYY-MM-DD)", date);
+	} else {
+		po.run_date = today();
+	}
+	rc = run_preview(&po, &diag);
+	if (rc != PL_OK) {
+		fprintf(stderr, "fairnotice: %s: %s\n", pl_strerror(rc),
+			pl_diag_format(&diag, msg, sizeof(msg)));
+		return PL_CLASS(rc) == PL_USAGE ? EXIT_USAGE : EXIT_FATAL;
+	}
+	return EXIT_COMPLETE;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -248,6 +314,8 @@ int main(int argc, char **argv)
 		return cmd_explain(argc - 2, argv + 2);
 	if (!strcmp(cmd, "rules"))
 		return cmd_rules(argc - 2, argv + 2);
+	if (!strcmp(cmd, "preview"))
+		return cmd_preview(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		puts("fairnotice 0.1.0");
 		return EXIT_COMPLETE;

@@ -1,7 +1,8 @@
 /*
  * profile.c: load the agency profile, agency.xml (see profile.h).
  *
- * The format is documented in README.md ("The agency profile"). Required
+ * The format is documented in README.md ("The agency profile"), the
+ * <print> settings in templates/README.md ("Print settings"). Required
  * fields missing or malformed make the whole batch unusable: the run stops
  * before writing anything, naming the file and the element.
  */
@@ -46,6 +47,153 @@ static bool valid_id(const char *id)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
 			return false;
 	return true;
+}
+
+/* ---- <print> ---- */
+
+#define POINTS_PER_INCH 72.0
+/* US Letter, in points: a window must lie on the page. */
+#define PAGE_WIDTH_PT 612.0
+#define PAGE_HEIGHT_PT 792.0
+/* 1/8 in clearance on each side leaves room for a line. */
+#define WINDOW_MIN_PT 27.0
+
+void profile_print_defaults(struct print_settings *print)
+{
+	memset(print, 0, sizeof(*print));
+	print->return_window = (struct print_window){
+		0.5 * POINTS_PER_INCH, 0.5 * POINTS_PER_INCH,
+		3.5 * POINTS_PER_INCH, 0.875 * POINTS_PER_INCH };
+	print->recipient_window = (struct print_window){
+		0.75 * POINTS_PER_INCH, 1.875 * POINTS_PER_INCH,
+		4.0 * POINTS_PER_INCH, 1.25 * POINTS_PER_INCH };
+	print->max_sheets = 6;
+}
+
+static unsigned line_of(const xmlNode *n)
+{
+	long l = xmlGetLineNo(n);
+	return l > 0 ? (unsigned)l : 0;
+}
+
+/* An attribute of a window in inches ("0.5", or "0.5in"); *out in points. */
+static int window_length(xmlNode *n, const char *name, const char *path,
+			 double *out, struct pl_diag *diag)
+{
+	char *v = xmlsafe_attr_dup(n, name), *end;
+	double x = strtod(v, &end);
+	int rc = PL_OK;
+
+	if (end == v || (*end && strcmp(end, "in")) || x < 0 || x > 11)
+		rc = pl_diag_set(diag, PL_PARSE, path, line_of(n),
+				 "cannot read %s '%s' of window <%s> (inches, e.g. \"0.5\")",
+				 name, v, (const char *)n->name);
+	else
+		*out = x * POINTS_PER_INCH;
+	free(v);
+	return rc;
+}
+
+static int window_load(xmlNode *n, const char *path, struct print_window *w,
+		       struct pl_diag *diag)
+{
+	int rc = window_length(n, "x", path, &w->x, diag);
+
+	if (rc == PL_OK) rc = window_length(n, "y", path, &w->y, diag);
+	if (rc == PL_OK) rc = window_length(n, "width", path, &w->width, diag);
+	if (rc == PL_OK) rc = window_length(n, "height", path, &w->height, diag);
+	if (rc == PL_OK && (w->width < WINDOW_MIN_PT || w->height < WINDOW_MIN_PT ||
+			    w->x + w->width > PAGE_WIDTH_PT ||
+			    w->y + w->height > PAGE_HEIGHT_PT))
+		rc = pl_diag_set(diag, PL_PARSE, path, line_of(n),
+				 "window <%s> does not fit on a US Letter page",
+				 (const char *)n->name);
+	return rc;
+}
+
+static bool all_digits(const char *s, size_t len)
+{
+	return strlen(s) == len && strspn(s, "0123456789") == len;
+}
+
+/* USPS-B-3200 (PRINT.md): the fixed parts of the tracking code. */
+static int imb_load(xmlNode *n, const char *path, struct print_settings *print,
+		    struct pl_diag *diag)
+{
+	char *id = xmlsafe_attr_dup(n, "barcode-id");
+	char *stid = xmlsafe_attr_dup(n, "service-type");
+	char *mid = xmlsafe_attr_dup(n, "mailer-id");
+	int rc = PL_OK;
+
+	if (!all_digits(id, 2) || id[1] > '4')
+		rc = pl_diag_set(diag, PL_PARSE, path, line_of(n),
+				 "imb barcode-id '%s' is not two digits, the second 0-4", id);
+	else if (!all_digits(stid, 3))
+		rc = pl_diag_set(diag, PL_PARSE, path, line_of(n),
+				 "imb service-type '%s' is not three digits", stid);
+	else if (!((all_digits(mid, 6) && mid[0] != '9') ||
+		   (all_digits(mid, 9) && mid[0] == '9')))
+		rc = pl_diag_set(diag, PL_PARSE, path, line_of(n),
+				 "imb mailer-id '%s' is not 6 digits (000000-899999) or 9 digits (900000000-999999999)",
+				 mid);
+	if (rc == PL_OK) {
+		print->have_imb = true;
+		snprintf(print->barcode_id, sizeof(print->barcode_id), "%s", id);
+		snprintf(print->service_type, sizeof(print->service_type), "%s", stid);
+		snprintf(print->mailer_id, sizeof(print->mailer_id), "%s", mid);
+	}
+	free(id);
+	free(stid);
+	free(mid);
+	return rc;
+}
+
+static bool windows_overlap(const struct print_window *a, const struct print_window *b)
+{
+	return a->x < b->x + b->width && b->x < a->x + a->width &&
+	       a->y < b->y + b->height && b->y < a->y + a->height;
+}
+
+static int print_load(xmlNode *node, const char *path, struct print_settings *print,
+		      struct pl_diag *diag)
+{
+	xmlNode *windows = xmlsafe_child(node, "windows"), *n;
+	char *v;
+	int rc = PL_OK;
+
+	profile_print_defaults(print);
+	if (windows && (n = xmlsafe_child(windows, "return")))
+		rc = window_load(n, path, &print->return_window, diag);
+	if (rc == PL_OK && windows && (n = xmlsafe_child(windows, "recipient")))
+		rc = window_load(n, path, &print->recipient_window, diag);
+	if (rc == PL_OK && windows_overlap(&print->return_window, &print->recipient_window))
+		rc = pl_diag_set(diag, PL_PARSE, path, line_of(windows ? windows : node),
+				 "the return and recipient windows overlap");
+	if (rc == PL_OK && (n = xmlsafe_child(node, "imb")))
+		rc = imb_load(n, path, print, diag);
+	if (rc == PL_OK) {
+		v = xmlsafe_child_dup(node, "duplex");
+		if (!strcmp(v, "yes"))
+			print->duplex = true;
+		else if (*v && strcmp(v, "no"))
+			rc = pl_diag_set(diag, PL_PARSE, path, line_of(node),
+					 "duplex '%s' is not yes or no", v);
+		free(v);
+	}
+	if (rc == PL_OK) {
+		v = xmlsafe_child_dup(node, "max-sheets");
+		if (*v) {
+			char *end;
+			long sheets = strtol(v, &end, 10);
+			if (*end || sheets < 1 || sheets > 100)
+				rc = pl_diag_set(diag, PL_PARSE, path, line_of(node),
+						 "max-sheets '%s' is not a number from 1 to 100", v);
+			else
+				print->max_sheets = (int)sheets;
+		}
+		free(v);
+	}
+	return rc;
 }
 
 static int require(const char *value, const char *what, const char *path,
@@ -113,6 +261,11 @@ int profile_load(struct agency *agency, const char *path, struct pl_diag *diag)
 			agency->mail_drop_business_days = (int)v;
 	}
 	free(drop);
+	node = xmlsafe_child(root, "print");
+	if (rc == PL_OK && node)
+		rc = print_load(node, path, &agency->print, diag);
+	else
+		profile_print_defaults(&agency->print);
 
 	node = xmlsafe_child(root, "licences");
 	for (xmlNode *n = node ? node->children : NULL; n && rc == PL_OK; n = n->next) {

@@ -21,6 +21,31 @@ struct postal_address {
 	char *line1, *line2, *city, *state, *postal_code;
 };
 
+/*
+ * An envelope window, in PDF points (1/72 in) from the top left corner of
+ * page 1 (the profile writes inches).
+ */
+struct print_window {
+	double x, y, width, height;
+};
+
+/*
+ * <print>: how the vendor's envelopes and press take the letters
+ * (templates/README.md, "Print settings"). Every field has a default, so a
+ * profile without <print> prints as before: the common #10 double window,
+ * no IMb, simplex, 6 sheets.
+ */
+struct print_settings {
+	struct print_window return_window;     /* window="return" */
+	struct print_window recipient_window;  /* window="recipient" */
+	bool have_imb;            /* <imb> given: letters carry the barcode */
+	char barcode_id[3];       /* 2 digits, the second 0-4 */
+	char service_type[4];     /* 3 digits */
+	char mailer_id[10];       /* 6 digits (000000-899999) or 9 (900000000-) */
+	bool duplex;              /* every letter gets an even page count */
+	int max_sheets;           /* what one #10 envelope takes (issue 5) */
+};
+
 struct licence {
 	char *jurisdiction;   /* "NY", "US-NYC", ... */
 	char *number;
@@ -43,12 +68,20 @@ struct agency {
 				     default "validation-notice reminder" */
 	struct licence licences[PL_MAX_LICENCES];
 	size_t nlicences;
+	struct print_settings print;
 };
 
 /* Load and check path. On failure nothing is allocated and diag says why. */
 PL_WARN_UNUSED int profile_load(struct agency *agency, const char *path,
 				struct pl_diag *diag);
 void profile_release(struct agency *agency);
+/*
+ * The <print> defaults: the common #10 double window (return 0.5, 0.5,
+ * 3.5 x 0.875 in; recipient 0.75, 1.875, 4 x 1.25 in), no IMb, simplex,
+ * 6 sheets. profile_load() starts from these; code that builds a struct
+ * agency by hand calls this.
+ */
+void profile_print_defaults(struct print_settings *print);
 /* Licence number for a jurisdiction, or NULL. Borrowed. */
 const char *profile_licence(const struct agency *agency, const char *jurisdiction);
 

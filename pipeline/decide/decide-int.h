@@ -93,6 +93,7 @@ struct rule_message {
 struct disclosure_text {
 	const char *lang;
 	const char *text;       /* whitespace-normalised, placeholders kept */
+	bool needs_review;      /* status="needs-review" on this <text> only */
 };
 
 /*

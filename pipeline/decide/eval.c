@@ -14,7 +14,9 @@
  *   7. contact limits that count letters: deferred FREQ_LIMIT:<where>;
  *   8. dates: mail date, assumed receipt, validation end;
  *   9. the disclosures of the letter's slots, in evaluation order, then
- *      those that need another slot filled (with-slot).
+ *      those that need another slot filled (with-slot), all in the
+ *      letter's language: English when one of them has no text in the
+ *      consumer's (one language per letter).
  * Every rule is judged on the mail date. Every non-rejected account then
  * gets its contact plan (plan.c). C knows only the vocabulary of
  * conditions and placeholders; every text, reason code and citation of a
@@ -825,20 +827,14 @@ static bool check_letter_limits(const struct eval_ctx *ec, int date,
 
 /* ---- 9. disclosures ---- */
 
-/* The text for language, else the English one (the loader requires it). */
-static const char *disclosure_text(const struct rule *r, const char *language)
+/* The rule's text in language, NULL when it has none in it. */
+static const struct disclosure_text *disclosure_text(const struct rule *r,
+						     const char *language)
 {
-	const char *en = NULL;
-
-	for (size_t i = 0; i < r->disclosure.ntexts; i++) {
+	for (size_t i = 0; i < r->disclosure.ntexts; i++)
 		if (!strcmp(r->disclosure.texts[i].lang, language))
-			return r->disclosure.texts[i].text;
-		if (!strcmp(r->disclosure.texts[i].lang, "en"))
-			en = r->disclosure.texts[i].text;
-	}
-	if (!en)
-		PL_BUG("disclosure '%s' without English text", r->id);
-	return en;
+			return &r->disclosure.texts[i];
+	return NULL;
 }
 
 /*
@@ -885,17 +881,23 @@ static const char *put_licence(struct arena *arena, const char *text,
 
 /*
  * Pass 1: disclosures without with-slot; pass 2: those whose with-slot a
- * pass-1 disclosure fills. Returns false when the verdict was deferred.
+ * pass-1 disclosure fills. A rule without a text in the letter's language
+ * puts its English text in and is returned in *lacking (the first such);
+ * choose_disclosures() then does it all again in English. Returns false
+ * when the verdict was deferred.
  */
-static bool add_disclosures(struct eval_ctx *ec, int date, struct verdict *out)
+static bool add_disclosures(struct eval_ctx *ec, int date, struct verdict *out,
+			    const struct rule **lacking)
 {
 	const struct ruleset *rs = ec->rules;
 
+	*lacking = NULL;
 	ec->verdict = out;
 	for (int pass = 1; pass <= 2; pass++) {
 		for (size_t i = 0; i < rs->nrules; i++) {
 			const struct rule *r = &rs->rules[i];
 			const char *missing = NULL, *text;
+			const struct disclosure_text *dt;
 			struct disclosure *d;
 			enum cond_result res;
 
@@ -910,7 +912,20 @@ static bool add_disclosures(struct eval_ctx *ec, int date, struct verdict *out)
 				defer_missing(ec, out, r, REASON_DATA_MISSING, missing);
 				return false;
 			}
-			text = disclosure_text(r, out->language);
+			dt = disclosure_text(r, out->language);
+			if (!dt) {
+				if (!*lacking)
+					*lacking = r;
+				dt = disclosure_text(r, "en");
+			}
+			if (!dt)
+				PL_BUG("disclosure '%s' without English text", r->id);
+			text = dt->text;
+			if (dt->needs_review) {
+				/* The hit add_hit() just made is this rule's. */
+				out->hits[out->nhits - 1].needs_review = true;
+				out->needs_review = true;
+			}
 			if (strstr(text, "{licence_number}")) {
 				const char *number = profile_licence(ec->agency,
 								     licence_key(ec, r));
@@ -936,6 +951,40 @@ static bool add_disclosures(struct eval_ctx *ec, int date, struct verdict *out)
 	return true;
 }
 
+/*
+ * RULE: 12 CFR 1006.18(e)(4), 1006.34(e) (REGULATIONS.md 3, 1.4): one
+ * language per letter. A letter goes in the consumer's language only when
+ * every disclosure chosen for it has a text in that language; when one
+ * lacks it (state texts exist only in English), the whole letter goes in
+ * English, which Regulation F always allows: its disclosures are chosen
+ * again for an English letter, so the English-only ones (the offer of a
+ * Spanish form) come in and the first pass leaves no hit behind; *note
+ * then says why (it is left alone otherwise). Returns false when the
+ * verdict was deferred.
+ */
+static bool choose_disclosures(struct eval_ctx *ec, int date,
+			       struct verdict *out, const char **note)
+{
+	const struct rule *lacking;
+	size_t nhits = out->nhits;
+
+	if (!add_disclosures(ec, date, out, &lacking))
+		return false;
+	if (!lacking)
+		return true;
+	*note = arena_printf(ec->arena,
+			     "in English, not '%s': rule '%s' (slot '%s') has no '%s' text, and a letter never mixes two languages",
+			     out->language, lacking->id, lacking->disclosure.slot,
+			     out->language);
+	out->nhits = nhits;
+	out->needs_review = false;
+	for (size_t i = 0; i < nhits; i++)
+		out->needs_review |= out->hits[i].needs_review;
+	out->ndisclosures = 0;
+	out->language = ec->language = "en";
+	return add_disclosures(ec, date, out, &lacking);
+}
+
 /* ---- the entry points ---- */
 
 int decide_mail_date(const struct ruleset *rules, const struct agency *agency,
@@ -951,7 +1000,7 @@ int decide_mail_date(const struct ruleset *rules, const struct agency *agency,
 static void decide_letter(struct eval_ctx *ec, int date, struct verdict *out)
 {
 	const struct rule *choice = NULL, *period;
-	const char *code, *why = NULL, *missing = NULL;
+	const char *code, *why = NULL, *missing = NULL, *note;
 	char iso[PL_DATE_ISO_LEN];
 
 	/* 2. RULE: sol.xml */
@@ -970,9 +1019,15 @@ static void decide_letter(struct eval_ctx *ec, int date, struct verdict *out)
 		ec->letter = code;
 		choice = find_choice(ec, code, date, &missing);
 	}
+	note = "";
 	if (choice && !word_in(choice->choice.languages, choice->choice.nlanguages,
-			       out->language))
+			       out->language)) {
+		note = arena_printf(ec->arena,
+				    "in %s, not '%s': rule '%s' does not issue letter '%s' in '%s'",
+				    choice->choice.languages[0], out->language,
+				    choice->id, code, out->language);
 		out->language = choice->choice.languages[0];
+	}
 	ec->language = out->language;
 
 	/* 3. */
@@ -1038,7 +1093,8 @@ static void decide_letter(struct eval_ctx *ec, int date, struct verdict *out)
 
 	/* 9. */
 	out->outcome = OUTCOME_LETTER;
-	add_disclosures(ec, date, out);
+	if (choose_disclosures(ec, date, out, &note))
+		out->language_note = note;
 }
 
 int decide_eval(const struct ruleset *rules, const struct decide_ctx *ctx,
@@ -1058,6 +1114,7 @@ int decide_eval(const struct ruleset *rules, const struct decide_ctx *ctx,
 	out->letter_code = "";
 	out->language = account->language && *account->language ?
 			account->language : "en";
+	out->language_note = "";
 	out->mail_date = PL_NO_DATE;
 	out->assumed_receipt_date = PL_NO_DATE;
 	out->validation_end_date = PL_NO_DATE;

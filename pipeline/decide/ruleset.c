@@ -524,6 +524,13 @@ static int compile_letter_choice(struct loader *ld, xmlNode *node,
 	if (n <= 0)
 		return rule_error(ld, node, r->id, "bad languages in rule '%s'", r->id);
 	r->choice.nlanguages = (size_t)n;
+	/* RULE: 12 CFR 1006.34(e) (REGULATIONS.md 1.4): a letter in another
+	 * language goes back to English when a text lacks that language, and
+	 * a consumer whose language is not listed gets the first: English. */
+	if (strcmp(r->choice.languages[0], "en"))
+		return rule_error(ld, node, r->id,
+				  "languages of rule '%s' start with '%s', not 'en' (English is the fallback)",
+				  r->id, r->choice.languages[0]);
 	rc = compile_cond(ld, node, r, false);
 	if (rc == PL_OK)
 		rc = yes_no(ld, node, r, "overshadows", &overshadows);
@@ -681,8 +688,14 @@ static int compile_disclosure(struct loader *ld, xmlNode *node, struct rule *r)
 			rc = rule_error(ld, t, r->id, "text without lang in rule '%s'", r->id);
 		if (rc == PL_OK) {
 			dt = &r->disclosure.texts[r->disclosure.ntexts++];
+			char *status = prop(t, "status");
+
 			dt->lang = pool_dup(ld->rs, lang);
 			dt->text = normalized_text(ld, t);
+			/* A translation counsel has not confirmed flags the letters
+			 * in that language only; the rule's status flags them all. */
+			dt->needs_review = status && !strcmp(status, "needs-review");
+			xmlFree(status);
 			have_en |= !strcmp(lang, "en");
 			if (!*dt->text)
 				rc = rule_error(ld, t, r->id, "empty text in rule '%s'", r->id);

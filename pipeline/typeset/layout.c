@@ -38,6 +38,26 @@
  * printed: "Page X of Y" counts the reverse and the blank page. Sheets =
  * pages / 2. A letter whose reverse is empty is simplex, as before.
  *
+ * With the profile's <duplex>yes</duplex> every letter is printed that
+ * way (the body goes on on page 2 when no reverse is filled), and the
+ * tear-off or coupon and <page-break/> go to front pages; a back left
+ * empty for that says it is intentionally blank.
+ *
+ * Windows. window="return" and "recipient" take their rectangles from the
+ * agency profile. Their lines are never wrapped; the lines, and the IMb
+ * under the recipient's, must fit inside the window less its padding
+ * (1/8 in at least): a name or address that does not is
+ * TYPESET_DOES_NOT_FIT, the record's problem, not the run's. The check
+ * that nothing else falls in a window stays a template error.
+ *
+ * Template format v3 (templates/README.md) adds if=/unless= on blocks
+ * (field set: not empty, zero or "no"), <keep> (its blocks start on the
+ * next page when they do not fit on this one), <page-break/>, the plan
+ * schedule (rows measured here, one per installment), the coupon (placed
+ * like the tear-off) with its scanline, the IMb (imb.c) and the QR code
+ * (qr.c). Month names and the date pattern come from the template's
+ * labels, so no language's words live in C.
+ *
  * Coordinates are PDF points from the top left corner of the page; y of
  * a line is its baseline.
  */
@@ -49,10 +69,13 @@
 #include "../core/digest.h"
 #include "../core/money.h"
 #include "../core/xalloc.h"
+#include "imb.h"
+#include "qr.h"
+#include "scanline.h"
 
 #include <glib.h>
 
-#define MAX_FIELDS 48
+#define MAX_FIELDS 64
 #define MAX_CELLS 8
 
 /*
@@ -72,6 +95,22 @@
 /* Room the check box or bullet takes before the text, in font sizes. */
 #define MARKER_BOX_ROOM 1.5
 #define MARKER_BULLET_ROOM 1.2
+
+/* RULE: USPS-QSG-201A: the IMb at least 0.028 in from the address lines. */
+#define IMB_CLEARANCE (0.028 * 72.0)
+/* Between a region's lines and its QR code, in points. */
+#define QR_GAP 4.0
+/* Lines of a window region we map back to their template line. */
+#define MAX_ITEMS_IN_WINDOW 16
+/* Tolerance of the fit checks, in points (rounding, not room). */
+#define FIT_SLACK 0.01
+
+/* The plan schedule's columns: number, date (at most), amount. */
+#define PLAN_NUMBER_WIDTH 72.0
+#define PLAN_DATE_WIDTH 180.0
+#define PLAN_AMOUNT_WIDTH 108.0
+/* Money in the schedule's generated rows, as the templates write it ("$ {x}"). */
+#define PLAN_MONEY_PREFIX "$ "
 
 /* ---- the pool of reusable layouts ---- */
 
@@ -114,6 +153,7 @@ static PangoLayout *pool_get(struct layout_pool *pool, PangoContext *context)
 
 struct field {
 	const char *name;
+	const char *value;      /* as given (the QR code's text) */
 	const char *markup;     /* escaped value */
 };
 
@@ -139,6 +179,7 @@ struct mblock {
 	bool emphasis;          /* bold between rules, never split */
 	double height;          /* with the emphasis rules' room */
 	bool empty;             /* nothing to print: takes no room */
+	size_t keep_len;        /* >1: first of a <keep> of this many items */
 };
 
 /* The measured blocks of the flow, the tear-off or the reverse. */
@@ -149,6 +190,7 @@ struct mlist {
 
 enum placed_kind {
 	PLACED_LINE, PLACED_BOX, PLACED_BULLET, PLACED_CUT, PLACED_RULE,
+	PLACED_IMB, PLACED_QR,
 };
 
 /* One thing drawn on a page. */
@@ -158,8 +200,15 @@ struct placed {
 	int region;             /* index of the region, -1 for flow and tear-off */
 	double x, y;            /* LINE: left end of the baseline; others: centre/top */
 	double top, w, h;       /* the box it covers, for the window checks */
+	double ix, iy, iw, ih;  /* LINE: the inked box (pango's ink extents) */
 	PangoLayout *layout;    /* LINE */
 	int line_no;            /* LINE */
+	const char *data;       /* IMB: the 65 bars; QR: the text */
+};
+
+/* A rectangle in points, from the top left of the page. */
+struct rect {
+	double x, y, w, h;
 };
 
 struct letter {
@@ -173,10 +222,14 @@ struct letter {
 	size_t nitems, alloc;
 	unsigned npages;
 	double text_size;           /* size of the text being expanded */
-	bool duplex;                /* the reverse is filled: see "duplex" */
+	bool duplex;                /* both sides printed: see "duplex" */
+	bool reverse;               /* the reverse is filled: page 2 is its page */
 	double page1_limit;         /* the flow's bottom on page 1: room for the foot */
 	double page1_end;           /* where the flow's text on page 1 ends */
-	unsigned blank_page;        /* duplex: the padding page, else 0 */
+	/* duplex: pages that say they are intentionally blank */
+	bool blank[PL_MAX_PAGES_PER_LETTER + 2];
+	char imb_code[32];          /* tracking + routing digits; "" when no IMb */
+	char imb_bars[IMB_BARS + 1];
 };
 
 static const char *account_id(const struct letter *L)
@@ -213,10 +266,20 @@ static int add_field(struct letter *L, const char *name, const char *value)
 				   name, account_id(L));
 	esc = g_markup_escape_text(value, -1);
 	L->fields[L->nfields].name = name;
+	L->fields[L->nfields].value = arena_strdup(L->job->arena, value);
 	L->fields[L->nfields].markup = arena_strdup(L->job->arena, esc);
 	L->nfields++;
 	g_free(esc);
 	return PL_OK;
+}
+
+/* A field's value as given, not escaped; "" when unknown. */
+static const char *plain_field(const struct letter *L, const char *name)
+{
+	for (size_t i = 0; i < L->nfields; i++)
+		if (!strcmp(L->fields[i].name, name))
+			return L->fields[i].value;
+	return "";
 }
 
 static const char *field_markup(const struct letter *L, const char *name)
@@ -231,24 +294,51 @@ static const char *field_markup(const struct letter *L, const char *name)
 	return NULL;
 }
 
+/*
+ * A date in the letter's language: the template's date.pattern with its
+ * month.N label, or English when the template has neither (template.c
+ * checks that only English may lack them). C holds no month names of any
+ * other language.
+ */
 static const char *date_long(struct letter *L, int date)
 {
-	static const char *const meses[] = {
-		"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
-		"agosto", "septiembre", "octubre", "noviembre", "diciembre"
-	};
-	char out[64];
+	const char *pattern = template_label(L->tpl, TS_LABEL_DATE_PATTERN);
+	char out[64], key[16], num[16];
+	struct buf b = BUF_INIT(256);
+	const char *res;
 	int y, m, d;
 
 	if (date == PL_NO_DATE)
 		return "";
-	if (!strcmp(L->tpl->language, "es")) {
-		date_to_ymd(date, &y, &m, &d);
-		snprintf(out, sizeof(out), "%d de %s de %d", d, meses[m - 1], y);
-	} else {
+	if (!pattern) {
 		date_format_long_en(date, out, sizeof(out));
+		return arena_strdup(L->job->arena, out);
 	}
-	return arena_strdup(L->job->arena, out);
+	date_to_ymd(date, &y, &m, &d);
+	snprintf(key, sizeof(key), TS_LABEL_MONTH "%d", m);
+	for (const char *p = pattern; *p; ) {
+		const char *piece = NULL;
+		size_t skip = 1;
+
+		if (!strncmp(p, "{day}", 5)) {
+			snprintf(num, sizeof(num), "%d", d);
+			piece = num;
+			skip = 5;
+		} else if (!strncmp(p, "{month}", 7)) {
+			piece = template_label(L->tpl, key);
+			skip = 7;
+		} else if (!strncmp(p, "{year}", 6)) {
+			snprintf(num, sizeof(num), "%d", y);
+			piece = num;
+			skip = 6;
+		}
+		if ((piece ? buf_addstr(&b, piece) : buf_addch(&b, *p)) != PL_OK)
+			PL_BUG("date longer than its pattern allows");
+		p += skip;
+	}
+	res = arena_strdup(L->job->arena, buf_str(&b));
+	buf_release(&b);
+	return res;
 }
 
 static const char *money(struct letter *L, int64_t cents)
@@ -322,6 +412,51 @@ static const char *const debt_type_keys[] = {
 	[DEBT_OTHER] = "debt_type.other",
 };
 
+/*
+ * {portal_link}: the portal with the consumer's code, for the QR code.
+ * "" when either is missing (no QR code is drawn then).
+ */
+static const char *portal_link(struct letter *L, const char *url, const char *code)
+{
+	struct buf b = BUF_INIT(2 * PL_MAX_FIELD_BYTES);
+	const char *out;
+	int rc;
+
+	if (!*url || !*code)
+		return "";
+	rc = buf_addstr(&b, url);
+	if (rc == PL_OK)
+		rc = buf_addstr(&b, strchr(url, '?') ? "&code=" : "?code=");
+	/* RFC 3986 unreserved characters pass; every other byte is %XX. */
+	for (const unsigned char *p = (const unsigned char *)code; rc == PL_OK && *p; p++)
+		rc = g_ascii_isalnum(*p) || strchr("-._~", *p)
+		     ? buf_addch(&b, (char)*p) : buf_addf(&b, "%%%02X", *p);
+	if (rc != PL_OK)
+		PL_BUG("portal link longer than its fields");
+	out = arena_strdup(L->job->arena, buf_str(&b));
+	buf_release(&b);
+	return out;
+}
+
+/* The day one month after date (the 31st becomes the month's last day). */
+static int add_months(int date, int months)
+{
+	int y, m, d, dim;
+
+	date_to_ymd(date, &y, &m, &d);
+	m += months;
+	y += (m - 1) / 12;
+	m = (m - 1) % 12 + 1;
+	dim = date_days_in_month(y, m);
+	return date_from_ymd(y, m, d > dim ? dim : d);
+}
+
+/* "" unless the number is set: a missing count prints nothing. */
+static const char *count_text(struct letter *L, int n)
+{
+	return n > 0 ? arena_printf(L->job->arena, "%d", n) : "";
+}
+
 static int fields_fill(struct letter *L)
 {
 	const struct account *a = L->job->account;
@@ -368,8 +503,26 @@ static int fields_fill(struct letter *L)
 	F("cease_requested_on", date_long(L, a->cease_requested_on));
 	F("dispute_received_on", date_long(L, a->dispute_received_on));
 	F("piece_id", L->job->piece_id);
+	/* template format v3 */
+	F("portal_code", a->portal_code ? a->portal_code : "");
+	F("portal_link", portal_link(L, ag->portal_url ? ag->portal_url : "",
+				     a->portal_code ? a->portal_code : ""));
+	F("remit_address_line1", ag->remittance.line1 ? ag->remittance.line1 : "");
+	F("remit_address_line2", ag->remittance.line2 ? ag->remittance.line2 : "");
+	F("remit_city_state_zip", ag->remittance.city && *ag->remittance.city
+	  ? city_line(L, ag->remittance.city, ag->remittance.state,
+		      ag->remittance.postal_code) : "");
+	F("settlement_amount", a->settlement_amount ? money(L, a->settlement_amount) : "");
+	F("settlement_expires_on", date_long(L, a->settlement_expires_on));
+	F("plan_installment", a->plan_installment ? money(L, a->plan_installment) : "");
+	F("plan_count", count_text(L, a->plan_count));
+	F("plan_first_due", date_long(L, a->plan_first_due));
+	F("plan_total", a->plan_installment && a->plan_count > 0
+	  ? money(L, a->plan_installment * a->plan_count) : "");
+	F("verification_sent_on", date_long(L, a->verification_sent_on));
+	F("time_barred", v->time_barred == TRI_YES ? "yes" : "");
 #undef F
-	if (rc == PL_OK && L->nfields != 30)
+	if (rc == PL_OK && L->nfields != template_field_count())
 		PL_BUG("field table and vocabulary differ");
 	return rc;
 }
@@ -543,6 +696,16 @@ static int missing_required(struct letter *L, const struct tpl_piece *piece,
 			   piece->str, L->tpl->id, account_id(L));
 }
 
+/* A preview's stand-in for a required slot no rule filled: "[slot]". */
+static int add_slot_marker(struct buf *out, const char *slot)
+{
+	gchar *esc = g_markup_escape_text(slot, -1);
+	int rc = buf_addf(out, "[%s]", esc);
+
+	g_free(esc);
+	return rc;
+}
+
 /* The size a disclosure prints at in text of size `size`. */
 static double disclosure_size(const struct disclosure *d, double size)
 {
@@ -580,7 +743,9 @@ static int expand_slot(struct letter *L, const struct tpl_piece *piece,
 			rc = buf_addstr(out, "</span>");
 		found = true;
 	}
-	if (rc == PL_OK && !found && piece->required)
+	if (rc == PL_OK && !found && piece->required && L->job->lenient_slots)
+		rc = add_slot_marker(out, piece->str);
+	else if (rc == PL_OK && !found && piece->required)
 		rc = missing_required(L, piece, line);
 	return rc;
 }
@@ -651,9 +816,14 @@ static int expand_cell(struct letter *L, const struct tpl_cell *cell,
 
 /* ---- 2. measure ---- */
 
-static int measure(struct letter *L, const char *markup, double width,
-		   double size, bool bold, enum tpl_align align, unsigned line,
-		   struct mtext *mt)
+/*
+ * Fill a layout from the pool with markup in family at size, width points
+ * wide (0: no wrapping, each line as long as its text), and measure its
+ * lines. An empty text leaves mt->layout NULL.
+ */
+static int measure_font(struct letter *L, const char *markup, double width,
+			double size, bool bold, enum tpl_align align, unsigned line,
+			const char *family, struct mtext *mt)
 {
 	static const PangoAlignment aligns[] = {
 		[ALIGN_LEFT] = PANGO_ALIGN_LEFT,
@@ -680,13 +850,13 @@ static int measure(struct letter *L, const char *markup, double width,
 	}
 	mt->layout = pool_get(L->job->pool, L->job->context);
 	desc = pango_font_description_new();
-	pango_font_description_set_family(desc, L->tpl->family);
+	pango_font_description_set_family(desc, family);
 	pango_font_description_set_size(desc, (gint)(size * PANGO_SCALE + 0.5));
 	pango_font_description_set_weight(desc, bold ? PANGO_WEIGHT_BOLD
 						     : PANGO_WEIGHT_NORMAL);
 	pango_layout_set_font_description(mt->layout, desc);
 	pango_font_description_free(desc);
-	pango_layout_set_width(mt->layout, (int)(width * PANGO_SCALE));
+	pango_layout_set_width(mt->layout, width > 0 ? (int)(width * PANGO_SCALE) : -1);
 	pango_layout_set_alignment(mt->layout, aligns[align]);
 	pango_layout_set_text(mt->layout, text, -1);
 	pango_layout_set_attributes(mt->layout, attrs);
@@ -716,6 +886,14 @@ static int measure(struct letter *L, const char *markup, double width,
 	pango_layout_get_extents(mt->layout, NULL, &logical);
 	mt->height = (double)logical.height / PANGO_SCALE;
 	return PL_OK;
+}
+
+static int measure(struct letter *L, const char *markup, double width,
+		   double size, bool bold, enum tpl_align align, unsigned line,
+		   struct mtext *mt)
+{
+	return measure_font(L, markup, width, size, bold, align, line,
+			    L->tpl->family, mt);
 }
 
 static bool slot_filled(const struct letter *L, const char *slot)
@@ -847,8 +1025,165 @@ static int measure_slot_para(struct letter *L, const struct tpl_block *b,
 					  b->heading || d->emphasis);
 		buf_release(&buf);
 	}
-	if (rc == PL_OK && !found && slot->required)
+	if (rc == PL_OK && !found && slot->required && L->job->lenient_slots) {
+		struct buf buf = BUF_INIT(PL_MAX_TEXT_BYTES);
+		struct mblock *mb = mlist_add(L, out, b);
+
+		rc = add_slot_marker(&buf, slot->str);
+		if (rc == PL_OK)
+			rc = measure_para(L, mb, arena_strdup(L->job->arena, buf_str(&buf)),
+					  b->heading);
+		buf_release(&buf);
+	} else if (rc == PL_OK && !found && slot->required) {
 		rc = missing_required(L, slot, b->line);
+	}
+	return rc;
+}
+
+/*
+ * if="field": is the field set? Not empty, not "no", not zero ("0",
+ * "0.00"): money and counts print as digits with commas and a dot.
+ */
+static bool field_set(const struct letter *L, const char *name)
+{
+	const char *v = field_markup(L, name);
+	bool digit = false;
+
+	if (!v || !*v || !strcmp(v, "no"))
+		return false;
+	for (const char *p = v; *p; p++) {
+		if (*p == '0')
+			digit = true;
+		else if (*p != '.' && *p != ',' && *p != '-')
+			return true;
+	}
+	return !digit;
+}
+
+/* when=, if= and unless=: does the block print for this letter? */
+static bool block_shown(const struct letter *L, const struct tpl_block *b)
+{
+	if (b->when && !slot_filled(L, b->when))
+		return false;
+	if (b->if_field && !field_set(L, b->if_field))
+		return false;
+	if (b->unless_field && field_set(L, b->unless_field))
+		return false;
+	return true;
+}
+
+static int measure_blocks(struct letter *L, const struct tpl_block *blocks,
+			  size_t n, struct mlist *out);
+
+/* One row of the plan schedule: three cells of markup. */
+static int measure_plan_row(struct letter *L, const struct tpl_block *b,
+			    struct mlist *out, const char *const cells[3],
+			    bool bold, bool header, double date_width)
+{
+	const struct template *t = L->tpl;
+	struct tpl_block *rb = arena_alloc(L->job->arena, sizeof(*rb));
+	const double widths[3] = { PLAN_NUMBER_WIDTH, date_width, PLAN_AMOUNT_WIDTH };
+	static const enum tpl_align aligns[3] = { ALIGN_LEFT, ALIGN_LEFT, ALIGN_RIGHT };
+	double left = t->flow_x + b->indent;
+	struct mblock *mb;
+	int rc = PL_OK;
+
+	/* A row of its own, kept with the next as a heading is. */
+	*rb = *b;
+	rb->kind = BLOCK_ROW;
+	rb->heading = header;
+	rb->space_before = header ? b->space_before : 2;
+	mb = mlist_add(L, out, rb);
+	mb->ncells = 3;
+	mb->empty = false;
+	for (size_t i = 0; i < 3 && rc == PL_OK; i++) {
+		rc = measure(L, cells[i], widths[i], b->size, bold, aligns[i], b->line,
+			     &mb->cells[i]);
+		mb->cells[i].x = left;
+		left += widths[i];
+		if (mb->cells[i].height > mb->height)
+			mb->height = mb->cells[i].height;
+	}
+	return rc;
+}
+
+/*
+ * <plan-schedule/>: a heading row, one row per installment (plan_count
+ * of plan_installment, monthly from plan_first_due) and the total.
+ * Nothing when the account has no plan.
+ */
+static int measure_plan(struct letter *L, const struct tpl_block *b,
+			struct mlist *out)
+{
+	const struct account *a = L->job->account;
+	struct arena *ar = L->job->arena;
+	double room = L->tpl->flow_width - b->indent;
+	double date_width = room - PLAN_NUMBER_WIDTH - PLAN_AMOUNT_WIDTH;
+	const char *cells[3];
+	gchar *esc[4];
+	int rc = PL_OK;
+
+	if (date_width > PLAN_DATE_WIDTH)
+		date_width = PLAN_DATE_WIDTH;
+	if (date_width < 72)
+		return letter_fail(L, PL_TEMPLATE, b->line,
+				   "the plan schedule needs %g pt of the flow's width, it has %g",
+				   PLAN_NUMBER_WIDTH + 72 + PLAN_AMOUNT_WIDTH, room);
+	if (a->plan_count <= 0 || a->plan_installment <= 0 || a->plan_first_due == PL_NO_DATE)
+		return PL_OK;
+	esc[0] = g_markup_escape_text(b->plan_number, -1);
+	esc[1] = g_markup_escape_text(b->plan_date, -1);
+	esc[2] = g_markup_escape_text(b->plan_amount, -1);
+	esc[3] = g_markup_escape_text(b->plan_total, -1);
+	cells[0] = esc[0];
+	cells[1] = esc[1];
+	cells[2] = esc[2];
+	rc = measure_plan_row(L, b, out, cells, true, true, date_width);
+	for (int i = 0; i < a->plan_count && rc == PL_OK; i++) {
+		cells[0] = arena_printf(ar, "%d", i + 1);
+		cells[1] = date_long(L, add_months(a->plan_first_due, i));
+		cells[2] = arena_printf(ar, PLAN_MONEY_PREFIX "%s", money(L, a->plan_installment));
+		rc = measure_plan_row(L, b, out, cells, false, false, date_width);
+	}
+	if (rc == PL_OK) {
+		cells[0] = esc[3];
+		cells[1] = "";
+		cells[2] = arena_printf(ar, PLAN_MONEY_PREFIX "%s",
+					money(L, a->plan_installment * a->plan_count));
+		rc = measure_plan_row(L, b, out, cells, true, false, date_width);
+	}
+	for (size_t i = 0; i < PL_ARRAY_SIZE(esc); i++)
+		g_free(esc[i]);
+	return rc;
+}
+
+/*
+ * The coupon's scanline: the IMb serial as the reference and the amount
+ * due (the settlement amount in a settlement offer, else the balance).
+ */
+static int measure_scanline(struct letter *L, const struct tpl_block *b,
+			    struct mlist *out)
+{
+	const struct account *a = L->job->account;
+	int64_t cents = !strcmp(L->tpl->letter, "settlement-offer")
+			? a->settlement_amount : a->current_balance;
+	char line[SCANLINE_LEN];
+	struct mblock *mb;
+	int rc;
+
+	if (scanline_format(line, L->job->imb_serial, cents) != 0)
+		return letter_fail(L, PL_LIMIT, b->line,
+				   "the amount due of account '%s' does not fit the coupon's scanline (0 to 99,999,999.99)",
+				   account_id(L));
+	mb = mlist_add(L, out, b);
+	mb->ncells = 1;
+	rc = measure_font(L, line, L->tpl->flow_width - b->indent, b->size, false,
+			  b->cells[0].align, b->line, TS_SCANLINE_FAMILY, &mb->cells[0]);
+	mb->cells[0].x = L->tpl->flow_x + b->indent;
+	if (rc == PL_OK && mb->cells[0].layout) {
+		mb->empty = false;
+		mb->height = mb->cells[0].height;
+	}
 	return rc;
 }
 
@@ -864,14 +1199,33 @@ static int measure_block(struct letter *L, const struct tpl_block *b,
 	struct mblock *mb;
 	int rc = PL_OK;
 
-	if (b->kind == BLOCK_GAP) {
+	if (!block_shown(L, b))
+		return PL_OK;
+	switch (b->kind) {
+	case BLOCK_GAP:
+	case BLOCK_PAGE_BREAK:
 		mb = mlist_add(L, out, b);
 		mb->empty = false;
-		mb->height = b->space_before;
+		mb->height = b->kind == BLOCK_GAP ? b->space_before : 0;
 		return PL_OK;
+	case BLOCK_KEEP: {
+		size_t start = out->n;
+
+		rc = measure_blocks(L, b->children, b->nchildren, out);
+		while (start < out->n && out->items[start].empty)
+			start++;
+		if (rc == PL_OK && out->n - start > 1)
+			out->items[start].keep_len = out->n - start;
+		return rc;
 	}
-	if (b->when && !slot_filled(L, b->when))
-		return PL_OK;
+	case BLOCK_PLAN:
+		return measure_plan(L, b, out);
+	case BLOCK_SCANLINE:
+		return measure_scanline(L, b, out);
+	case BLOCK_PARA:
+	case BLOCK_ROW:
+		break;
+	}
 	slot = sole_slot(b);
 	if (slot)
 		return measure_slot_para(L, b, slot, out);
@@ -946,6 +1300,8 @@ static void place_line(struct letter *L, unsigned page, int region,
 	struct placed *p = place(L, PLACED_LINE, page, region);
 	const struct mline *ml = &mt->lines[i];
 
+	PangoRectangle ink;
+
 	p->layout = mt->layout;
 	p->line_no = i;
 	p->x = mt->x + ml->x;
@@ -953,6 +1309,12 @@ static void place_line(struct letter *L, unsigned page, int region,
 	p->top = top;
 	p->w = ml->width;
 	p->h = ml->height;
+	pango_layout_line_get_extents(pango_layout_get_line_readonly(mt->layout, i),
+				      &ink, NULL);
+	p->ix = p->x + (double)ink.x / PANGO_SCALE;
+	p->iy = p->y + (double)ink.y / PANGO_SCALE;
+	p->iw = (double)ink.width / PANGO_SCALE;
+	p->ih = (double)ink.height / PANGO_SCALE;
 }
 
 /* The check box or bullet in front of a paragraph's first line. */
@@ -1027,7 +1389,7 @@ static int new_page(struct letter *L, struct cursor *c)
 		return letter_fail(L, PL_TEMPLATE, 0,
 				   "the reverse side of letter '%s' is longer than one page (account '%s')",
 				   L->tpl->id, account_id(L));
-	if (L->duplex && next == 2)
+	if (L->reverse && next == 2)
 		next = 3;
 	if (c->page == 1 && !c->reverse)
 		L->page1_end = c->y;
@@ -1055,6 +1417,43 @@ static double start_height(const struct mblock *mb)
 	return h;
 }
 
+/* The room a <keep> needs from the cursor: all of its blocks. */
+static double keep_height(const struct mblock *mb, size_t n, bool at_top)
+{
+	double need = 0;
+	bool first = true;
+
+	for (size_t j = 0; j < n; j++) {
+		if (mb[j].empty)
+			continue;
+		if (mb[j].b->kind == BLOCK_GAP) {
+			if (!first || !at_top)
+				need += mb[j].b->space_before;
+			continue;
+		}
+		need += (first && at_top ? 0 : mb[j].b->space_before) + mb[j].height;
+		first = false;
+	}
+	return need;
+}
+
+/*
+ * <page-break/>: the next block on a new page, and in a duplex letter on
+ * a front (odd) page; a back skipped for that says it is blank.
+ */
+static int page_break(struct letter *L, struct cursor *c)
+{
+	int rc = PL_OK;
+
+	if (!c->at_top)
+		rc = new_page(L, c);
+	while (rc == PL_OK && L->duplex && c->page % 2 == 0) {
+		L->blank[c->page] = true;
+		rc = new_page(L, c);
+	}
+	return rc;
+}
+
 /* Where the flow ends on this page: page 1 keeps room for its foot. */
 static double page_bottom(const struct letter *L, const struct cursor *c)
 {
@@ -1072,10 +1471,22 @@ static int paginate_flow(struct letter *L, struct mblock *mb, size_t n,
 
 		if (mb[k].empty)
 			continue;
+		if (b->kind == BLOCK_PAGE_BREAK) {
+			rc = page_break(L, c);
+			continue;
+		}
 		if (b->kind == BLOCK_GAP) {
 			if (!c->at_top)
 				c->y += b->space_before;
 			continue;
+		}
+		/* A <keep> that does not fit starts on the next page. */
+		if (mb[k].keep_len > 1 && !c->at_top &&
+		    c->y + keep_height(&mb[k], mb[k].keep_len, false) > bottom) {
+			rc = new_page(L, c);
+			if (rc != PL_OK)
+				break;
+			bottom = page_bottom(L, c);
 		}
 		sb = c->at_top ? 0 : b->space_before;
 		need = sb + start_height(&mb[k]);
@@ -1127,12 +1538,13 @@ static int paginate_flow(struct letter *L, struct mblock *mb, size_t n,
 }
 
 /*
- * The tear-off: one block at the bottom of the last page, under a dashed
- * cut line, or at the bottom of a new page when the body leaves no room.
+ * The tear-off or the coupon: one block at the bottom of the last page,
+ * under a dashed cut line (gap is its room), or at the bottom of a new
+ * page when the body leaves no room.
  * RULE: US-REGF-1006.34(c)(4): the response section is at the bottom.
  */
 static int place_tearoff(struct letter *L, struct mblock *mb, size_t n,
-			 struct cursor *c)
+			 double gap, const char *what, struct cursor *c)
 {
 	const struct template *t = L->tpl;
 	double height = 0, y;
@@ -1149,18 +1561,23 @@ static int place_tearoff(struct letter *L, struct mblock *mb, size_t n,
 	}
 	if (first)
 		return PL_OK;
-	if (height + t->tearoff_gap > t->flow_bottom - t->flow_top_next)
+	if (height + gap > t->flow_bottom - t->flow_top_next)
 		return letter_fail(L, PL_TEMPLATE, 0,
-				   "the tear-off of letter '%s' is taller than a page (account '%s')",
-				   t->id, account_id(L));
-	if (c->y + t->tearoff_gap + height > page_bottom(L, c))
+				   "the %s of letter '%s' is taller than a page (account '%s')",
+				   what, t->id, account_id(L));
+	if (c->y + gap + height > page_bottom(L, c))
 		rc = new_page(L, c);
 	/*
-	 * Duplex: on a front page, and not on page 1, whose back is the
-	 * reverse: cutting the form off must take nothing from the other side.
+	 * Duplex: on a front page whose back holds nothing (not page 1 when
+	 * its back is the reverse): cutting the form off must take nothing
+	 * from the other side. A back skipped empty says it is blank.
 	 */
-	while (rc == PL_OK && L->duplex && (c->page == 1 || c->page % 2 == 0))
+	while (rc == PL_OK && L->duplex &&
+	       (c->page % 2 == 0 || (c->page == 1 && L->reverse))) {
+		if (c->page % 2 == 0 && c->at_top)
+			L->blank[c->page] = true;
 		rc = new_page(L, c);
+	}
 	if (rc != PL_OK)
 		return rc;
 
@@ -1168,7 +1585,7 @@ static int place_tearoff(struct letter *L, struct mblock *mb, size_t n,
 	cut = place(L, PLACED_CUT, c->page, -1);
 	cut->x = t->flow_x;
 	cut->w = t->flow_width;
-	cut->y = cut->top = y - t->tearoff_gap / 2;
+	cut->y = cut->top = y - gap / 2;
 	first = true;
 	for (size_t k = 0; k < n; k++) {
 		if (mb[k].empty)
@@ -1185,7 +1602,173 @@ static int place_tearoff(struct letter *L, struct mblock *mb, size_t n,
 	return PL_OK;
 }
 
-/* Fill and place every region of one page; check the windows' heights. */
+/*
+ * The rectangle of a region: the template's, or for window="return" and
+ * "recipient" the agency profile's window (its defaults when a struct
+ * agency was built without them).
+ */
+static struct rect region_rect(const struct letter *L, const struct tpl_region *r)
+{
+	const struct print_settings *ps = &L->job->agency->print;
+	struct print_settings dflt;
+	const struct print_window *w;
+
+	if (r->window_kind != WINDOW_RETURN && r->window_kind != WINDOW_RECIPIENT)
+		return (struct rect){ r->x, r->y, r->width, r->height };
+	w = r->window_kind == WINDOW_RETURN ? &ps->return_window : &ps->recipient_window;
+	if (w->width <= 0 || w->height <= 0) {
+		profile_print_defaults(&dflt);
+		w = r->window_kind == WINDOW_RETURN ? &dflt.return_window
+						    : &dflt.recipient_window;
+	}
+	return (struct rect){ w->x, w->y, w->width, w->height };
+}
+
+/* Does one of the window's lines hold the consumer's name or address? */
+static const char *consumer_field(const struct tpl_text *text)
+{
+	static const char *const fields[][2] = {
+		{ "consumer_name", "name" }, { "address_line1", "address_line1" },
+		{ "address_line2", "address_line2" }, { "city_state_zip", "city" },
+	};
+
+	for (size_t i = 0; i < text->npieces; i++)
+		for (size_t f = 0; f < PL_ARRAY_SIZE(fields); f++)
+			if (text->pieces[i].kind == PIECE_FIELD &&
+			    !strcmp(text->pieces[i].str, fields[f][0]))
+				return fields[f][1];
+	return NULL;
+}
+
+/*
+ * The IMb of this letter, when the profile has <imb> and the template
+ * an <imb/>: tracking (the profile's ids and the letter's serial) and
+ * routing (the ZIP+4 or ZIP digits of the consumer's postal code).
+ */
+static int prepare_imb(struct letter *L)
+{
+	const struct print_settings *ps = &L->job->agency->print;
+	const char *zip = L->job->account->postal_code;
+	char tracking[21], routing[12];
+	size_t n = 0;
+	bool wanted = false;
+
+	L->imb_code[0] = '\0';
+	for (size_t r = 0; r < L->tpl->nregions; r++)
+		wanted = wanted || L->tpl->regions[r].imb;
+	if (!wanted || !ps->have_imb)
+		return PL_OK;
+	for (const char *p = zip ? zip : ""; *p && n < sizeof(routing) - 1; p++)
+		if (g_ascii_isdigit(*p))
+			routing[n++] = *p;
+	routing[n == 5 || n == 9 || n == 11 ? n : 0] = '\0';
+	if (imb_tracking(tracking, ps->barcode_id, ps->service_type, ps->mailer_id,
+			 L->job->imb_serial) != 0 ||
+	    imb_encode(tracking, routing, L->imb_bars) != 0)
+		return letter_fail(L, PL_RENDER, 0,
+				   "cannot encode the IMb of account '%s' (tracking '%s', routing '%s')",
+				   account_id(L), tracking, routing);
+	snprintf(L->imb_code, sizeof(L->imb_code), "%s%s", tracking, routing);
+	return PL_OK;
+}
+
+/*
+ * An envelope window: its lines are never wrapped (an address line
+ * broken in two misleads the sorting machines), and they, and the IMb
+ * under them, must fit inside the window less its padding (the 1/8 in
+ * clearance). A name and address that do not are the record's problem
+ * (TYPESET_DOES_NOT_FIT: rejected, ADDRESS_TOO_LONG); any other window
+ * text that does not fit is the template's or the profile's.
+ * RULE: USPS-PUB25-3-9: the address block with 1/8 in clear of the window edges.
+ */
+static int place_window(struct letter *L, int r, const struct tpl_region *reg,
+			struct rect rr)
+{
+	const struct tpl_cell *cell = &reg->body;
+	struct buf b = BUF_INIT(PL_MAX_TEXT_BYTES);
+	size_t src[MAX_ITEMS_IN_WINDOW], nvis = 0;
+	double inner_w = rr.w - 2 * reg->padding, inner_h = rr.h - 2 * reg->padding;
+	double need, left = rr.x + reg->padding, top = rr.y + reg->padding;
+	bool imb = reg->imb && L->imb_code[0];
+	const char *field = NULL, *why = NULL;
+	char whybuf[160];
+	struct mtext mt;
+	int rc = PL_OK;
+
+	for (size_t i = 0; i < cell->nlines && rc == PL_OK; i++) {
+		const char *m;
+
+		rc = expand_text(L, &cell->lines[i], reg->line, &m);
+		if (rc != PL_OK || markup_empty(m))
+			continue;
+		if (b.len)
+			rc = buf_addch(&b, '\n');
+		if (rc == PL_OK)
+			rc = buf_addstr(&b, m);
+		if (nvis < MAX_ITEMS_IN_WINDOW)
+			src[nvis++] = i;
+	}
+	if (rc == PL_LIMIT)
+		rc = letter_fail(L, PL_LIMIT, reg->line, "text of account '%s' is longer than %d bytes",
+				 account_id(L), PL_MAX_TEXT_BYTES);
+	if (rc == PL_OK)
+		rc = measure(L, arena_strdup(L->job->arena, buf_str(&b)), 0, reg->size,
+			     reg->bold, ALIGN_LEFT, reg->line, &mt);
+	buf_release(&b);
+	if (rc != PL_OK)
+		return rc;
+
+	for (int i = 0; i < mt.nlines && !why; i++)
+		if (mt.lines[i].width > inner_w + FIT_SLACK) {
+			size_t t = (size_t)i < nvis ? src[i] : nvis ? src[nvis - 1] : 0;
+			field = cell->nlines ? consumer_field(&cell->lines[t]) : NULL;
+			snprintf(whybuf, sizeof(whybuf), "line %d is %.1f pt wide, room for %.1f pt",
+				 i + 1, mt.lines[i].width, inner_w);
+			why = whybuf;
+		}
+	need = mt.height + (imb ? (mt.layout ? IMB_CLEARANCE : 0) + imb_height_pt() : 0);
+	if (!why && need > inner_h + FIT_SLACK) {
+		field = "address_line1";
+		snprintf(whybuf, sizeof(whybuf), "%.1f pt high%s, room for %.1f pt", need,
+			 imb ? " with the barcode" : "", inner_h);
+		why = whybuf;
+	}
+	if (!why && imb && imb_width_pt() > inner_w + FIT_SLACK) {
+		snprintf(whybuf, sizeof(whybuf), "the barcode is %.1f pt wide, room for %.1f pt",
+			 imb_width_pt(), inner_w);
+		why = whybuf;
+	}
+	if (why) {
+		bool consumer = false;
+
+		for (size_t i = 0; i < cell->nlines; i++)
+			consumer = consumer || consumer_field(&cell->lines[i]);
+		if (consumer) {
+			*L->job->overflow_field = field ? field : "address_line1";
+			return letter_fail(L, TYPESET_DOES_NOT_FIT, reg->line,
+					   "the name and address of account '%s' do not fit window '%s' with its 1/8 in clearance: %s",
+					   account_id(L), reg->name, why);
+		}
+		return letter_fail(L, PL_RENDER, reg->line,
+				   "text of account '%s' does not fit window '%s': %s",
+				   account_id(L), reg->name, why);
+	}
+	mt.x = left;
+	for (int i = 0; mt.layout && i < mt.nlines; i++)
+		place_line(L, 1, r, &mt, i, top + mt.lines[i].top);
+	if (imb) {
+		struct placed *p = place(L, PLACED_IMB, 1, r);
+
+		p->x = p->ix = left;
+		p->top = p->y = p->iy = top + mt.height + (mt.layout ? IMB_CLEARANCE : 0);
+		p->w = p->iw = imb_width_pt();
+		p->h = p->ih = imb_height_pt();
+		p->data = arena_strdup(L->job->arena, L->imb_bars);
+	}
+	return PL_OK;
+}
+
+/* Fill and place every region of one page; check the heights. */
 static int place_regions(struct letter *L, unsigned page)
 {
 	const struct template *t = L->tpl;
@@ -1195,31 +1778,48 @@ static int place_regions(struct letter *L, unsigned page)
 	snprintf(L->pages, sizeof(L->pages), "%u", L->npages);
 	for (size_t r = 0; r < t->nregions && rc == PL_OK; r++) {
 		const struct tpl_region *reg = &t->regions[r];
+		struct rect rr = region_rect(L, reg);
+		const char *markup, *link;
 		struct mtext mt;
-		const char *markup;
-		double inner;
+		double inner, used;
 
 		if (page != 1 && !reg->every_page)
 			continue;
 		L->text_size = reg->size;
+		if (reg->window) {
+			rc = place_window(L, (int)r, reg, rr);
+			continue;
+		}
 		rc = expand_cell(L, &reg->body, reg->line, &markup);
 		if (rc == PL_OK)
 			rc = measure(L, markup, reg->body.width, reg->size, reg->bold,
 				     reg->align, reg->line, &mt);
-		if (rc != PL_OK || !mt.layout)
-			continue;
-		inner = reg->height - 2 * reg->padding;
-		/* NEEDSWORK: issue 4 may shrink or reject per account instead. */
-		if (reg->height > 0 && mt.height > inner + 0.01) {
+		if (rc != PL_OK)
+			break;
+		link = reg->qr_size > 0 ? field_markup(L, "portal_link") : "";
+		used = mt.layout ? mt.height : 0;
+		if (*link)
+			used += (mt.layout ? QR_GAP : 0) + reg->qr_size;
+		inner = rr.h - 2 * reg->padding;
+		if (rr.h > 0 && used > inner + FIT_SLACK) {
 			rc = letter_fail(L, PL_RENDER, reg->line,
 					 "text of account '%s' does not fit region '%s' (%.1f pt high, room for %.1f pt)",
-					 account_id(L), reg->name, mt.height, inner);
+					 account_id(L), reg->name, used, inner);
 			break;
 		}
-		mt.x = reg->x + reg->padding;
-		for (int i = 0; i < mt.nlines; i++)
+		mt.x = rr.x + reg->padding;
+		for (int i = 0; mt.layout && i < mt.nlines; i++)
 			place_line(L, page, (int)r, &mt, i,
-				   reg->y + reg->padding + mt.lines[i].top);
+				   rr.y + reg->padding + mt.lines[i].top);
+		if (*link) {
+			struct placed *p = place(L, PLACED_QR, page, (int)r);
+
+			p->x = p->ix = rr.x + reg->padding;
+			p->top = p->y = p->iy = rr.y + reg->padding +
+						(mt.layout ? mt.height + QR_GAP : 0);
+			p->w = p->h = p->iw = p->ih = reg->qr_size;
+			p->data = plain_field(L, "portal_link");
+		}
 	}
 	return rc;
 }
@@ -1234,6 +1834,7 @@ static int check_windows(struct letter *L)
 
 	for (size_t r = 0; r < t->nregions; r++) {
 		const struct tpl_region *w = &t->regions[r];
+		struct rect wr = region_rect(L, w);
 
 		if (!w->window)
 			continue;
@@ -1245,8 +1846,8 @@ static int check_windows(struct letter *L)
 				continue;
 			if (p->kind == PLACED_CUT)
 				below = p->top + 1;
-			if (p->x < w->x + w->width && right > w->x &&
-			    p->top < w->y + w->height && below > w->y)
+			if (p->x < wr.x + wr.w && right > wr.x &&
+			    p->top < wr.y + wr.h && below > wr.y)
 				return letter_fail(L, PL_TEMPLATE, w->line,
 						   "something other than the address falls in window '%s' of letter '%s' (at %.1f,%.1f pt; account '%s')",
 						   w->name, t->id, p->x, p->top, account_id(L));
@@ -1319,6 +1920,57 @@ static void content_digest(struct letter *L, char hex[PL_SHA256_HEX])
 	digest_finish(&d, hex);
 }
 
+/* "%.2f" without the locale: a dump is read by awk and diff. */
+static const char *num2(char buf[G_ASCII_DTOSTR_BUF_SIZE], double v)
+{
+	return g_ascii_formatd(buf, G_ASCII_DTOSTR_BUF_SIZE, "%.2f", v);
+}
+
+/*
+ * The geometry of page 1's windows: each window's box, and the union of
+ * the inked extents of what is drawn in it (glyphs and barcode), so a
+ * reader (tests/e2e/3001-geometry.t) can check the clearances.
+ */
+static int dump_windows(struct letter *L, struct atomfile *af)
+{
+	int rc = PL_OK;
+
+	for (size_t r = 0; r < L->tpl->nregions && rc == PL_OK; r++) {
+		const struct tpl_region *reg = &L->tpl->regions[r];
+		struct rect wr = region_rect(L, reg);
+		double x0 = 1e9, y0 = 1e9, x1 = -1e9, y1 = -1e9;
+		char a[4][G_ASCII_DTOSTR_BUF_SIZE];
+
+		if (!reg->window)
+			continue;
+		rc = atomfile_printf(af, "page 1 box name=%s x=%s y=%s w=%s h=%s\n", reg->name,
+				     num2(a[0], wr.x), num2(a[1], wr.y), num2(a[2], wr.w),
+				     num2(a[3], wr.h));
+		for (size_t i = 0; i < L->nitems; i++) {
+			const struct placed *p = &L->items[i];
+
+			if (p->page != 1 || p->region != (int)r)
+				continue;
+			x0 = MIN(x0, p->ix);
+			y0 = MIN(y0, p->iy);
+			x1 = MAX(x1, p->ix + p->iw);
+			y1 = MAX(y1, p->iy + p->ih);
+		}
+		if (rc == PL_OK && x1 > x0)
+			rc = atomfile_printf(af, "page 1 ink name=%s x=%s y=%s w=%s h=%s\n",
+					     reg->name, num2(a[0], x0), num2(a[1], y0),
+					     num2(a[2], x1 - x0), num2(a[3], y1 - y0));
+	}
+	return rc;
+}
+
+/*
+ * The layout dump: one line per thing drawn, page by page. Text lines
+ * give the baseline y, the left x, the line box (top, w, h), the region
+ * they belong to (none for the flow), the font and the text; rules and
+ * cut lines their width; markers, the IMb and the QR code their box. The
+ * golden files (tests/golden) are such dumps.
+ */
 static int write_dump(struct letter *L, const char *path)
 {
 	struct atomfile af;
@@ -1326,10 +1978,13 @@ static int write_dump(struct letter *L, const char *path)
 
 	for (unsigned page = 1; page <= L->npages && rc == PL_OK; page++) {
 		rc = atomfile_printf(&af, "page %u\n", page);
+		if (rc == PL_OK && page == 1)
+			rc = dump_windows(L, &af);
 		for (size_t i = 0; i < L->nitems && rc == PL_OK; i++) {
 			const struct placed *p = &L->items[i];
 			char x[G_ASCII_DTOSTR_BUF_SIZE], y[G_ASCII_DTOSTR_BUF_SIZE];
-			char w[G_ASCII_DTOSTR_BUF_SIZE];
+			char w[G_ASCII_DTOSTR_BUF_SIZE], top[G_ASCII_DTOSTR_BUF_SIZE];
+			char h[G_ASCII_DTOSTR_BUF_SIZE];
 			char font[160];
 			const char *text;
 			int len;
@@ -1339,19 +1994,46 @@ static int write_dump(struct letter *L, const char *path)
 			g_ascii_formatd(x, sizeof(x), "%.1f", p->x);
 			g_ascii_formatd(y, sizeof(y), "%.1f", p->y);
 			g_ascii_formatd(w, sizeof(w), "%.1f", p->w);
-			/* Rules and the cut line: what a reader sees besides text. */
-			if (p->kind == PLACED_RULE || p->kind == PLACED_CUT) {
+			switch (p->kind) {
+			case PLACED_RULE:
+			case PLACED_CUT:
+				/* Rules and the cut line: what a reader sees besides text. */
 				rc = atomfile_printf(&af, "page %u y=%s x=%s %s width=%s\n",
 						     page, y, x,
 						     p->kind == PLACED_RULE ? "rule" : "cut", w);
-				continue;
+				break;
+			case PLACED_BOX:
+			case PLACED_BULLET:
+				rc = atomfile_printf(&af, "page %u mark=%s x=%s y=%s w=%s h=%s\n",
+						     page, p->kind == PLACED_BOX ? "check" : "bullet",
+						     num2(x, p->x), num2(y, p->top), num2(w, p->w),
+						     num2(h, p->h));
+				break;
+			case PLACED_IMB:
+				rc = atomfile_printf(&af, "page %u imb x=%s y=%s w=%s h=%s region=%s code=%s bars=%s\n",
+						     page, num2(x, p->x), num2(y, p->top),
+						     num2(w, p->w), num2(h, p->h),
+						     L->tpl->regions[p->region].name, L->imb_code,
+						     p->data);
+				break;
+			case PLACED_QR:
+				rc = atomfile_printf(&af, "page %u qr x=%s y=%s w=%s h=%s region=%s text=%s\n",
+						     page, num2(x, p->x), num2(y, p->top),
+						     num2(w, p->w), num2(h, p->h),
+						     L->tpl->regions[p->region].name, p->data);
+				break;
+			case PLACED_LINE:
+				text = line_text(p, &len);
+				line_font(p, font, sizeof(font));
+				g_ascii_formatd(top, sizeof(top), "%.1f", p->top);
+				g_ascii_formatd(h, sizeof(h), "%.1f", p->h);
+				rc = atomfile_printf(&af, "page %u y=%s x=%s top=%s w=%s h=%s%s%s font=%s text=%.*s\n",
+						     page, y, x, top, w, h,
+						     p->region >= 0 ? " region=" : "",
+						     p->region >= 0 ? L->tpl->regions[p->region].name : "",
+						     font, len, text);
+				break;
 			}
-			if (p->kind != PLACED_LINE)
-				continue;
-			text = line_text(p, &len);
-			line_font(p, font, sizeof(font));
-			rc = atomfile_printf(&af, "page %u y=%s x=%s font=%s text=%.*s\n",
-					     page, y, x, font, len, text);
 		}
 	}
 	if (rc == PL_OK)
@@ -1364,11 +2046,16 @@ static int write_dump(struct letter *L, const char *path)
 	return rc;
 }
 
-static void draw_item(cairo_t *cr, const struct placed *p)
+static int draw_item(struct letter *L, cairo_t *cr, const struct placed *p)
 {
 	static const double dash[] = { 4.0, 3.0 };
 
 	switch (p->kind) {
+	case PLACED_IMB:
+		imb_draw(cr, p->x, p->top, p->data);
+		break;
+	case PLACED_QR:
+		return qr_draw(cr, p->x, p->top, p->w, p->data, L->diag);
 	case PLACED_LINE:
 		cairo_move_to(cr, p->x, p->y);
 		pango_cairo_show_layout_line(cr,
@@ -1402,20 +2089,33 @@ static void draw_item(cairo_t *cr, const struct placed *p)
 		cairo_restore(cr);
 		break;
 	}
+	return PL_OK;
 }
 
+/*
+ * Draw every page; a preview (job->stacked) puts each under the one
+ * before on one unbounded surface instead of showing pages.
+ */
 static int draw_pages(struct letter *L)
 {
 	cairo_t *cr = L->job->cr;
+	int rc = PL_OK;
 
-	for (unsigned page = 1; page <= L->npages; page++) {
+	for (unsigned page = 1; page <= L->npages && rc == PL_OK; page++) {
 		cairo_status_t st;
 
+		cairo_save(cr);
+		if (L->job->stacked)
+			cairo_translate(cr, 0, (L->job->first_page + page - 2) * TS_PAGE_HEIGHT);
 		cairo_set_source_rgb(cr, 0, 0, 0);
-		for (size_t i = 0; i < L->nitems; i++)
+		for (size_t i = 0; i < L->nitems && rc == PL_OK; i++)
 			if (L->items[i].page == page)
-				draw_item(cr, &L->items[i]);
-		cairo_show_page(cr);
+				rc = draw_item(L, cr, &L->items[i]);
+		cairo_restore(cr);
+		if (rc != PL_OK)
+			break;
+		if (!L->job->stacked)
+			cairo_show_page(cr);
 		/* STYLE.md practice 18: look at the status after every page. */
 		st = cairo_status(cr);
 		if (st == CAIRO_STATUS_SUCCESS)
@@ -1425,7 +2125,7 @@ static int draw_pages(struct letter *L)
 					   "cannot draw page %u of account '%s': %s",
 					   page, account_id(L), cairo_status_to_string(st));
 	}
-	return PL_OK;
+	return rc;
 }
 
 /* ---- the letter ---- */
@@ -1542,13 +2242,18 @@ int layout_letter(const struct letter_job *job, struct letter_ref *ref,
 	struct letter L = { .job = job, .tpl = job->tpl, .diag = diag };
 	const struct template *t = job->tpl;
 	struct mlist flow = { 0 }, tear = { 0 }, rev = { 0 }, foot = { 0 };
+	struct mlist coupon = { 0 };
 	struct cursor c = { .page = 1, .y = t->flow_top, .at_top = true };
 	int rc;
 
 	job->pool->used = 0;
+	ref->imb[0] = '\0';
+	ref->imb_serial = job->imb_serial;
 	rc = check_slots(&L);
 	if (rc == PL_OK)
 		rc = fields_fill(&L);
+	if (rc == PL_OK)
+		rc = prepare_imb(&L);
 	if (rc == PL_OK)
 		rc = measure_blocks(&L, t->flow, t->nflow, &flow);
 	if (rc == PL_OK)
@@ -1556,34 +2261,40 @@ int layout_letter(const struct letter_job *job, struct letter_ref *ref,
 	if (rc == PL_OK)
 		rc = measure_blocks(&L, t->tearoff, t->ntearoff, &tear);
 	if (rc == PL_OK)
+		rc = measure_blocks(&L, t->coupon, t->ncoupon, &coupon);
+	if (rc == PL_OK)
 		rc = measure_blocks(&L, t->reverse, t->nreverse, &rev);
-	L.duplex = rc == PL_OK && reverse_filled(&rev);
+	L.reverse = rc == PL_OK && reverse_filled(&rev);
+	L.duplex = L.reverse || job->agency->print.duplex;
 	if (rc == PL_OK)
 		rc = paginate_flow(&L, flow.items, flow.n, &c);
 	if (rc == PL_OK && c.page == 1)
 		L.page1_end = c.y;
 	if (rc == PL_OK)
-		rc = place_tearoff(&L, tear.items, tear.n, &c);
+		rc = place_tearoff(&L, tear.items, tear.n, t->tearoff_gap, "tear-off", &c);
+	if (rc == PL_OK)
+		rc = place_tearoff(&L, coupon.items, coupon.n, t->coupon_gap, "coupon", &c);
 	if (rc == PL_OK)
 		place_foot(&L, &foot);
-	if (rc == PL_OK && L.duplex) {
+	if (rc == PL_OK && L.reverse) {
 		struct cursor back = { .page = 2, .y = t->flow_top_next,
 				       .at_top = true, .reverse = true };
 
 		rc = paginate_flow(&L, rev.items, rev.n, &back);
-		/*
-		 * An even page count: a letter that ends on a front page (the
-		 * tear-off's, always, when there is one) gets a blank back.
-		 */
-		L.npages = c.page < 2 ? 2 : c.page;
-		if (L.npages % 2) {
-			L.blank_page = ++L.npages;
-			if (rc == PL_OK)
-				rc = place_blank_page(&L, L.blank_page);
-		}
-	} else {
-		L.npages = c.page;
 	}
+	/*
+	 * Duplex: an even page count; a letter that ends on a front page
+	 * (the tear-off's or the coupon's, always, when there is one) gets a
+	 * blank back.
+	 */
+	L.npages = c.page;
+	if (L.reverse && L.npages < 2)
+		L.npages = 2;
+	if (L.duplex && L.npages % 2)
+		L.blank[++L.npages] = true;
+	for (unsigned p = 1; rc == PL_OK && p <= L.npages; p++)
+		if (L.blank[p])
+			rc = place_blank_page(&L, p);
 	if (rc == PL_OK) {
 		for (unsigned p = 1; p <= L.npages && rc == PL_OK; p++)
 			rc = place_regions(&L, p);
@@ -1594,6 +2305,7 @@ int layout_letter(const struct letter_job *job, struct letter_ref *ref,
 		content_digest(&L, ref->content_sha256);
 		ref->page_count = L.npages;
 		ref->sheet_count = L.duplex ? L.npages / 2 : L.npages;
+		snprintf(ref->imb, sizeof(ref->imb), "%s", L.imb_code);
 	}
 	if (rc == PL_OK && job->dump_path)
 		rc = write_dump(&L, job->dump_path);

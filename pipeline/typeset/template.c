@@ -13,6 +13,11 @@
  * Literal template text is escaped for pango markup at load; only <b> and
  * <i> become markup. Field values are escaped when they are filled in
  * (layout.c), so no input can inject markup.
+ *
+ * Two checks, in this order: the code's own, whose messages say what is
+ * wrong in the words of templates/README.md, then templates/template.rng
+ * (RELAX NG), which holds the structure a tool can check too and catches
+ * whatever the code would let through.
  */
 #include "../pl.h"
 #include "typeset-int.h"
@@ -21,6 +26,7 @@
 
 #include <glib.h>
 #include <libxml/tree.h>
+#include <libxml/xmlversion.h>
 
 /* Most pieces (text runs, fields, slots, tags) one paragraph may have. */
 #define MAX_PIECES 256
@@ -37,6 +43,11 @@ static const char *const known_fields[] = {
 	"interest_since", "fees_since", "payments_and_credits",
 	"current_balance", "cease_requested_on", "dispute_received_on",
 	"piece_id",
+	/* template format v3 (templates/README.md) */
+	"portal_code", "portal_link", "remit_address_line1",
+	"remit_address_line2", "remit_city_state_zip", "settlement_amount",
+	"settlement_expires_on", "plan_installment", "plan_count",
+	"plan_first_due", "plan_total", "verification_sent_on", "time_barred",
 };
 
 static const char *const page_fields[] = { "page", "pages" };
@@ -47,6 +58,11 @@ bool template_known_field(const char *name)
 		if (!strcmp(name, known_fields[i]))
 			return true;
 	return false;
+}
+
+size_t template_field_count(void)
+{
+	return PL_ARRAY_SIZE(known_fields);
 }
 
 bool template_page_field(const char *name)
@@ -65,6 +81,9 @@ const char *template_label(const struct template *t, const char *key)
 	return NULL;
 }
 
+/* Where a list of blocks is: what it may hold. */
+enum block_place { IN_FLOW, IN_TEAROFF, IN_COUPON, IN_REVERSE, IN_KEEP };
+
 /* Loader state for one file. */
 struct loader {
 	const char *path;
@@ -72,6 +91,10 @@ struct loader {
 	struct template *t;
 	struct pl_diag *diag;
 	bool in_region;    /* {page} and {pages} allowed */
+	struct tpl_region *region;   /* the region being loaded, for <imb/>, <qr/> */
+	xmlNode *region_node;        /* its element */
+	bool region_lines_done;      /* <imb/> or <qr/> seen: no more <line> */
+	unsigned nscanlines;         /* in the coupon */
 };
 
 static unsigned line_of(const xmlNode *n)
@@ -196,6 +219,48 @@ static int parse_align(struct loader *ld, xmlNode *n, enum tpl_align *out)
 	return PL_OK;
 }
 
+/* ---- region furniture: <imb/>, <qr/> ---- */
+
+/*
+ * <imb/> and <qr/> in a region, after its lines. Returns true when n is
+ * one of them (*rc says whether it is well placed).
+ */
+static bool region_furniture(struct loader *ld, xmlNode *n, int *rc)
+{
+	static const char *const no_attrs[] = { NULL };
+	static const char *const qr_attrs[] = { "size", NULL };
+	struct tpl_region *r = ld->region;
+
+	if (!r || !(is_element(n, "imb") || is_element(n, "qr")))
+		return false;
+	ld->region_lines_done = true;
+	if (n->children) {
+		*rc = fail(ld, n, "<%s/> must be empty", (const char *)n->name);
+	} else if (is_element(n, "imb")) {
+		/* RULE: USPS-B-3200: the barcode goes with the address block. */
+		*rc = check_attrs(ld, n, no_attrs);
+		if (*rc == PL_OK && r->window_kind != WINDOW_RECIPIENT)
+			*rc = fail(ld, n, "<imb/> belongs in the region with window=\"recipient\", not in '%s'",
+				   r->name);
+		else if (*rc == PL_OK && r->imb)
+			*rc = fail(ld, n, "more than one <imb/> in region '%s'", r->name);
+		r->imb = true;
+	} else {
+		*rc = check_attrs(ld, n, qr_attrs);
+		/* RULE: US-REGF-1006.22(f)(2): nothing but the address in a window. */
+		if (*rc == PL_OK && r->window)
+			*rc = fail(ld, n, "<qr/> cannot go in window region '%s'", r->name);
+		else if (*rc == PL_OK && r->qr_size > 0)
+			*rc = fail(ld, n, "more than one <qr/> in region '%s'", r->name);
+		if (*rc == PL_OK)
+			*rc = parse_length(ld, n, "size", 0.9 * 72, false, &r->qr_size);
+		if (*rc == PL_OK && (r->qr_size < 36 || r->qr_size > r->body.width))
+			*rc = fail(ld, n, "qr size %g pt is not between 0.5 in and the region's width",
+				   r->qr_size);
+	}
+	return true;
+}
+
 /* ---- mixed content: text, {fields}, <b>, <i>, <slot> ---- */
 
 struct pieces {
@@ -296,6 +361,9 @@ static int add_mixed(struct loader *ld, xmlNode *parent, struct pieces *p)
 			rc = add_text(ld, parent, p, (const char *)n->content);
 		} else if (n->type == XML_COMMENT_NODE) {
 			continue;
+		} else if (parent == ld->region_node &&
+			   region_furniture(ld, n, &rc)) {
+			continue;
 		} else if (is_element(n, "b") || is_element(n, "i")) {
 			const char *tag = (const char *)n->name;
 			rc = check_attrs(ld, n, no_attrs);
@@ -366,8 +434,12 @@ static int load_cell_body(struct loader *ld, xmlNode *node, struct tpl_cell *cel
 	for (xmlNode *n = node->children; n && rc == PL_OK; n = n->next) {
 		if (is_element(n, "line")) {
 			rc = check_attrs(ld, n, no_attrs);
+			if (rc == PL_OK && node == ld->region_node && ld->region_lines_done)
+				rc = fail(ld, n, "<line> after <imb/> or <qr/>: they go after the lines");
 			if (rc == PL_OK)
 				rc = load_text(ld, n, &cell->lines[cell->nlines++]);
+		} else if (node == ld->region_node && region_furniture(ld, n, &rc)) {
+			continue;
 		} else if (n->type == XML_ELEMENT_NODE) {
 			rc = fail(ld, n, "<%s> holds <line> elements only, not <%s>",
 				  (const char *)node->name, (const char *)n->name);
@@ -381,18 +453,118 @@ static int load_cell_body(struct loader *ld, xmlNode *node, struct tpl_cell *cel
 	return rc;
 }
 
-/* ---- blocks: <h>, <p>, <check>, <row>, <gap> ---- */
+/* ---- blocks: <h>, <p>, <check>, <row>, <gap>, <keep>, ... ---- */
 
-static int load_block(struct loader *ld, xmlNode *n, struct tpl_block *b)
+static int load_blocks(struct loader *ld, xmlNode *parent, enum block_place place,
+		       struct tpl_block **out, size_t *nout);
+
+/* if="field" / unless="field": a field of the letter, not {page}. */
+static int parse_condition(struct loader *ld, xmlNode *n, const char *name,
+			   const char **out)
+{
+	*out = attr(ld, n, name);
+	if (*out && !template_known_field(*out))
+		return fail(ld, n, "%s=\"%s\" names no field (see templates/README.md)",
+			    name, *out);
+	return PL_OK;
+}
+
+static int load_row(struct loader *ld, xmlNode *n, struct tpl_block *b)
+{
+	static const char *const cell_attrs[] = { "width", "align", NULL };
+	size_t ncells = 0;
+	int rc = PL_OK;
+
+	b->kind = BLOCK_ROW;
+	for (xmlNode *c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			ncells++;
+	if (ncells == 0 || ncells > 8)
+		return fail(ld, n, "<row> needs 1 to 8 <cell> elements");
+	b->cells = arena_alloc(ld->arena, ncells * sizeof(*b->cells));
+	for (xmlNode *c = n->children; c && rc == PL_OK; c = c->next) {
+		struct tpl_cell *cell;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!is_element(c, "cell"))
+			return fail(ld, c, "<row> holds <cell> elements only, not <%s>",
+				    (const char *)c->name);
+		cell = &b->cells[b->ncells++];
+		rc = check_attrs(ld, c, cell_attrs);
+		if (rc == PL_OK)
+			rc = parse_length(ld, c, "width", 0, false, &cell->width);
+		if (rc == PL_OK)
+			rc = parse_align(ld, c, &cell->align);
+		if (rc == PL_OK)
+			rc = load_cell_body(ld, c, cell);
+	}
+	return rc;
+}
+
+/* A paragraph: <h>, <p>, <check>, or a coupon's <line>. */
+static int load_para(struct loader *ld, xmlNode *n, struct tpl_block *b)
+{
+	bool bullet = false;
+	int rc;
+
+	b->kind = BLOCK_PARA;
+	b->heading = is_element(n, "h");
+	b->marker = is_element(n, "check") ? MARKER_BOX : MARKER_NONE;
+	rc = parse_bool(ld, n, "bullet", &bullet);
+	if (rc == PL_OK && bullet)
+		b->marker = MARKER_BULLET;
+	b->ncells = 1;
+	b->cells = arena_alloc(ld->arena, sizeof(*b->cells));
+	if (rc == PL_OK)
+		rc = parse_align(ld, n, &b->cells[0].align);
+	if (rc == PL_OK && is_element(n, "line")) {
+		/* A coupon's line is one line of text, like a region's. */
+		b->cells[0].nlines = 1;
+		b->cells[0].lines = arena_alloc(ld->arena, sizeof(*b->cells[0].lines));
+		rc = load_text(ld, n, &b->cells[0].lines[0]);
+	} else if (rc == PL_OK) {
+		rc = load_cell_body(ld, n, &b->cells[0]);
+	}
+	return rc;
+}
+
+/* <plan-schedule number-label date-label amount-label [total-label]/> */
+static int load_plan(struct loader *ld, xmlNode *n, struct tpl_block *b)
+{
+	b->kind = BLOCK_PLAN;
+	if (n->children)
+		return fail(ld, n, "<plan-schedule/> must be empty");
+	b->plan_number = attr(ld, n, "number-label");
+	b->plan_date = attr(ld, n, "date-label");
+	b->plan_amount = attr(ld, n, "amount-label");
+	b->plan_total = attr(ld, n, "total-label");
+	if (!b->plan_number || !b->plan_date || !b->plan_amount)
+		return fail(ld, n, "<plan-schedule> needs number-label, date-label and amount-label");
+	if (!b->plan_total)
+		b->plan_total = "";
+	return PL_OK;
+}
+
+static int load_block(struct loader *ld, xmlNode *n, enum block_place place,
+		      struct tpl_block *b)
 {
 	static const char *const para_attrs[] = {
-		"indent", "space-before", "size", "align", "bullet", "when", "page",
-		NULL };
+		"indent", "space-before", "size", "align", "bullet", "when", "if",
+		"unless", "page", NULL };
 	static const char *const row_attrs[] = {
-		"indent", "space-before", "size", "when", "page", NULL };
-	static const char *const cell_attrs[] = { "width", "align", NULL };
-	static const char *const gap_attrs[] = { "height", NULL };
+		"indent", "space-before", "size", "when", "if", "unless", "page", NULL };
+	static const char *const gap_attrs[] = { "height", "when", "if", "unless", NULL };
+	static const char *const cond_attrs[] = { "when", "if", "unless", NULL };
+	static const char *const plan_attrs[] = {
+		"number-label", "date-label", "amount-label", "total-label", "indent",
+		"space-before", "size", "when", "if", "unless", NULL };
+	static const char *const scan_attrs[] = { "size", "align", NULL };
+	static const char *const line_attrs[] = {
+		"indent", "space-before", "size", "align", "when", "if", "unless", NULL };
 	const struct template *t = ld->t;
+	const char *name = (const char *)n->name;
+	double dflt_space;
 	int rc = PL_OK;
 
 	b->line = line_of(n);
@@ -401,61 +573,63 @@ static int load_block(struct loader *ld, xmlNode *n, struct tpl_block *b)
 		rc = check_attrs(ld, n, gap_attrs);
 		if (rc == PL_OK)
 			rc = parse_length(ld, n, "height", 0, true, &b->space_before);
-		return rc;
-	}
-	if (is_element(n, "row")) {
-		size_t ncells = 0;
-
-		b->kind = BLOCK_ROW;
-		rc = check_attrs(ld, n, row_attrs);
-		for (xmlNode *c = n->children; c; c = c->next)
-			if (c->type == XML_ELEMENT_NODE)
-				ncells++;
-		if (rc == PL_OK && (ncells == 0 || ncells > 8))
-			rc = fail(ld, n, "<row> needs 1 to 8 <cell> elements");
+	} else if (is_element(n, "keep")) {
+		b->kind = BLOCK_KEEP;
+		if (place != IN_FLOW && place != IN_REVERSE)
+			return fail(ld, n, "<keep> goes in <flow> or <reverse>; the tear-off and the coupon are kept whole anyway");
+		rc = check_attrs(ld, n, cond_attrs);
 		if (rc == PL_OK)
-			b->cells = arena_alloc(ld->arena, ncells * sizeof(*b->cells));
-		for (xmlNode *c = n->children; c && rc == PL_OK; c = c->next) {
-			struct tpl_cell *cell;
-
-			if (c->type != XML_ELEMENT_NODE)
-				continue;
-			if (!is_element(c, "cell")) {
-				rc = fail(ld, c, "<row> holds <cell> elements only, not <%s>",
-					  (const char *)c->name);
-				break;
-			}
-			cell = &b->cells[b->ncells++];
-			rc = check_attrs(ld, c, cell_attrs);
-			if (rc == PL_OK)
-				rc = parse_length(ld, c, "width", 0, false, &cell->width);
-			if (rc == PL_OK)
-				rc = parse_align(ld, c, &cell->align);
-			if (rc == PL_OK)
-				rc = load_cell_body(ld, c, cell);
-		}
-	} else if (is_element(n, "p") || is_element(n, "h") || is_element(n, "check")) {
-		bool bullet = false;
-
-		b->kind = BLOCK_PARA;
-		b->heading = is_element(n, "h");
-		b->marker = is_element(n, "check") ? MARKER_BOX : MARKER_NONE;
-		rc = check_attrs(ld, n, para_attrs);
+			rc = load_blocks(ld, n, IN_KEEP, &b->children, &b->nchildren);
+		if (rc == PL_OK && !b->nchildren)
+			rc = fail(ld, n, "<keep> holds no block");
+	} else if (is_element(n, "page-break")) {
+		b->kind = BLOCK_PAGE_BREAK;
+		if (place != IN_FLOW)
+			return fail(ld, n, "<page-break/> goes in <flow> only");
+		rc = check_attrs(ld, n, cond_attrs);
+		if (rc == PL_OK && n->children)
+			rc = fail(ld, n, "<page-break/> must be empty");
+	} else if (is_element(n, "plan-schedule")) {
+		if (place != IN_FLOW && place != IN_KEEP)
+			return fail(ld, n, "<plan-schedule/> goes in <flow>");
+		rc = check_attrs(ld, n, plan_attrs);
 		if (rc == PL_OK)
-			rc = parse_bool(ld, n, "bullet", &bullet);
-		if (rc == PL_OK && bullet)
-			b->marker = MARKER_BULLET;
+			rc = load_plan(ld, n, b);
+	} else if (is_element(n, "scanline")) {
+		b->kind = BLOCK_SCANLINE;
+		if (place != IN_COUPON)
+			return fail(ld, n, "<scanline/> goes in <coupon> only");
+		ld->nscanlines++;
+		rc = check_attrs(ld, n, scan_attrs);
+		if (rc == PL_OK && n->children)
+			rc = fail(ld, n, "<scanline/> must be empty");
 		b->ncells = 1;
 		b->cells = arena_alloc(ld->arena, sizeof(*b->cells));
-		if (rc == PL_OK)
+		b->cells[0].align = ALIGN_RIGHT;
+		if (rc == PL_OK && attr(ld, n, "align"))
 			rc = parse_align(ld, n, &b->cells[0].align);
+	} else if (is_element(n, "row")) {
+		rc = check_attrs(ld, n, row_attrs);
 		if (rc == PL_OK)
-			rc = load_cell_body(ld, n, &b->cells[0]);
+			rc = load_row(ld, n, b);
+	} else if (is_element(n, "line") && place == IN_COUPON) {
+		rc = check_attrs(ld, n, line_attrs);
+		if (rc == PL_OK)
+			rc = load_para(ld, n, b);
+	} else if (is_element(n, "p") || is_element(n, "h") || is_element(n, "check")) {
+		rc = check_attrs(ld, n, para_attrs);
+		if (rc == PL_OK)
+			rc = load_para(ld, n, b);
 	} else {
-		return fail(ld, n, "unknown block <%s> (expected h, p, check, row or gap)",
-			    (const char *)n->name);
+		return fail(ld, n, "unknown block <%s> (expected h, p, check, row, gap, keep, page-break or plan-schedule%s)",
+			    name, place == IN_COUPON ? ", line or scanline" : "");
 	}
+	if (rc != PL_OK)
+		return rc;
 	b->when = attr(ld, n, "when");
+	rc = parse_condition(ld, n, "if", &b->if_field);
+	if (rc == PL_OK)
+		rc = parse_condition(ld, n, "unless", &b->unless_field);
 	if (rc == PL_OK) {
 		const char *page = attr(ld, n, "page");
 
@@ -463,19 +637,22 @@ static int load_block(struct loader *ld, xmlNode *n, struct tpl_block *b)
 			rc = fail(ld, n, "page '%s' is not first or any", page);
 		b->first_page = page && !strcmp(page, "first");
 	}
+	if (b->kind == BLOCK_GAP || b->kind == BLOCK_KEEP || b->kind == BLOCK_PAGE_BREAK)
+		return rc;
 	if (rc == PL_OK)
 		rc = parse_length(ld, n, "indent", 0, false, &b->indent);
+	dflt_space = b->heading ? 10 : b->kind == BLOCK_ROW ? 2 :
+		     is_element(n, "line") ? 0 : b->kind == BLOCK_SCANLINE ? 8 : 6;
 	if (rc == PL_OK)
-		rc = parse_length(ld, n, "space-before",
-				  b->heading ? 10 : b->kind == BLOCK_ROW ? 2 : 6,
-				  false, &b->space_before);
+		rc = parse_length(ld, n, "space-before", dflt_space, false,
+				  &b->space_before);
 	if (rc == PL_OK)
-		rc = parse_size(ld, n, b->heading ? t->heading_size : t->body_size,
-				&b->size);
+		rc = parse_size(ld, n, b->heading ? t->heading_size :
+				b->kind == BLOCK_SCANLINE ? 12 : t->body_size, &b->size);
 	return rc;
 }
 
-static int load_blocks(struct loader *ld, xmlNode *parent,
+static int load_blocks(struct loader *ld, xmlNode *parent, enum block_place place,
 		       struct tpl_block **out, size_t *nout)
 {
 	size_t n = 0;
@@ -491,7 +668,7 @@ static int load_blocks(struct loader *ld, xmlNode *parent,
 	*nout = 0;
 	for (xmlNode *c = parent->children; c && rc == PL_OK; c = c->next) {
 		if (c->type == XML_ELEMENT_NODE)
-			rc = load_block(ld, c, &(*out)[(*nout)++]);
+			rc = load_block(ld, c, place, &(*out)[(*nout)++]);
 		else if (c->type == XML_TEXT_NODE &&
 			 strspn((const char *)c->content, " \t\r\n") !=
 			 strlen((const char *)c->content))
@@ -503,45 +680,101 @@ static int load_blocks(struct loader *ld, xmlNode *parent,
 
 /* ---- the top level ---- */
 
+static int load_window_kind(struct loader *ld, xmlNode *n, struct tpl_region *r)
+{
+	const char *v = attr(ld, n, "window");
+
+	r->window_kind = WINDOW_NONE;
+	if (!v || !strcmp(v, "no"))
+		return PL_OK;
+	if (!strcmp(v, "yes"))
+		r->window_kind = WINDOW_FIXED;
+	else if (!strcmp(v, "return"))
+		r->window_kind = WINDOW_RETURN;
+	else if (!strcmp(v, "recipient"))
+		r->window_kind = WINDOW_RECIPIENT;
+	else
+		return fail(ld, n, "window '%s' is not return, recipient, yes or no", v);
+	r->window = true;
+	return PL_OK;
+}
+
+/*
+ * A region. window="return" and "recipient" take their rectangle from the
+ * agency profile (layout.c), so the template gives none; their padding is
+ * the clearance to the window edge, at least 1/8 in.
+ * RULE: USPS-PUB25-3-9: 1/8 in clear between the address and the window edges.
+ */
 static int load_region(struct loader *ld, xmlNode *n, struct tpl_region *r)
 {
 	static const char *const region_attrs[] = {
 		"name", "x", "y", "width", "height", "padding", "size", "bold",
 		"window", "pages", "align", NULL };
 	const char *pages;
+	bool profile_window;
 	int rc = check_attrs(ld, n, region_attrs);
 
 	r->line = line_of(n);
 	r->name = attr(ld, n, "name");
 	if (rc == PL_OK && (!r->name || !*r->name))
 		rc = fail(ld, n, "<region> needs a name");
-	if (rc == PL_OK) rc = parse_length(ld, n, "x", 0, true, &r->x);
-	if (rc == PL_OK) rc = parse_length(ld, n, "y", 0, true, &r->y);
-	if (rc == PL_OK) rc = parse_length(ld, n, "width", 0, true, &r->width);
-	if (rc == PL_OK) rc = parse_length(ld, n, "height", 0, false, &r->height);
-	if (rc == PL_OK) rc = parse_length(ld, n, "padding", 0, false, &r->padding);
+	if (rc == PL_OK) rc = load_window_kind(ld, n, r);
+	profile_window = r->window_kind == WINDOW_RETURN ||
+			 r->window_kind == WINDOW_RECIPIENT;
+	if (rc == PL_OK && profile_window) {
+		static const char *const rect[] = { "x", "y", "width", "height" };
+
+		for (size_t i = 0; rc == PL_OK && i < PL_ARRAY_SIZE(rect); i++)
+			if (attr(ld, n, rect[i]))
+				rc = fail(ld, n, "window region '%s' takes its %s from the agency profile's <print><windows>, not from the template",
+					  r->name, rect[i]);
+	}
+	if (rc == PL_OK && !profile_window) {
+		rc = parse_length(ld, n, "x", 0, true, &r->x);
+		if (rc == PL_OK) rc = parse_length(ld, n, "y", 0, true, &r->y);
+		if (rc == PL_OK) rc = parse_length(ld, n, "width", 0, true, &r->width);
+		if (rc == PL_OK) rc = parse_length(ld, n, "height", 0, false, &r->height);
+	}
+	if (rc == PL_OK)
+		rc = parse_length(ld, n, "padding", profile_window ? 9 : 0, false,
+				  &r->padding);
+	if (rc == PL_OK && profile_window && r->padding < 9 - 0.001)
+		rc = fail(ld, n, "window region '%s' needs padding of at least 0.125in (the clearance to the window's edge)",
+			  r->name);
 	if (rc == PL_OK) rc = parse_size(ld, n, ld->t->body_size, &r->size);
 	if (rc == PL_OK) rc = parse_bool(ld, n, "bold", &r->bold);
 	if (rc == PL_OK) rc = parse_align(ld, n, &r->align);
-	if (rc == PL_OK) rc = parse_bool(ld, n, "window", &r->window);
 	pages = attr(ld, n, "pages");
 	if (rc == PL_OK && pages && strcmp(pages, "first") && strcmp(pages, "all"))
 		rc = fail(ld, n, "pages '%s' is not first or all", pages);
 	r->every_page = pages && !strcmp(pages, "all");
-	if (rc == PL_OK && r->window && r->height <= 0)
+	if (rc == PL_OK && r->window_kind == WINDOW_FIXED && r->height <= 0)
 		rc = fail(ld, n, "window region '%s' needs a height", r->name);
 	if (rc == PL_OK && r->window && r->every_page)
 		rc = fail(ld, n, "window region '%s' can only be on the first page",
 			  r->name);
-	if (rc == PL_OK && (r->width <= 2 * r->padding ||
-			    r->x + r->width > TS_PAGE_WIDTH ||
-			    r->y + r->height > TS_PAGE_HEIGHT))
+	if (rc == PL_OK && r->window && r->align != ALIGN_LEFT)
+		rc = fail(ld, n, "window region '%s' is left aligned (an address block)",
+			  r->name);
+	if (rc == PL_OK && !profile_window &&
+	    (r->width <= 2 * r->padding || r->x + r->width > TS_PAGE_WIDTH ||
+	     r->y + r->height > TS_PAGE_HEIGHT))
 		rc = fail(ld, n, "region '%s' does not fit on the page", r->name);
+	for (size_t i = 0; rc == PL_OK && i < ld->t->nregions; i++)
+		if (ld->t->regions[i].window_kind == r->window_kind && profile_window)
+			rc = fail(ld, n, "a second region with window=\"%s\"",
+				  r->window_kind == WINDOW_RETURN ? "return" : "recipient");
 	if (rc == PL_OK) {
 		ld->in_region = true;
-		r->body.width = r->width - 2 * r->padding;
+		ld->region = r;
+		ld->region_node = n;
+		ld->region_lines_done = false;
+		/* Profile windows: the width is known per agency (layout.c). */
+		r->body.width = profile_window ? 0 : r->width - 2 * r->padding;
 		rc = load_cell_body(ld, n, &r->body);
 		ld->in_region = false;
+		ld->region = NULL;
+		ld->region_node = NULL;
 	}
 	return rc;
 }
@@ -600,7 +833,7 @@ static int load_flow(struct loader *ld, xmlNode *n)
 			    t->flow_top_next + 72 > t->flow_bottom))
 		rc = fail(ld, n, "the flow does not fit on the page");
 	if (rc == PL_OK)
-		rc = load_blocks(ld, n, &t->flow, &t->nflow);
+		rc = load_blocks(ld, n, IN_FLOW, &t->flow, &t->nflow);
 	return rc;
 }
 
@@ -611,6 +844,12 @@ static int check_when(struct loader *ld, xmlNode *root,
 	for (size_t i = 0; i < n; i++) {
 		bool found = false;
 
+		if (blocks[i].kind == BLOCK_KEEP) {
+			int rc = check_when(ld, root, blocks[i].children,
+					    blocks[i].nchildren);
+			if (rc != PL_OK)
+				return rc;
+		}
 		if (!blocks[i].when)
 			continue;
 		for (size_t s = 0; s < ld->t->nslots; s++)
@@ -624,6 +863,34 @@ static int check_when(struct loader *ld, xmlNode *root,
 	return PL_OK;
 }
 
+/*
+ * Month names and the date pattern come as a set (TS_LABEL_MONTH); only
+ * English may do without them.
+ */
+static int check_date_labels(struct loader *ld, xmlNode *root)
+{
+	const struct template *t = ld->t;
+	const char *pattern = template_label(t, TS_LABEL_DATE_PATTERN);
+	unsigned have = pattern ? 1 : 0;
+
+	for (int m = 1; m <= 12; m++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), TS_LABEL_MONTH "%d", m);
+		have += template_label(t, key) != NULL;
+	}
+	if (have == 0 && !strcmp(t->language, "en"))
+		return PL_OK;
+	if (have != 13)
+		return fail(ld, root, "dates need all of the labels month.1 .. month.12 and date.pattern (language '%s' has %u of 13)",
+			    t->language, have);
+	if (!strstr(pattern, "{day}") || !strstr(pattern, "{month}") ||
+	    !strstr(pattern, "{year}"))
+		return fail(ld, root, "label date.pattern '%s' needs {day}, {month} and {year}",
+			    pattern);
+	return PL_OK;
+}
+
 static int load_root(struct loader *ld, xmlNode *root)
 {
 	static const char *const root_attrs[] = {
@@ -634,6 +901,7 @@ static int load_root(struct loader *ld, xmlNode *root)
 	const char *font;
 	size_t nregions = 0;
 	bool have_flow = false, have_tearoff = false, have_reverse = false;
+	bool have_coupon = false;
 	int rc = PL_OK;
 
 	if (!is_element(root, "template") || !root->ns ||
@@ -697,8 +965,20 @@ static int load_root(struct loader *ld, xmlNode *root)
 			if (rc == PL_OK)
 				rc = parse_length(ld, c, "gap", 24, false, &t->tearoff_gap);
 			if (rc == PL_OK)
-				rc = load_blocks(ld, c, &t->tearoff, &t->ntearoff);
+				rc = load_blocks(ld, c, IN_TEAROFF, &t->tearoff, &t->ntearoff);
 			have_tearoff = true;
+		} else if (is_element(c, "coupon")) {
+			if (have_coupon)
+				rc = fail(ld, c, "more than one <coupon>");
+			if (rc == PL_OK)
+				rc = check_attrs(ld, c, tearoff_attrs);
+			if (rc == PL_OK)
+				rc = parse_length(ld, c, "gap", 24, false, &t->coupon_gap);
+			if (rc == PL_OK)
+				rc = load_blocks(ld, c, IN_COUPON, &t->coupon, &t->ncoupon);
+			if (rc == PL_OK && ld->nscanlines != 1)
+				rc = fail(ld, c, "a <coupon> needs exactly one <scanline/>");
+			have_coupon = true;
 		} else if (is_element(c, "reverse")) {
 			static const char *const no_attrs[] = { NULL };
 
@@ -707,7 +987,7 @@ static int load_root(struct loader *ld, xmlNode *root)
 			if (rc == PL_OK)
 				rc = check_attrs(ld, c, no_attrs);
 			if (rc == PL_OK)
-				rc = load_blocks(ld, c, &t->reverse, &t->nreverse);
+				rc = load_blocks(ld, c, IN_REVERSE, &t->reverse, &t->nreverse);
 			have_reverse = true;
 		} else if (c->type == XML_ELEMENT_NODE) {
 			rc = fail(ld, c, "unknown element <%s> in <template>",
@@ -716,6 +996,12 @@ static int load_root(struct loader *ld, xmlNode *root)
 	}
 	if (rc == PL_OK && !have_flow)
 		rc = fail(ld, root, "template '%s' has no <flow>", t->id);
+	if (rc == PL_OK && have_tearoff && have_coupon)
+		rc = fail(ld, root, "a letter has a <tearoff> or a <coupon>, not both");
+	if (rc == PL_OK)
+		rc = check_date_labels(ld, root);
+	if (rc == PL_OK)
+		rc = check_when(ld, root, t->coupon, t->ncoupon);
 	if (rc == PL_OK)
 		rc = check_when(ld, root, t->flow, t->nflow);
 	if (rc == PL_OK)
@@ -737,8 +1023,87 @@ static int load_root(struct loader *ld, xmlNode *root)
 	return rc;
 }
 
-int template_load(const char *path, struct arena *arena, struct template **out,
-		  struct pl_diag *diag)
+/* ---- the schema ---- */
+
+struct schema_error {
+	bool seen;
+	unsigned line;
+	char message[256];
+};
+
+#if LIBXML_VERSION >= 21200
+static void schema_error_cb(void *ctx, const xmlError *err)
+#else
+static void schema_error_cb(void *ctx, xmlErrorPtr err)
+#endif
+{
+	struct schema_error *se = ctx;
+
+	if (se->seen || !err)
+		return;
+	se->seen = true;
+	se->line = err->line > 0 ? (unsigned)err->line : 0;
+	snprintf(se->message, sizeof(se->message), "%s",
+		 err->message ? err->message : "schema error");
+	se->message[strcspn(se->message, "\n")] = '\0';
+	/* libxml2 messages start with a capital; house style does not. */
+	if (se->message[0] >= 'A' && se->message[0] <= 'Z')
+		se->message[0] = (char)(se->message[0] - 'A' + 'a');
+}
+
+int template_schema_load(const char *path, xmlRelaxNG **out, struct pl_diag *diag)
+{
+	xmlDoc *doc = NULL;
+	xmlRelaxNGParserCtxt *pctxt = NULL;
+	struct schema_error se = { 0 };
+	int rc;
+
+	*out = NULL;
+	rc = xmlsafe_read(path, PL_MAX_TEMPLATE_BYTES, &doc, diag);
+	if (rc != PL_OK) {
+		/* A missing or broken schema is a broken templates folder. */
+		rc = PL_TEMPLATE;
+		if (diag)
+			diag->status = rc;
+		goto out;
+	}
+	/* The parser context works on its own copy of doc. */
+	pctxt = xmlRelaxNGNewDocParserCtxt(doc);
+	if (!pctxt)
+		PL_BUG("libxml2 could not create a RELAX NG parser");
+	xmlRelaxNGSetParserStructuredErrors(pctxt, schema_error_cb, &se);
+	*out = xmlRelaxNGParse(pctxt);
+	if (!*out)
+		rc = pl_diag_set(diag, PL_TEMPLATE, path, se.line,
+				 "broken template schema: %s",
+				 se.seen ? se.message : "cannot compile");
+out:
+	if (pctxt)
+		xmlRelaxNGFreeParserCtxt(pctxt);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static int validate(const char *path, xmlRelaxNG *schema, xmlDoc *doc,
+		    struct pl_diag *diag)
+{
+	xmlRelaxNGValidCtxt *vctxt = xmlRelaxNGNewValidCtxt(schema);
+	struct schema_error se = { 0 };
+	int rc = PL_OK;
+
+	if (!vctxt)
+		PL_BUG("libxml2 could not create a RELAX NG validator");
+	xmlRelaxNGSetValidStructuredErrors(vctxt, schema_error_cb, &se);
+	if (xmlRelaxNGValidateDoc(vctxt, doc) != 0)
+		rc = pl_diag_set(diag, PL_TEMPLATE, path, se.line,
+				 "template does not match templates/template.rng: %s",
+				 se.seen ? se.message : "invalid document");
+	xmlRelaxNGFreeValidCtxt(vctxt);
+	return rc;
+}
+
+int template_load(const char *path, struct arena *arena, xmlRelaxNG *schema,
+		  struct template **out, struct pl_diag *diag)
 {
 	struct loader ld = { .path = path, .arena = arena, .diag = diag };
 	xmlDoc *doc = NULL;
@@ -759,6 +1124,8 @@ int template_load(const char *path, struct arena *arena, struct template **out,
 	ld.t = arena_alloc(arena, sizeof(*ld.t));
 	ld.t->path = arena_strdup(arena, path);
 	rc = load_root(&ld, xmlDocGetRootElement(doc));
+	if (rc == PL_OK && schema)
+		rc = validate(path, schema, doc, diag);
 	xmlFreeDoc(doc);
 	if (rc == PL_OK)
 		*out = ld.t;

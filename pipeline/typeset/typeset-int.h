@@ -4,7 +4,8 @@
  *
  *   fonts.c     private fontconfig over the pinned font files, the pango
  *               context every letter is measured with
- *   template.c  templates/<name>.xml -> struct template (checked at load)
+ *   template.c  templates/<name>.xml -> struct template (checked at load,
+ *               by the code and by templates/template.rng)
  *   layout.c    one letter: fill in the fields and slots, measure with
  *               pango, paginate, place, write the dump, draw with cairo
  *   typeset.c   the run: open, the PDF surface, one call per letter, finish
@@ -22,6 +23,7 @@
 
 #include <cairo.h>
 #include <fontconfig/fontconfig.h>
+#include <libxml/relaxng.h>
 #include <pango/pangocairo.h>
 
 /* US Letter in PDF points (1/72 in): the only page size we print. */
@@ -30,6 +32,17 @@
 
 /* Label of the page that pads a duplex letter to an even page count. */
 #define TS_LABEL_BLANK_PAGE "blank-page"
+/*
+ * Dates in the letter's language: labels "month.1" .. "month.12" and the
+ * pattern "date.pattern" with {day}, {month} and {year} ("{month} {day},
+ * {year}"; "{day} de {month} de {year}"). A template without them is
+ * English (core/date.c's long form); any other language needs them.
+ */
+#define TS_LABEL_MONTH "month."
+#define TS_LABEL_DATE_PATTERN "date.pattern"
+
+/* The scanline's font (templates/README.md, <coupon>). */
+#define TS_SCANLINE_FAMILY "Liberation Mono"
 
 /* The template language version this code reads (the xmlns suffix). */
 #define TS_TEMPLATE_NS "urn:fairnotice:template:1"
@@ -88,7 +101,15 @@ struct tpl_cell {
 	size_t nlines;
 };
 
-enum tpl_block_kind { BLOCK_PARA = 0, BLOCK_ROW, BLOCK_GAP };
+enum tpl_block_kind {
+	BLOCK_PARA = 0,     /* <h>, <p>, <check>; <line> in a coupon */
+	BLOCK_ROW,          /* <row> of <cell>s */
+	BLOCK_GAP,          /* <gap height> */
+	BLOCK_KEEP,         /* <keep>: children stay on one page */
+	BLOCK_PAGE_BREAK,   /* <page-break/>: the next block on a new front page */
+	BLOCK_PLAN,         /* <plan-schedule/>: one row per installment */
+	BLOCK_SCANLINE,     /* <scanline/> of a coupon */
+};
 enum tpl_marker { MARKER_NONE = 0, MARKER_BULLET, MARKER_BOX };
 
 /* One block of the flow or of the tear-off. */
@@ -100,11 +121,24 @@ struct tpl_block {
 	double space_before;      /* pt */
 	double size;              /* font size, pt */
 	const char *when;         /* NULL, or a slot: print only if it is filled */
+	const char *if_field;     /* NULL, or a field: print only if it is set */
+	const char *unless_field; /* NULL, or a field: print only if it is not */
 	bool first_page;          /* page="first": page 1's foot (layout.c) */
 	struct tpl_cell *cells;   /* BLOCK_PARA: exactly one */
 	size_t ncells;
+	struct tpl_block *children;   /* BLOCK_KEEP */
+	size_t nchildren;
+	/* BLOCK_PLAN: column headings and the total row's label ("" = none) */
+	const char *plan_number, *plan_date, *plan_amount, *plan_total;
 	unsigned line;            /* in the template file, for messages */
 };
+
+/*
+ * What kind of envelope window a region is. RETURN and RECIPIENT take
+ * their rectangle from the agency profile's <print><windows>; FIXED is the
+ * older window="yes", the rectangle written in the template.
+ */
+enum tpl_window { WINDOW_NONE = 0, WINDOW_FIXED, WINDOW_RETURN, WINDOW_RECIPIENT };
 
 /* An absolutely placed box of lines (sender, recipient, footer, ...). */
 struct tpl_region {
@@ -115,8 +149,11 @@ struct tpl_region {
 	bool bold;
 	enum tpl_align align;
 	bool window;                  /* an envelope window: nothing else there */
+	enum tpl_window window_kind;  /* which (WINDOW_NONE when !window) */
 	bool every_page;              /* false: first page only */
 	struct tpl_cell body;
+	bool imb;                     /* <imb/> after the lines (recipient) */
+	double qr_size;               /* <qr size/> after the lines; 0: none */
 	unsigned line;
 };
 
@@ -142,6 +179,10 @@ struct template {
 	struct tpl_block *tearoff;
 	size_t ntearoff;
 	double tearoff_gap;           /* room for the cut line above it */
+	/* the remittance coupon: blocks, then the scanline (a tear-off or a coupon) */
+	struct tpl_block *coupon;
+	size_t ncoupon;
+	double coupon_gap;
 	/*
 	 * The back of page 1 (<reverse>): when one of its slots is filled the
 	 * letter is printed duplex (layout.c, "duplex").
@@ -156,16 +197,25 @@ struct template {
 /*
  * Load and check one template file into *out (allocated from arena).
  * Unknown elements, attributes or {placeholders}, bad lengths and
- * unbalanced markup are PL_TEMPLATE errors naming file and line.
+ * unbalanced markup are PL_TEMPLATE errors naming file and line. schema
+ * (borrowed; NULL: none) is templates/template.rng compiled by
+ * template_schema_load(): the file must also match it.
  */
 PL_WARN_UNUSED int template_load(const char *path, struct arena *arena,
-				 struct template **out, struct pl_diag *diag);
+				 xmlRelaxNG *schema, struct template **out,
+				 struct pl_diag *diag);
+
+/* Compile the RELAX NG schema of templates; *out owned (xmlRelaxNGFree). */
+PL_WARN_UNUSED int template_schema_load(const char *path, xmlRelaxNG **out,
+					struct pl_diag *diag);
 
 /* Label text for key, or NULL. Borrowed. */
 const char *template_label(const struct template *t, const char *key);
 
 /* Is name one of the placeholders templates and disclosures may use? */
 bool template_known_field(const char *name);
+/* How many names template_known_field() knows (layout.c fills them all). */
+size_t template_field_count(void);
 /* Placeholders only regions may use (they depend on the page). */
 bool template_page_field(const char *name);
 
@@ -192,14 +242,27 @@ struct letter_job {
 	cairo_t *cr;               /* the PDF's drawing context */
 	const char *dump_path;     /* NULL: no dump */
 	struct arena *arena;
+	unsigned long imb_serial;  /* this letter's serial (typeset.c counts) */
+	/*
+	 * Preview (PNG): pages are drawn one under the other, page n at
+	 * y = (first_page + n - 2) * TS_PAGE_HEIGHT, with no cairo_show_page.
+	 */
+	bool stacked;
+	unsigned first_page;
+	/* Preview of a letter decide would not send: a required slot no rule
+	 * filled prints "[slot-name]" instead of stopping. */
+	bool lenient_slots;
+	const char **overflow_field;  /* OUT: the field of a DOES_NOT_FIT */
 };
 
 /*
  * Lay out and draw one letter: fields and slots, measurement, pagination,
  * window checks, then (only when all of that succeeded) the dump and the
  * pages themselves, cairo_show_page after each. Sets page_count,
- * sheet_count and content_sha256 of *ref. Nothing is drawn when an error
- * is found before drawing starts.
+ * sheet_count, content_sha256, imb and imb_serial of *ref. Nothing is
+ * drawn when an error is found before drawing starts. A recipient block
+ * too big for its window is TYPESET_DOES_NOT_FIT with
+ * *job->overflow_field set.
  */
 PL_WARN_UNUSED int layout_letter(const struct letter_job *job,
 				 struct letter_ref *ref, struct pl_diag *diag);

@@ -7,6 +7,11 @@
  * through core/atomfile: to "<pdf>.lock", checksummed, renamed into place
  * by typeset_finish(); a run that fails leaves no PDF behind. The metadata
  * dates are pinned to the run date, so the same input gives the same bytes.
+ *
+ * A preview (opts.png_path) draws into an unbounded recording surface
+ * instead, each page under the one before; typeset_finish() replays it
+ * at 100 dpi onto a white image the height of all pages and writes the
+ * PNG through the same atomic file.
  */
 #include "../pl.h"
 #include "typeset-int.h"
@@ -17,6 +22,9 @@
 #include <dirent.h>
 
 #define MAX_TEMPLATES 256
+#define SCHEMA_NAME "template.rng"
+/* The preview PNG: 100 dots per inch, a thin grey line between pages. */
+#define PNG_DPI 100.0
 
 struct typesetter {
 	struct typeset_opts opts_copy;     /* the caller's struct may be a temporary */
@@ -30,6 +38,8 @@ struct typesetter {
 	cairo_surface_t *surface;          /* owned */
 	cairo_t *cr;                       /* owned */
 	unsigned pages_done;               /* pages already in the PDF */
+	unsigned long letters_done;        /* letters typeset: the next IMb serial */
+	const char *overflow_field;        /* after TYPESET_DOES_NOT_FIT */
 	bool finished;
 	bool discarding;                   /* typeset_free without finish */
 };
@@ -50,20 +60,46 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Load every .xml file of the templates folder, in name order; two for one letter and language are an error. */
+/* The one template of a preview. */
+static int load_one_template(struct typesetter *ts, xmlRelaxNG *schema,
+			     struct pl_diag *diag)
+{
+	struct template *t;
+	int rc = template_load(ts->opts->template_file, &ts->tpl_arena, schema, &t, diag);
+
+	ts->templates = xcalloc(2, sizeof(*ts->templates));
+	if (rc == PL_OK)
+		ts->templates[ts->ntemplates++] = t;
+	return rc;
+}
+
+/*
+ * Load every .xml file of the templates folder, in name order (or the
+ * one file of a preview); two for one letter and language are an error.
+ */
 static int load_templates(struct typesetter *ts, struct pl_diag *diag)
 {
 	const char *dir = ts->opts->templates_dir;
 	char *names[MAX_TEMPLATES];
 	size_t n = 0;
 	struct dirent *e;
-	DIR *d = opendir(dir);
-	int rc = PL_OK;
+	DIR *d = NULL;
+	xmlRelaxNG *schema = NULL;
+	char *schema_path = ts->opts->schema_path ? xstrdup(ts->opts->schema_path)
+			    : xasprintf("%s/%s", dir, SCHEMA_NAME);
+	int rc = template_schema_load(schema_path, &schema, diag);
 
-	if (!d)
-		return pl_diag_set(diag, PL_IO_OPEN, dir, 0,
-				   "cannot open templates folder '%s': %s", dir,
-				   strerror(errno));
+	free(schema_path);
+	if (rc == PL_OK && ts->opts->template_file) {
+		rc = load_one_template(ts, schema, diag);
+		goto out;
+	}
+	if (rc == PL_OK && !(d = opendir(dir)))
+		rc = pl_diag_set(diag, PL_IO_OPEN, dir, 0,
+				 "cannot open templates folder '%s': %s", dir,
+				 strerror(errno));
+	if (rc != PL_OK)
+		goto out;
 	while (rc == PL_OK && (e = readdir(d))) {
 		size_t len = strlen(e->d_name);
 		if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".xml"))
@@ -82,7 +118,7 @@ static int load_templates(struct typesetter *ts, struct pl_diag *diag)
 		char *path = xasprintf("%s/%s", dir, names[i]);
 		struct template *t;
 
-		rc = template_load(path, &ts->tpl_arena, &t, diag);
+		rc = template_load(path, &ts->tpl_arena, schema, &t, diag);
 		for (size_t j = 0; rc == PL_OK && j < ts->ntemplates; j++)
 			if (!strcmp(ts->templates[j]->letter, t->letter) &&
 			    !strcmp(ts->templates[j]->language, t->language))
@@ -98,6 +134,9 @@ static int load_templates(struct typesetter *ts, struct pl_diag *diag)
 	if (rc == PL_OK && ts->ntemplates == 0)
 		rc = pl_diag_set(diag, PL_TEMPLATE, dir, 0,
 				 "no templates (*.xml) in '%s'", dir);
+out:
+	if (schema)
+		xmlRelaxNGFree(schema);
 	return rc;
 }
 
@@ -111,13 +150,32 @@ static const struct template *find_template(const struct typesetter *ts,
 	return NULL;
 }
 
+/* A preview: an unbounded recording, replayed into the PNG at the end. */
+static int open_png(struct typesetter *ts, struct pl_diag *diag)
+{
+	const char *path = ts->opts->png_path;
+	int rc = atomfile_open(&ts->pdf, path, diag);
+
+	if (rc != PL_OK)
+		return rc;
+	ts->surface = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
+	ts->cr = cairo_create(ts->surface);
+	if (cairo_status(ts->cr) != CAIRO_STATUS_SUCCESS)
+		return pl_diag_set(diag, PL_RENDER, path, 0, "cannot draw preview '%s': %s",
+				   path, cairo_status_to_string(cairo_status(ts->cr)));
+	return PL_OK;
+}
+
 static int open_pdf(struct typesetter *ts, struct pl_diag *diag)
 {
 	const struct typeset_opts *o = ts->opts;
 	char iso[PL_DATE_ISO_LEN], stamp[32];
 	char *title;
-	int rc = atomfile_open(&ts->pdf, o->pdf_path, diag);
+	int rc;
 
+	if (o->png_path)
+		return open_png(ts, diag);
+	rc = atomfile_open(&ts->pdf, o->pdf_path, diag);
 	if (rc != PL_OK)
 		return rc;
 	ts->surface = cairo_pdf_surface_create_for_stream(pdf_write, ts,
@@ -154,7 +212,8 @@ int typeset_open(struct typesetter **out, const struct typeset_opts *opts,
 	ts->opts = &ts->opts_copy;
 	opts = ts->opts;
 	arena_init(&ts->tpl_arena);
-	if (!opts->agency || !opts->pdf_path || !opts->templates_dir ||
+	if (!opts->agency || !(opts->pdf_path || opts->png_path) ||
+	    !(opts->templates_dir || (opts->template_file && opts->schema_path)) ||
 	    !opts->fonts_dir || !opts->font_files_dir || opts->run_date == PL_NO_DATE)
 		rc = pl_diag_set(diag, PL_USAGE, NULL, 0,
 				 "typeset options need agency, pdf path, templates, fonts and run date");
@@ -206,11 +265,18 @@ int typeset_letter(struct typesetter *ts, const struct account *account,
 		.context = ts->fonts.context,
 		.pool = &ts->pool,
 		.cr = ts->cr,
-		.dump_path = ts->opts->dump_dir
+		.dump_path = ts->opts->dump_file ? ts->opts->dump_file :
+			ts->opts->dump_dir
 			? arena_printf(arena, "%s/%s.layout", ts->opts->dump_dir, piece_id)
 			: NULL,
 		.arena = arena,
+		.imb_serial = ts->opts->imb_serial_base + ts->letters_done,
+		.stacked = ts->opts->png_path != NULL,
+		.first_page = ts->pages_done + 1,
+		.lenient_slots = ts->opts->lenient_slots,
+		.overflow_field = &ts->overflow_field,
 	};
+	ts->overflow_field = "";
 	rc = layout_letter(&job, ref, diag);
 	if (rc == PL_OK) {
 		ref->piece_id = arena_strdup(arena, piece_id);
@@ -219,13 +285,74 @@ int typeset_letter(struct typesetter *ts, const struct account *account,
 		ref->language = t->language;
 		ref->first_page = ts->pages_done + 1;
 		ts->pages_done += ref->page_count;
+		ts->letters_done++;
 	}
+	return rc;
+}
+
+const char *typeset_overflow_field(const struct typesetter *ts)
+{
+	return ts->overflow_field ? ts->overflow_field : "";
+}
+
+bool typeset_template_of(const struct typesetter *ts, size_t i,
+			 const char **letter, const char **language)
+{
+	if (i >= ts->ntemplates)
+		return false;
+	*letter = ts->templates[i]->letter;
+	*language = ts->templates[i]->language;
+	return true;
+}
+
+/*
+ * The preview's pages, one under the other, at PNG_DPI on white, with a
+ * light grey line where one page ends and the next begins.
+ */
+static int finish_png(struct typesetter *ts, struct pl_diag *diag)
+{
+	const char *path = ts->opts->png_path;
+	double scale = PNG_DPI / 72.0;
+	int width = (int)(TS_PAGE_WIDTH * scale + 0.5);
+	int page_h = (int)(TS_PAGE_HEIGHT * scale + 0.5);
+	unsigned pages = ts->pages_done ? ts->pages_done : 1;
+	cairo_surface_t *img = NULL;
+	cairo_t *cr = NULL;
+	cairo_status_t st;
+	int rc = PL_OK;
+
+	if ((long)page_h * pages > 32767)
+		return pl_diag_set(diag, PL_LIMIT, path, 0,
+				   "preview '%s' of %u pages is too tall for one PNG",
+				   path, pages);
+	img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, page_h * (int)pages);
+	cr = cairo_create(img);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	cairo_save(cr);
+	cairo_scale(cr, scale, scale);
+	cairo_set_source_surface(cr, ts->surface, 0, 0);
+	cairo_paint(cr);
+	cairo_restore(cr);
+	cairo_set_source_rgb(cr, 0.75, 0.75, 0.75);
+	for (unsigned p = 1; p < pages; p++)
+		cairo_rectangle(cr, 0, (double)page_h * p, width, 1);
+	cairo_fill(cr);
+	st = cairo_status(cr);
+	if (st == CAIRO_STATUS_SUCCESS)
+		/* Through the atomic file, like the PDF. */
+		st = cairo_surface_write_to_png_stream(img, pdf_write, ts);
+	if (st != CAIRO_STATUS_SUCCESS)
+		rc = pl_diag_set(diag, PL_RENDER, path, 0, "cannot write preview '%s': %s",
+				 path, cairo_status_to_string(st));
+	cairo_destroy(cr);
+	cairo_surface_destroy(img);
 	return rc;
 }
 
 int typeset_finish(struct typesetter *ts, struct pl_diag *diag)
 {
-	const char *path = ts->opts->pdf_path;
+	const char *path = ts->opts->png_path ? ts->opts->png_path : ts->opts->pdf_path;
 	cairo_status_t st;
 	int rc = PL_OK;
 
@@ -234,10 +361,12 @@ int typeset_finish(struct typesetter *ts, struct pl_diag *diag)
 	ts->finished = true;
 	cairo_destroy(ts->cr);
 	ts->cr = NULL;
+	if (ts->opts->png_path)
+		rc = finish_png(ts, diag);
 	/* Some write errors only show when cairo writes the last objects. */
 	cairo_surface_finish(ts->surface);
 	st = cairo_surface_status(ts->surface);
-	if (st != CAIRO_STATUS_SUCCESS)
+	if (rc == PL_OK && st != CAIRO_STATUS_SUCCESS)
 		rc = pl_diag_set(diag, PL_RENDER, path, 0, "cannot write PDF '%s': %s",
 				 path, cairo_status_to_string(st));
 	if (rc == PL_OK)

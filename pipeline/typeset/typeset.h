@@ -10,6 +10,9 @@
  * the same input gives the same bytes. Input text is text: every field is
  * escaped before it meets pango markup.
  *
+ * A preview typesetter (opts.png_path) draws into one PNG instead, the
+ * pages one under the other.
+ *
  * Order of calls:
  *   typeset_open(&ts, &opts, &diag)
  *   typeset_letter(ts, acct, verdict, arena, &ref, &diag)   per letter
@@ -38,6 +41,16 @@ struct typesetter;
  */
 #define TYPESET_NO_TEMPLATE PL_DETAIL(PL_TEMPLATE, 1)
 
+/*
+ * typeset_letter()'s status when the consumer's name and address do not
+ * fit the recipient window with its 1/8 in clearance (a line wider than
+ * the window, or more lines and barcode than its height): not fatal for
+ * the run. Nothing was drawn; typeset_overflow_field() names the field
+ * ("name", "address_line1", ...) and the run rejects the record
+ * (ADDRESS_TOO_LONG). Every other text too long for its box wraps.
+ */
+#define TYPESET_DOES_NOT_FIT PL_DETAIL(PL_RENDER, 1)
+
 struct typeset_opts {
 	const char *templates_dir;   /* templates/ */
 	const char *fonts_dir;       /* fonts/ (fonts.list, fonts.conf) */
@@ -46,6 +59,26 @@ struct typeset_opts {
 	const struct agency *agency;
 	int run_date;                /* the PDF's pinned creation date */
 	const char *dump_dir;        /* non-NULL: write a layout dump per letter */
+	/*
+	 * IMb serial of the first letter; each letter typeset takes the next
+	 * (ledger_imb_serial_base(), so serials never repeat across batches).
+	 */
+	unsigned long imb_serial_base;
+	/*
+	 * Preview (fairnotice preview). schema_path: templates/template.rng
+	 * (NULL: <templates_dir>/template.rng). template_file: non-NULL, load
+	 * this one file instead of templates_dir. png_path: non-NULL, write
+	 * the pages one under the other at 100 dpi to this PNG instead of a
+	 * PDF (pdf_path is then unused). dump_file: non-NULL, the layout dump
+	 * of every letter goes to this file (instead of dump_dir).
+	 * lenient_slots: a required slot no rule filled prints "[slot]"
+	 * instead of stopping (a letter decide would not send).
+	 */
+	const char *schema_path;
+	const char *template_file;
+	const char *png_path;
+	const char *dump_file;
+	bool lenient_slots;
 };
 
 PL_WARN_UNUSED int typeset_open(struct typesetter **out,
@@ -61,10 +94,15 @@ PL_WARN_UNUSED int typeset_open(struct typesetter **out,
  * whose template <reverse> is filled (state notices on the back of page
  * 1) is duplex, with an even page_count (the last back may be a page that
  * says it is intentionally blank) and sheet_count = page_count / 2; any
- * other letter is simplex, sheet_count = page_count. Every other template
- * error, and a text that cannot fit (an address too big for its window,
- * a reverse side longer than a page), is fatal for the run (diag says
- * which template, which account).
+ * other letter is simplex, sheet_count = page_count; with the profile's
+ * <duplex>yes</duplex> every letter is duplex. ref->imb_serial is
+ * opts.imb_serial_base plus the letters typeset before (a letter that
+ * failed takes no serial); ref->imb its IMb payload ("" without <imb> in
+ * the profile). An address too big for the recipient window is
+ * TYPESET_DOES_NOT_FIT (the record is rejected, the run goes on). Every
+ * other template error, and a text that cannot fit (a reverse side longer
+ * than a page), is fatal for the run (diag says which template, which
+ * account).
  */
 PL_WARN_UNUSED int typeset_letter(struct typesetter *ts,
 				  const struct account *account,
@@ -73,6 +111,20 @@ PL_WARN_UNUSED int typeset_letter(struct typesetter *ts,
 				  struct arena *arena,
 				  struct letter_ref *ref,
 				  struct pl_diag *diag);
+
+/*
+ * After TYPESET_DOES_NOT_FIT: the account field that did not fit ("name",
+ * "address_line1", "address_line2", "city"). Borrowed, static.
+ */
+const char *typeset_overflow_field(const struct typesetter *ts);
+
+/*
+ * The template typeset_letter() would use, as "letter" and "language"
+ * (borrowed from the typesetter); false when there is none. With
+ * template_file, the one loaded.
+ */
+bool typeset_template_of(const struct typesetter *ts, size_t i,
+			 const char **letter, const char **language);
 
 /* Finish the PDF surface. PL_RENDER if cairo reports any error. */
 PL_WARN_UNUSED int typeset_finish(struct typesetter *ts, struct pl_diag *diag);

@@ -3,8 +3,10 @@
  * too), the audit manifest read back with libxml2, and the contact
  * ledger's one transaction per batch (invisible to a second connection
  * until bundle_commit(), gone after bundle_free() without a commit):
- * contact events and letters in ledger_history(), its 30-day window, and
- * a ledger of schema version 1 migrated in place.
+ * contact events and letters in ledger_history(), its 30-day window,
+ * each agency's IMb serial counter (advanced by committed batches only,
+ * a stale base refused), and ledgers of schema versions 1 and 2 migrated
+ * in place.
  *
  * Everything happens under one mkdtemp() directory, removed at the end.
  */
@@ -657,7 +659,7 @@ static void test_batch(void)
 	make_staging("s1");
 
 	ok(ledger_open(&l1, state, &diag) == PL_OK, "ledger: open creates the ledger");
-	is_int(sql_int("state", "PRAGMA user_version"), 2, "ledger: schema version");
+	is_int(sql_int("state", "PRAGMA user_version"), 3, "ledger: schema version");
 	ok(!ledger_batch_done(l1, "B1", NULL), "ledger: new batch not done");
 	ok(bundle_begin(&b, &o, l1, &diag) == PL_OK, "bundle: begin");
 	ok(ledger_open(&l2, state, &diag) == PL_OK,
@@ -1320,7 +1322,11 @@ static void test_migrate_v1(void)
 	rc = ledger_open(&l, state, &diag);
 	if (!ok(rc == PL_OK, "migrate: ledger_open migrates it"))
 		printf("#   %s\n", diag.message);
-	is_int(sql_int("state12", "PRAGMA user_version"), 2, "migrate: now version 2");
+	is_int(sql_int("state12", "PRAGMA user_version"), 3, "migrate: now version 3");
+	is_int(sql_int("state12", "SELECT count(*) FROM counters"), 0,
+	       "migrate: an empty counters table");
+	is_int(sql_int("state12", "SELECT count(*) FROM pieces WHERE imb = ''"), 1,
+	       "migrate: the old piece has no IMb");
 	is_int(sql_int("state12", "SELECT count(*) FROM pieces"), 1, "migrate: the piece kept");
 	is_int(sql_int("state12", "SELECT letters * 100 + suppressed * 10 + rejected"
 		       " FROM batches WHERE batch_id = 'OLD-1'"), 121,
@@ -1369,16 +1375,282 @@ static void test_migrate_v1(void)
 	l = NULL;
 
 	/* A ledger from a newer program is refused, not touched. */
-	is_int(make_db("state13", "CREATE TABLE future (x); PRAGMA user_version = 3;"),
-	       SQLITE_OK, "newer: a version 3 ledger by hand");
+	is_int(make_db("state13", "CREATE TABLE future (x); PRAGMA user_version = 4;"),
+	       SQLITE_OK, "newer: a version 4 ledger by hand");
 	is_int(ledger_open(&l, newer, &diag), PL_MANIFEST_LEDGER, "newer: refused");
-	is_str(diag.message, "contact ledger schema version 3 is newer than this "
-	       "program's (2)", "newer: message");
-	is_int(sql_int("state13", "PRAGMA user_version"), 3, "newer: left as it was");
+	is_str(diag.message, "contact ledger schema version 4 is newer than this "
+	       "program's (3)", "newer: message");
+	is_int(sql_int("state13", "PRAGMA user_version"), 4, "newer: left as it was");
 
 	arena_release(&arena);
 	free((char *)o.staging_dir);
 	free(newer);
+	free(state);
+}
+
+/* ---- IMb serials: the counter, the manifests, the pieces ---- */
+
+/*
+ * One batch of n letters for agency, IMb serials base, base + 1, ...
+ * (none when with_imb is false), committed or only freed. Returns the
+ * first failure's status; *diag says why.
+ */
+static int imb_batch(struct ledger *l, const char *staging, const char *batch_id,
+		     unsigned long base, unsigned n, bool with_imb, bool commit,
+		     struct pl_diag *diag)
+{
+	struct bundle_opts o = opts_for(staging, batch_id);
+	struct run_counts c = { .read = n, .letters = n, .pages = 2UL * n,
+				.sheets = 2UL * n };
+	struct batch *t = xcalloc(n ? n : 1, sizeof(*t));
+	char (*ids)[2][32] = xcalloc(n ? n : 1, sizeof(*ids));
+	struct bundle *b = NULL;
+	int rc;
+
+	o.imb_serial_base = base;
+	make_staging(staging);
+	rc = bundle_begin(&b, &o, l, diag);
+	for (unsigned i = 0; rc == PL_OK && i < n; i++) {
+		snprintf(ids[i][0], sizeof(ids[i][0]), "%s-P%u", batch_id, i);
+		snprintf(ids[i][1], sizeof(ids[i][1]), "%s-A%u", batch_id, i);
+		batch_init(&t[i], ids[i][0], ids[i][1]);
+		if (with_imb) {
+			/* tracking: 00 040 123456 <9-digit serial>, routing ZIP+4 */
+			t[i].letter.imb_serial = base + i;
+			snprintf(t[i].letter.imb, sizeof(t[i].letter.imb),
+				 "00040123456%09lu122071234", (base + i) % 1000000000ul);
+		}
+		rc = bundle_add(b, &t[i].acct[0], &t[i].verdict[0], &t[i].letter, diag);
+	}
+	if (rc == PL_OK)
+		rc = bundle_finish(b, &c, diag);
+	if (rc == PL_OK && commit)
+		rc = bundle_commit(b, diag);
+	bundle_free(b);
+	free(ids);
+	free(t);
+	free((char *)o.staging_dir);
+	return rc;
+}
+
+static unsigned long serial_base(struct ledger *l, const char *agency_id)
+{
+	struct pl_diag diag;
+	unsigned long base = 12345;
+
+	pl_diag_clear(&diag);
+	if (ledger_imb_serial_base(l, agency_id, &base, &diag) != PL_OK) {
+		printf("#   %s\n", diag.message);
+		return 99999;
+	}
+	return base;
+}
+
+static void test_imb_serials(void)
+{
+	struct ledger *l = NULL, *l2 = NULL;
+	char *state = state_dir("state20");
+	struct pl_diag diag;
+	int rc;
+
+	pl_diag_clear(&diag);
+	ok(ledger_open(&l, state, &diag) == PL_OK && ledger_open(&l2, state, &diag) == PL_OK,
+	   "imb: open the ledger twice");
+	is_int(serial_base(l, "acme-collect"), 0, "imb: a new ledger starts at serial 0");
+
+	/* 1: three letters from 0, committed */
+	rc = imb_batch(l, "i1", "I1", 0, 3, true, true, &diag);
+	if (!ok(rc == PL_OK, "imb: first batch of three letters committed"))
+		printf("#   %s\n", diag.message);
+	is_int(serial_base(l, "acme-collect"), 3, "imb: the second batch's base follows "
+	       "the first's letters");
+	is_int(serial_base(l2, "acme-collect"), 3, "imb: every connection sees it");
+	is_int(serial_base(l, "other-agency"), 0, "imb: the counter is per agency");
+	is_int(sql_int("state20", "SELECT count(*) FROM pieces WHERE imb LIKE "
+		       "'00040123456000000001122071234'"), 1,
+	       "imb: each piece's IMb in the ledger");
+	{
+		char *p = path_of("i1", "print/manifest.csv");
+		char *csv = slurp(p, NULL);
+		char *xp = path_of("i1", "audit/manifest.xml");
+		char *xml = slurp(xp, NULL);
+
+		ok(csv && strstr(csv, ",12207-1234,00040123456000000002122071234,1.0,"),
+		   "imb: the manifest.csv imb column holds the digits");
+		ok(xml && strstr(xml, " imb=\"00040123456000000000122071234\" imb-serial=\"0\"") &&
+		   strstr(xml, " imb=\"00040123456000000002122071234\" imb-serial=\"2\""),
+		   "imb: <letter imb imb-serial> in the audit manifest");
+		free(xml);
+		free(xp);
+		free(csv);
+		free(p);
+	}
+
+	/* 2: two letters from 3, never committed: the counter stays */
+	rc = imb_batch(l, "i2", "I2", 3, 2, true, false, &diag);
+	ok(rc == PL_OK, "imb: a finished batch freed without commit");
+	is_int(serial_base(l, "acme-collect"), 3, "imb: a rolled-back batch does not "
+	       "advance the counter");
+
+	/* 3: an open transaction is invisible to another connection */
+	{
+		struct bundle_opts o = opts_for("i3", "I3");
+		struct bundle *b = NULL;
+		struct batch t;
+
+		o.imb_serial_base = 3;
+		make_staging("i3");
+		batch_init(&t, "I3-P0", "I3-A0");
+		t.letter.imb_serial = 3;
+		snprintf(t.letter.imb, sizeof(t.letter.imb), "%s",
+			 "0004012345600000000312207");
+		rc = bundle_begin(&b, &o, l, &diag);
+		if (rc == PL_OK)
+			rc = bundle_add(b, &t.acct[0], &t.verdict[0], &t.letter, &diag);
+		ok(rc == PL_OK, "imb: a letter with a 5-digit routing code added");
+		is_int(serial_base(l2, "acme-collect"), 3,
+		       "imb: another connection does not see an open batch");
+		bundle_free(b);
+		free((char *)o.staging_dir);
+	}
+
+	/* 4: a stale base (another batch committed since it was read) */
+	rc = imb_batch(l, "i4", "I4", 1, 1, true, true, &diag);
+	is_int(rc, PL_MANIFEST_LEDGER, "imb: a stale base is refused for a letter with an IMb");
+	ok(strstr(diag.message, "cannot issue piece 'I4-P0' with IMb serial 1: agency "
+		  "'acme-collect' may already have used serials up to 2") == diag.message,
+	   "imb: the message names the piece, the serial and the agency");
+	is_int(serial_base(l, "acme-collect"), 3, "imb: the refused batch changed nothing");
+	ok(!exists("i4", "print/manifest.csv"), "imb: the refused batch left no manifest");
+
+	/* 5: letters without an IMb do not care, and never lower the counter */
+	rc = imb_batch(l, "i5", "I5", 0, 2, false, true, &diag);
+	if (!ok(rc == PL_OK, "imb: a batch without IMbs commits with any base"))
+		printf("#   %s\n", diag.message);
+	is_int(serial_base(l, "acme-collect"), 3, "imb: the counter never goes down");
+	{
+		char *p = path_of("i5", "print/manifest.csv");
+		char *xp = path_of("i5", "audit/manifest.xml");
+		char *csv = slurp(p, NULL), *xml = slurp(xp, NULL);
+
+		ok(csv && strstr(csv, ",NY,12207-1234,,1.0,"),
+		   "imb: no IMb, an empty imb column");
+		ok(xml && !strstr(xml, "imb="), "imb: no IMb, no imb attributes");
+		free(xml);
+		free(csv);
+		free(xp);
+		free(p);
+	}
+
+	/* 6: a batch of no letters with the right base leaves it as it was */
+	rc = imb_batch(l, "i6", "I6", 3, 0, true, true, &diag);
+	ok(rc == PL_OK && serial_base(l, "acme-collect") == 3,
+	   "imb: a batch without letters uses no serial");
+
+	/* 7: base + letters; the next batch goes on from there */
+	rc = imb_batch(l, "i7", "I7", 3, 4, true, true, &diag);
+	ok(rc == PL_OK && serial_base(l, "acme-collect") == 7,
+	   "imb: the third batch's letters counted on top");
+	is_int(sql_int("state20", "SELECT next_imb_serial FROM counters WHERE "
+		       "agency_id = 'acme-collect'"), 7, "imb: the counters row");
+	is_int(sql_int("state20", "SELECT count(DISTINCT imb) FROM pieces WHERE imb != ''"),
+	       7, "imb: no IMb issued twice");
+
+	/* 8: a letter that carries a serial past base + letters raises it further */
+	{
+		struct bundle_opts o = opts_for("i8", "I8");
+		struct run_counts c = { .read = 1, .letters = 1, .pages = 2, .sheets = 2 };
+		struct bundle *b = NULL;
+		struct batch t;
+
+		o.imb_serial_base = 7;
+		make_staging("i8");
+		batch_init(&t, "I8-P0", "I8-A0");
+		t.letter.imb_serial = 20;
+		snprintf(t.letter.imb, sizeof(t.letter.imb), "%s",
+			 "00040123456000000020");
+		rc = bundle_begin(&b, &o, l, &diag);
+		if (rc == PL_OK)
+			rc = bundle_add(b, &t.acct[0], &t.verdict[0], &t.letter, &diag);
+		if (rc == PL_OK)
+			rc = bundle_finish(b, &c, &diag);
+		if (rc == PL_OK)
+			rc = bundle_commit(b, &diag);
+		ok(rc == PL_OK && serial_base(l, "acme-collect") == 21,
+		   "imb: one past the highest serial a letter carried");
+		bundle_free(b);
+		free((char *)o.staging_dir);
+	}
+
+	ledger_close(l2);
+	ledger_close(l);
+	free(state);
+}
+
+/* A ledger of version 2 (contacts, no counters) gets its counters. */
+static const char v2_schema[] =
+	"CREATE TABLE batches (batch_id TEXT PRIMARY KEY NOT NULL,"
+	" agency_id TEXT NOT NULL, run_date TEXT NOT NULL, mail_date TEXT NOT NULL,"
+	" rules_digest TEXT NOT NULL, letters INTEGER NOT NULL,"
+	" suppressed INTEGER NOT NULL, deferred INTEGER NOT NULL,"
+	" rejected INTEGER NOT NULL,"
+	" contacts_imported INTEGER NOT NULL DEFAULT 0,"
+	" contacts_rejected INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE pieces (piece_id TEXT PRIMARY KEY NOT NULL,"
+	" batch_id TEXT NOT NULL, agency_id TEXT NOT NULL, account_id TEXT NOT NULL,"
+	" consumer_id TEXT NOT NULL, letter_code TEXT NOT NULL,"
+	" template_id TEXT NOT NULL, template_version TEXT NOT NULL,"
+	" language TEXT NOT NULL, mail_date TEXT NOT NULL, validation_end_date TEXT,"
+	" content_sha256 TEXT NOT NULL, pdf TEXT NOT NULL,"
+	" first_page INTEGER NOT NULL, page_count INTEGER NOT NULL);"
+	"CREATE INDEX pieces_by_account ON pieces (agency_id, account_id);"
+	"CREATE TABLE contacts (batch_id TEXT NOT NULL, agency_id TEXT NOT NULL,"
+	" consumer_id TEXT NOT NULL, account_id TEXT NOT NULL, date TEXT NOT NULL,"
+	" at TEXT NOT NULL, channel TEXT NOT NULL, kind TEXT NOT NULL,"
+	" file TEXT NOT NULL, line INTEGER NOT NULL);"
+	"CREATE INDEX contacts_by_account ON contacts (agency_id, account_id, date);"
+	"INSERT INTO batches VALUES ('OLD-2', 'acme-collect', '2026-11-01',"
+	" '2026-11-02', 'abc', 1, 0, 0, 0, 1, 0);"
+	"INSERT INTO pieces VALUES ('P-OLD-2', 'OLD-2', 'acme-collect', 'A-2',"
+	" 'C-2', 'validation-notice', 'validation-notice.en', '1.0', 'en',"
+	" '2026-11-02', '2026-12-10', 'ff', 'letters.pdf', 1, 2);"
+	"INSERT INTO contacts VALUES ('OLD-2', 'acme-collect', 'C-2', 'A-2',"
+	" '2026-11-20', '2026-11-20T10:00:00Z', 'call', 'attempt', 'c.csv', 2);"
+	"PRAGMA user_version = 2;";
+
+static void test_migrate_v2(void)
+{
+	struct ledger *l = NULL;
+	char *state = state_dir("state21");
+	struct account_history h;
+	struct pl_diag diag;
+	struct arena arena;
+	int rc;
+
+	arena_init(&arena);
+	pl_diag_clear(&diag);
+	is_int(make_db("state21", v2_schema), SQLITE_OK, "migrate v2: a v2 ledger by hand");
+	rc = ledger_open(&l, state, &diag);
+	if (!ok(rc == PL_OK, "migrate v2: ledger_open migrates it"))
+		printf("#   %s\n", diag.message);
+	is_int(sql_int("state21", "PRAGMA user_version"), 3, "migrate v2: now version 3");
+	is_int(sql_int("state21", "SELECT count(*) FROM pieces WHERE piece_id = 'P-OLD-2' "
+		       "AND imb = ''"), 1, "migrate v2: the old piece kept, without an IMb");
+	is_int(sql_int("state21", "SELECT count(*) FROM contacts"), 1,
+	       "migrate v2: the contacts kept");
+	if (rc == PL_OK) {
+		is_int(serial_base(l, "acme-collect"), 0,
+		       "migrate v2: serials start at 0 for an agency without a counter");
+		ok(ledger_history(l, "acme-collect", "A-2", date("2026-11-23"), &arena, &h,
+				  &diag) == PL_OK && h.letters_issued == 1 && h.nevents == 2,
+		   "migrate v2: the history reads as before");
+		rc = imb_batch(l, "i21", "I21", 0, 2, true, true, &diag);
+		if (!ok(rc == PL_OK, "migrate v2: a batch with IMbs commits"))
+			printf("#   %s\n", diag.message);
+		is_int(serial_base(l, "acme-collect"), 2, "migrate v2: the counter advances");
+	}
+	ledger_close(l);
+	arena_release(&arena);
 	free(state);
 }
 
@@ -1458,6 +1730,8 @@ int main(void)
 	test_history();
 	test_contact_counts();
 	test_migrate_v1();
+	test_imb_serials();
+	test_migrate_v2();
 
 	/* U_BUNDLE_KEEP=1 keeps the files to look at. */
 	if (getenv("U_BUNDLE_KEEP"))

@@ -22,6 +22,8 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #ifndef PL_DATADIR
 #define PL_DATADIR "."
@@ -199,7 +201,7 @@ static void test_load(void)
 		printf("# %s\n", pl_diag_format(&diag, msg, sizeof(msg)));
 		exit(tap_done());
 	}
-	is_int(ruleset_count(rules), 37, "33 federal rules and 4 test SOL rules");
+	is_int(ruleset_count(rules), 38, "34 federal rules and 4 test SOL rules");
 	dir_digest(FEDERAL_DIR, want);
 	is_str(ruleset_digest(rules), want, "digest over names and bytes in order");
 
@@ -356,42 +358,265 @@ static void test_debt_types(void)
 	       "medical description");
 }
 
+/* ---- the letter's language ---- */
+
 /*
- * The letter's language: the consumer's where the letter-choice rule lists
- * it, else the rule's first language; every disclosure follows that one
- * language, so a letter never mixes two.
+ * A rules directory of its own under TMPDIR: the shipped schema, calendar
+ * and jurisdiction list, the test SOL table, and either the shipped
+ * federal.xml (federal) or a test validation period; then file holding
+ * text. OUT: dir. temp_rules_remove() deletes it.
+ */
+static const char *const temp_links[][2] = {
+	{ "rules.rng", RULES_DIR "/rules.rng" },
+	{ "calendar-us-6103a.xml", RULES_DIR "/calendar-us-6103a.xml" },
+	{ "jurisdictions.xml", RULES_DIR "/jurisdictions.xml" },
+	{ "sol.xml", FIXTURES "/minimal/sol.xml" },
+	{ "federal.xml", RULES_DIR "/federal.xml" },
+};
+#define TEMP_PERIOD \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
+	"<rules xmlns=\"urn:fairnotice:rules:1\" jurisdiction=\"US\" version=\"test-lang\">\n" \
+	"  <rule id=\"T-PERIOD\" citation=\"test period\" effective-from=\"2021-11-30\" status=\"verified\">\n" \
+	"    <title>test validation period</title>\n" \
+	"    <validation-period receipt-business-days=\"5\" period-calendar-days=\"30\"\n" \
+	"                       holiday-method=\"strict\" calendar=\"US-6103A\"/>\n" \
+	"  </rule>\n"
+
+static void temp_rules(char *dir, size_t size, bool federal, const char *file,
+		       const char *text)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[512];
+	FILE *f;
+
+	snprintf(dir, size, "%s/u-decide-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		PL_BUG("cannot create a directory in %s", tmp ? tmp : "/tmp");
+	/* federal.xml is the last link. */
+	for (size_t i = 0; i < PL_ARRAY_SIZE(temp_links) - !federal; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, temp_links[i][0]);
+		if (symlink(temp_links[i][1], path))
+			PL_BUG("cannot link %s", path);
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "w");
+	if (!f)
+		PL_BUG("cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void temp_rules_remove(const char *dir, const char *file)
+{
+	char path[512];
+
+	for (size_t i = 0; i < PL_ARRAY_SIZE(temp_links); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, temp_links[i][0]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * RULE: 12 CFR 1006.18(e)(4), 1006.34(e): a letter goes in Spanish only
+ * when its letter-choice rule lists es and every disclosure chosen for it
+ * has a Spanish text; otherwise the whole letter is English. Never both.
  */
 static void test_language(void)
 {
 	struct account a;
-	struct verdict v;
-	struct ruleset *spanish = NULL;
-	struct pl_diag diag = { 0 };
+	struct verdict v, en;
+	struct ruleset *rs = NULL;
+	struct pl_diag diag;
+	char dir[512], name[256];
+	bool differ = true, same_rules = true;
 
+	/* RULE: US-REGF-LETTER-VALIDATION (languages="en es"), US-REGF-VN-* */
 	account_init(&a);
+	eval(&a, NULL, &en);
 	a.language = "es";
-	/* RULE: US-REGF-LETTER-VALIDATION (languages="en" in rules/ today) */
 	eval(&a, NULL, &v);
-	is_str(v.language, "en", "es consumer, letter only in en: English letter");
-	/* RULE: US-REGF-VN-D3-PAYMENT */
-	is_str(slot_text(&v, "payment-options"), "Contact us about your payment options.",
-	       "es consumer, English letter: English payment-options text, no mixing");
-	/* RULE: US-REGF-VN-D3-SPANISH */
-	ok(has_slot(&v, "spanish-offer"), "es consumer, English letter: offer of a Spanish form");
-	is_int(v.ndisclosures, 10, "es consumer, English letter: ten disclosures");
+	is_str(v.language, "es", "es consumer, every text in Spanish: Spanish letter");
+	is_int(v.outcome, OUTCOME_LETTER, "es: a letter");
+	is_int(v.ndisclosures, en.ndisclosures - 1,
+	       "es: the English letter's disclosures but the offer of a Spanish form");
+	ok(!has_slot(&v, "spanish-offer"), "es: no offer of a Spanish form (languages=\"en\")");
+	for (size_t i = 0, j = 0; i < v.ndisclosures && j < en.ndisclosures; i++, j++) {
+		if (!strcmp(en.disclosures[j].slot, "spanish-offer"))
+			j++;
+		if (j == en.ndisclosures)
+			break;
+		same_rules &= !strcmp(v.disclosures[i].rule_id, en.disclosures[j].rule_id);
+		differ &= !!strcmp(v.disclosures[i].text, en.disclosures[j].text);
+	}
+	ok(same_rules, "es: the same rules, in the same order, as the English letter");
+	ok(differ, "es: every text differs from the English one (no English sentence)");
+	is_str(slot_text(&v, "debt-collector-statement"),
+	       "{collector} es un cobrador de deudas. Estamos tratando de collectar una deuda que usted le debe a {creditor}. Usaremos cualquier información que usted nos dé para ayudar a cobrar la deuda.",
+	       "es: (c)(1) keeps the official file's \"collectar\"");
+	ok(strstr(slot_text(&v, "dispute-in-writing"),
+		  "Debe utilizar el formulario a continuación") != NULL,
+	   "es: (c)(3)(i) keeps the official file's \"Debe utilizar\"");
+	is_str(slot_text(&v, "payment-options"), "Contáctenos acerca de sus opciones de pago.",
+	       "es: payment options, official Spanish wording");
+	ok(!strncmp(slot_text(&v, "cfpb-website"),
+		    "Visite www.cfpb.gov/debt-collection para obtener más información sobre sus derechos según la ley federal.",
+		    103), "es: CFPB website, official Spanish first sentence");
+	is_int(v.nhits, en.nhits - 1, "es: one hit per rule, none twice");
+	ok(v.needs_review && v.hits[3].needs_review,
+	   "es: the project's translation (US-REGF-VN-C1) flags the letter for review");
+	a.debt_type = DEBT_MEDICAL;
+	eval(&a, NULL, &v);
+	is_str(slot_text(&v, "debt-description"),
+	       "Usted recibió servicios médicos de {itemization_creditor}, número de cuenta {account_number}.",
+	       "es: medical description in Spanish");
+	a.debt_type = DEBT_AUTO;
+	eval(&a, NULL, &v);
+	is_str(slot_text(&v, "debt-description"),
+	       "Su cuenta de {debt_type_label} con {itemization_creditor} tiene el número de cuenta {account_number}.",
+	       "es: other debts' description in Spanish");
+	a.debt_type = DEBT_CREDIT_CARD;
 
-	ok(ruleset_load(&spanish, FIXTURES "/spanish", &diag) == PL_OK,
+	/* RULE: US-REGF-MINI-MIRANDA-SUBSEQUENT in Spanish (a letter after the first). */
+	a.letter = "reminder";
+	a.validation_sent_on = d("2026-09-01");
+	eval(&a, NULL, &v);
+	is_str(slot_rule(&v, "mini-miranda"), "US-REGF-MINI-MIRANDA-SUBSEQUENT",
+	       "reminder: the (e)(2) disclosure");
+	is_str(v.language, "es", "reminder, letter-choice lists es: Spanish letter");
+	is_str(slot_text(&v, "mini-miranda"),
+	       "Esta comunicación proviene de un cobrador de deudas. Este es un intento de cobrar una deuda y cualquier información que se obtenga se usará para ese fin.",
+	       "reminder: the (e)(2) text in Spanish");
+	a.letter = "auto";
+	a.validation_sent_on = PL_NO_DATE;
+
+	/* One disclosure (T-EN) lacks es: the whole letter is English. */
+	pl_diag_clear(&diag);
+	ok(ruleset_load(&rs, FIXTURES "/spanish", &diag) == PL_OK,
 	   "load a rule set issuing the letter in en and es");
-	eval_on(spanish, "2026-11-23", &a, NULL, &v);
-	is_str(v.language, "es", "es: Spanish letter where the rule lists es");
-	is_str(slot_text(&v, "both"), "Contáctenos acerca de sus opciones de pago.",
-	       "es: the Spanish text of a two-language disclosure");
+	eval_on(rs, "2026-11-23", &a, NULL, &v);
+	is_str(v.language, "en", "es consumer, a text without es: English letter");
+	is_str(slot_text(&v, "both"), "Contact us about your payment options.",
+	       "English letter: the English text of a two-language disclosure (no mixing)");
 	ok(!strncmp(slot_text(&v, "english"), "{collector} writes", 18),
-	   "es: English text where the data has no Spanish");
+	   "English letter: the English-only text");
+	is_int(v.nhits, 5, "English letter: SOL, choice, period, two disclosures; the Spanish try left no hit");
+	ok(!v.needs_review, "English letter: no review flag left from the Spanish try");
 	a.language = "fr";
-	eval_on(spanish, "2026-11-23", &a, NULL, &v);
+	eval_on(rs, "2026-11-23", &a, NULL, &v);
 	is_str(v.language, "en", "fr: not listed, first language (en)");
-	ruleset_free(spanish);
+	a.language = "es";
+	ruleset_free(rs);
+
+	/* The letter-choice rule lacks es: English, though every text has es. */
+	temp_rules(dir, sizeof(dir), false, "base.xml", TEMP_PERIOD
+		   "  <rule id=\"T-LETTER\" citation=\"test letter\" effective-from=\"2021-11-30\" status=\"verified\">\n"
+		   "    <title>test letter in English only</title>\n"
+		   "    <letter-choice letter=\"validation-notice\" languages=\"en\" auto=\"true\"/>\n"
+		   "  </rule>\n"
+		   "  <rule id=\"T-BOTH\" citation=\"test both\" effective-from=\"2021-11-30\" status=\"verified\">\n"
+		   "    <title>test text in two languages</title>\n"
+		   "    <disclosure slot=\"both\"><text lang=\"en\">Hello.</text><text lang=\"es\">Hola.</text></disclosure>\n"
+		   "  </rule>\n</rules>\n");
+	pl_diag_clear(&diag);
+	ok(ruleset_load(&rs, dir, &diag) == PL_OK, "load a letter issued in English only");
+	eval_on(rs, "2026-11-23", &a, NULL, &v);
+	is_str(v.language, "en", "es consumer, letter-choice without es: English letter");
+	is_str(slot_text(&v, "both"), "Hello.", "letter-choice without es: English text");
+	ruleset_free(rs);
+	temp_rules_remove(dir, "base.xml");
+
+	/* RULE: 12 CFR 1006.34(e): English is the fallback, listed first. */
+	temp_rules(dir, sizeof(dir), false, "base.xml", TEMP_PERIOD
+		   "  <rule id=\"T-LETTER-ES\" citation=\"test letter\" effective-from=\"2021-11-30\" status=\"verified\">\n"
+		   "    <title>test letter in Spanish first</title>\n"
+		   "    <letter-choice letter=\"validation-notice\" languages=\"es en\" auto=\"true\"/>\n"
+		   "  </rule>\n</rules>\n");
+	pl_diag_clear(&diag);
+	rs = (struct ruleset *)&rs;   /* must become NULL */
+	ok(ruleset_load(&rs, dir, &diag) == PL_RULE && rs == NULL,
+	   "languages=\"es en\": refused as a rules error");
+	ok(strstr(diag.message, "languages of rule 'T-LETTER-ES' start with 'es', not 'en'") != NULL &&
+	   strstr(diag.file, "base.xml") && diag.line == 10,
+	   "languages=\"es en\": message names the rule, file and line");
+	temp_rules_remove(dir, "base.xml");
+
+	/*
+	 * RULE: US-REGF-VN-REVERSE-POINTER in Spanish: a state text on the
+	 * reverse with a Spanish text too (none ships yet) keeps the letter in
+	 * Spanish, and the with-slot pass gives the official Spanish pointer.
+	 */
+	temp_rules(dir, sizeof(dir), true, "state-AZ.xml",
+		   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		   "<rules xmlns=\"urn:fairnotice:rules:1\" jurisdiction=\"US-AZ\" version=\"test-lang\">\n"
+		   "  <rule id=\"T-AZ-REVERSE\" citation=\"test reverse\" effective-from=\"2021-11-30\" status=\"verified\">\n"
+		   "    <title>test state text on the reverse, two languages</title>\n"
+		   "    <disclosure slot=\"reverse-notice\" letters=\"validation-notice\">\n"
+		   "      <text lang=\"en\">A state notice.</text><text lang=\"es\">Un aviso del estado.</text>\n"
+		   "    </disclosure>\n"
+		   "  </rule>\n</rules>\n");
+	pl_diag_clear(&diag);
+	ok(ruleset_load(&rs, dir, &diag) == PL_OK, "load federal.xml and a two-language AZ text");
+	a.state = "AZ";
+	a.city = "Phoenix";
+	a.postal_code = "85004";
+	eval_on(rs, "2026-11-23", &a, NULL, &v);
+	is_str(v.language, "es", "es consumer in AZ, state text in Spanish too: Spanish letter");
+	is_str(slot_text(&v, "reverse-pointer"),
+	       "Aviso: Vea al reverso para obtener información importante.",
+	       "Spanish letter: the official Spanish pointer to the reverse");
+	is_str(slot_text(&v, "reverse-notice"), "Un aviso del estado.",
+	       "Spanish letter: the state's Spanish text");
+	a.language = "en";
+	eval_on(rs, "2026-11-23", &a, NULL, &v);
+	is_str(slot_text(&v, "reverse-pointer"),
+	       "Notice: See reverse side for important information.",
+	       "English letter: the English pointer");
+	a.language = "es";
+	ruleset_free(rs);
+	temp_rules_remove(dir, "state-AZ.xml");
+
+	/*
+	 * The shipped rules/: state texts exist only in English, so a Spanish
+	 * consumer in CA gets the English letter (with the offer of a Spanish
+	 * form); one in AZ or PA, states without texts of their own, a
+	 * Spanish one. That is correct and expected.
+	 */
+	pl_diag_clear(&diag);
+	ok(ruleset_load(&rs, RULES_DIR, &diag) == PL_OK, "load rules/");
+	agency.licences[0].jurisdiction = (char *)"CA";
+	agency.licences[0].number = (char *)"10059-99";
+	agency.nlicences = 1;
+	a.state = "CA";
+	a.city = "Sacramento";
+	a.postal_code = "95814";
+	eval_on(rs, "2026-11-23", &a, NULL, &v);
+	is_int(v.outcome, OUTCOME_LETTER, "rules/, es consumer in CA: a letter");
+	is_str(v.language, "en", "rules/, es consumer in CA: English (CA texts are English only)");
+	ok(has_slot(&v, "spanish-offer") && has_slot(&v, "reverse-notice"),
+	   "rules/, CA: the Rosenthal notice and the offer of a Spanish form");
+	is_str(slot_text(&v, "payment-options"), "Contact us about your payment options.",
+	       "rules/, CA: no Spanish text in the English letter");
+	{
+		static const char *const states[][3] = {
+			{ "AZ", "Phoenix", "85004" }, { "PA", "Harrisburg", "17101" },
+		};
+
+		for (size_t i = 0; i < PL_ARRAY_SIZE(states); i++) {
+			a.state = states[i][0];
+			a.city = states[i][1];
+			a.postal_code = states[i][2];
+			eval_on(rs, "2026-11-23", &a, NULL, &v);
+			snprintf(name, sizeof(name),
+				 "rules/, es consumer in %s (no state texts): Spanish letter",
+				 states[i][0]);
+			ok(v.outcome == OUTCOME_LETTER && !strcmp(v.language, "es"), name);
+		}
+	}
+	agency_init();
+	ruleset_free(rs);
 }
 
 /* ---- holds ---- */

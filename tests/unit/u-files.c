@@ -1,6 +1,6 @@
 /*
  * u-files.c: atomfile (lock, checksum, rename, rollback), fsutil and the
- * agency profile loader.
+ * agency profile loader, with its <print> settings (templates/README.md).
  */
 #include "pl.h"
 #include "core/atomfile.h"
@@ -107,6 +107,87 @@ static void test_profile(void)
 	free(p);
 }
 
+/* A minimal valid profile with a <print> block. */
+static int load_print(struct agency *a, const char *print, struct pl_diag *diag)
+{
+	char *text = xasprintf("<agency id=\"x\"><legal-name>X LLC</legal-name>"
+			       "<mailing-address><line1>1 A St</line1><city>B</city>"
+			       "<state>MD</state><postal-code>20849</postal-code></mailing-address>"
+			       "<phone>1</phone>%s</agency>", print);
+	char *p = path_in("print.xml");
+	int rc;
+
+	write_text("print.xml", text);
+	rc = profile_load(a, p, diag);
+	free(p);
+	free(text);
+	return rc;
+}
+
+static void test_print(void)
+{
+	static const struct {
+		const char *print;
+		const char *want;
+	} bad[] = {
+		{ "<print><imb barcode-id=\"05\" service-type=\"040\" mailer-id=\"123456\"/></print>",
+		  "barcode-id '05'" },
+		{ "<print><imb barcode-id=\"00\" service-type=\"40\" mailer-id=\"123456\"/></print>",
+		  "service-type '40'" },
+		{ "<print><imb barcode-id=\"00\" service-type=\"040\" mailer-id=\"912345\"/></print>",
+		  "mailer-id '912345'" },
+		{ "<print><imb barcode-id=\"00\" service-type=\"040\" mailer-id=\"12345678\"/></print>",
+		  "mailer-id '12345678'" },
+		{ "<print><windows><recipient x=\"0.75\" y=\"1.875\" width=\"8\" height=\"1.25\"/></windows></print>",
+		  "does not fit" },
+		{ "<print><windows><recipient x=\"0.75\" y=\"1.875\" width=\"four\" height=\"1.25\"/></windows></print>",
+		  "width 'four'" },
+		{ "<print><windows><recipient x=\"0.5\" y=\"0.5\" width=\"4\" height=\"1.25\"/></windows></print>",
+		  "overlap" },
+		{ "<print><duplex>maybe</duplex></print>", "duplex 'maybe'" },
+		{ "<print><max-sheets>0</max-sheets></print>", "max-sheets '0'" },
+	};
+	struct agency a;
+	struct pl_diag diag = { 0 };
+
+	ok(profile_load(&a, "fixtures/demo/agency.xml", &diag) == PL_OK, "print: demo loads");
+	ok(a.print.have_imb && !strcmp(a.print.barcode_id, "00") &&
+	   !strcmp(a.print.service_type, "040") && !strcmp(a.print.mailer_id, "123456"),
+	   "print: the demo's IMb ids");
+	ok(a.print.recipient_window.x == 54 && a.print.recipient_window.y == 135 &&
+	   a.print.recipient_window.width == 288 && a.print.recipient_window.height == 90,
+	   "print: recipient window in points");
+	ok(!a.print.duplex && a.print.max_sheets == 6, "print: simplex, 6 sheets");
+	profile_release(&a);
+
+	ok(load_print(&a, "", &diag) == PL_OK, "print: a profile without <print> loads");
+	ok(!a.print.have_imb && !a.print.duplex && a.print.max_sheets == 6 &&
+	   a.print.return_window.x == 36 && a.print.return_window.height == 63 &&
+	   a.print.recipient_window.y == 135, "print: defaults (no IMb, #10 double window)");
+	profile_release(&a);
+
+	ok(load_print(&a, "<print><windows><return x=\"0.625in\" y=\"0.5\" width=\"3.25\" height=\"1\"/>"
+		      "</windows><imb barcode-id=\"00\" service-type=\"300\" mailer-id=\"901234567\"/>"
+		      "<duplex>yes</duplex><max-sheets>5</max-sheets></print>", &diag) == PL_OK,
+	   "print: every setting");
+	ok(a.print.return_window.x == 45 && a.print.return_window.width == 234 &&
+	   a.print.recipient_window.x == 54, "print: the return window set, the recipient default");
+	ok(a.print.duplex && a.print.max_sheets == 5 && !strcmp(a.print.mailer_id, "901234567"),
+	   "print: duplex, max-sheets, a 9-digit mailer id");
+	profile_release(&a);
+
+	for (size_t i = 0; i < PL_ARRAY_SIZE(bad); i++) {
+		char name[128];
+		int rc = load_print(&a, bad[i].print, &diag);
+
+		snprintf(name, sizeof(name), "print: refused, %s", bad[i].want);
+		if (!ok(rc == PL_PARSE && strstr(diag.message, bad[i].want), name))
+			printf("#   got %d: %s\n", rc, diag.message);
+		if (rc == PL_OK)
+			profile_release(&a);
+	}
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -114,6 +195,7 @@ int main(void)
 	test_atomfile();
 	test_fsutil();
 	test_profile();
+	test_print();
 	if (fs_remove_tree(dir, NULL) != PL_OK)
 		return 1;
 	return tap_done();

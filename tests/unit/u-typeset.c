@@ -11,13 +11,19 @@
  * template, a PDF that cannot be written); state and city disclosures:
  * several texts in one slot, minimum sizes and emphasis, the reverse side
  * and duplex page counts, the licence line and the envelope windows, a
- * letter without a template (TYPESET_NO_TEMPLATE).
+ * letter without a template (TYPESET_NO_TEMPLATE). Template format v3
+ * (templates/README.md) on templates written here: if= and unless=, the
+ * plan schedule, page breaks, <keep>, the coupon and its scanline, the
+ * IMb and its serials, the QR code of {portal_link}, the profile's
+ * windows and duplex, dates in Spanish from labels, names and addresses
+ * too big for the window (TYPESET_DOES_NOT_FIT), the PNG preview, and
+ * the template mistakes v3 adds (and one only the schema catches).
  *
  * Needs the font files: $O/fonts (make sets O), else build/fonts. Set
  * KEEP=1 to keep the temporary folder (its path is printed) with PNGs of
- * the first letter and of the California letter; ONLY=lfmowsr runs only
+ * the first letter and of the California letter; ONLY=lfmowsr3e runs only
  * some groups (letters, failures, masking, open failures, write error,
- * state disclosures, reverse side).
+ * state disclosures, reverse side, format v3, its elements alone).
  */
 #include "pl.h"
 #include "core/arena.h"
@@ -25,6 +31,7 @@
 #include "core/date.h"
 #include "core/diag.h"
 #include "core/xalloc.h"
+#include "typeset/scanline.h"
 #include "typeset/typeset.h"
 #include "tap.h"
 
@@ -38,6 +45,12 @@
 
 static char tmp[] = "/tmp/u-typeset.XXXXXX";
 static char font_files[PL_MAX_PATH];
+/*
+ * The templates these tests typeset: a copy of templates/validation-
+ * notice.en.xml alone (the other letters are tested by their own cases),
+ * with the schema of templates/.
+ */
+static char templates[PL_MAX_PATH];
 static struct agency agency;
 
 /* ---- fixtures ---- */
@@ -81,6 +94,7 @@ static void make_agency(void)
 	agency.portal_url = "pay.acme-recovery.example";
 	agency.dispute_url = "acme-recovery.example/dispute";
 	agency.mail_class = "first-class";
+	profile_print_defaults(&agency.print);
 }
 
 static void make_account(struct account *a, const char *id, const char *last)
@@ -150,7 +164,8 @@ static void make_verdict(struct verdict *v, const char *skip_slot)
 static void make_opts(struct typeset_opts *o, const char *pdf, const char *dump)
 {
 	memset(o, 0, sizeof(*o));
-	o->templates_dir = "templates";
+	o->templates_dir = templates;
+	o->schema_path = "templates/template.rng";
 	o->fonts_dir = "fonts";
 	o->font_files_dir = font_files;
 	o->pdf_path = pdf;
@@ -312,7 +327,7 @@ static void test_letters(void)
 	is_int(refs[1].first_page, 3, "letter 2 starts on page 3");
 	is_int(refs[1].sheet_count, 2, "simplex: sheets = pages");
 	is_str(refs[0].template_id, "validation-notice", "template id");
-	is_str(refs[0].template_version, "2", "template version");
+	is_str(refs[0].template_version, "3", "template version");
 	is_str(refs[0].language, "en", "language used");
 	is_str(refs[0].piece_id, "P000001", "piece id echoed");
 	is_int(strlen(refs[0].content_sha256), 64, "content digest is SHA-256 hex");
@@ -893,7 +908,7 @@ static void test_failures(void)
 		"Complex With Many Words In It, Entrance C, Around The Back, Past "
 		"the Garages, Near the Old Oak Tree, Ring Twice, Second Floor";
 	rc = render_bad(&a, &v, &diag);
-	is_int(PL_CLASS(rc), PL_RENDER, "address too big for the window: PL_RENDER");
+	is_int(rc, TYPESET_DOES_NOT_FIT, "address too big for the window: TYPESET_DOES_NOT_FIT");
 	ok(strstr(diag.message, "'A-2001'") && strstr(diag.message, "'recipient'"),
 	   "message names the account and the window");
 	printf("# %s\n", diag.message);
@@ -1096,6 +1111,523 @@ static void test_write_error(void)
 	free(pdf);
 }
 
+/* ---- template format v3 (templates/README.md) ---- */
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		PL_BUG("cannot write '%s'", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Every element of format v3 in one letter. */
+static const char engine_tpl[] =
+	"<template xmlns=\"urn:fairnotice:template:1\" id=\"engine-test\" version=\"1\"\n"
+	"          language=\"en\" letter=\"engine-test\">\n"
+	"  <labels><label key=\"blank-page\">Left blank</label></labels>\n"
+	"  <region name=\"return-address\" window=\"return\" size=\"9\">\n"
+	"    <line>{envelope_name}</line><line>{agency_city_state_zip}</line>\n"
+	"  </region>\n"
+	"  <region name=\"recipient\" window=\"recipient\">\n"
+	"    <line>{consumer_name}</line><line>{address_line1}</line>\n"
+	"    <line>{address_line2}</line><line>{city_state_zip}</line>\n"
+	"    <imb/>\n"
+	"  </region>\n"
+	"  <region name=\"pay\" x=\"5.25in\" y=\"2in\" width=\"2.5in\">\n"
+	"    <line>Code {portal_code}</line>\n"
+	"    <qr size=\"0.9in\"/>\n"
+	"  </region>\n"
+	"  <region name=\"page-number\" x=\"4.75in\" y=\"10.4in\" width=\"3in\" pages=\"all\">\n"
+	"    <line>Page {page} of {pages}</line>\n"
+	"  </region>\n"
+	"  <flow x=\"0.75in\" width=\"7in\" top=\"3.5in\" top-next=\"0.75in\" bottom=\"10.25in\">\n"
+	"    <p if=\"settlement_amount\">Settle for $ {settlement_amount} by {settlement_expires_on}.</p>\n"
+	"    <p unless=\"settlement_amount\">No settlement offered.</p>\n"
+	"    <p if=\"time_barred\">Time-barred: {time_barred}.</p>\n"
+	"    <p unless=\"plan_count\">No plan.</p>\n"
+	"    <p if=\"fees_since\">Fees charged.</p>\n"
+	"    <p unless=\"fees_since\">No fees.</p>\n"
+	"    <plan-schedule number-label=\"No.\" date-label=\"Due\" amount-label=\"Amount\"\n"
+	"                   total-label=\"Total\"/>\n"
+	"    <p>{plan_count} payments of $ {plan_installment} from {plan_first_due}: $ {plan_total}.</p>\n"
+	"    <page-break/>\n"
+	"    <p>After the break.</p>\n"
+	"    <p>Remit to {remit_address_line1}, {remit_city_state_zip}; verified {verification_sent_on}.</p>\n"
+	"  </flow>\n"
+	"  <coupon>\n"
+	"    <line>Pay {collector}</line>\n"
+	"    <row><cell width=\"3in\">Ref {reference}</cell><cell>Due $ {current_balance}</cell></row>\n"
+	"    <scanline/>\n"
+	"  </coupon>\n"
+	"</template>\n";
+
+/* A <keep> that would straddle the page end. */
+static const char keep_tpl[] =
+	"<template xmlns=\"urn:fairnotice:template:1\" id=\"engine-keep\" version=\"1\"\n"
+	"          language=\"en\" letter=\"engine-keep\">\n"
+	"  <flow x=\"0.75in\" width=\"7in\" top=\"1in\" top-next=\"1in\" bottom=\"10in\">\n"
+	"    <p>Start.</p><gap height=\"580\"/>\n"
+	"    <keep><h>Kept heading</h><p>Kept one.</p><p>Kept two.</p><p>Kept three.</p></keep>\n"
+	"    <page-break/>\n"
+	"    <p>Again.</p><gap height=\"580\"/>\n"
+	"    <h>Loose heading</h><p>Loose one.</p><p>Loose two.</p><p>Loose three.</p>\n"
+	"  </flow>\n"
+	"</template>\n";
+
+/* Dates in Spanish from the template's labels. */
+static const char es_tpl[] =
+	"<template xmlns=\"urn:fairnotice:template:1\" id=\"engine-es\" version=\"1\"\n"
+	"          language=\"es\" letter=\"engine-test\">\n"
+	"  <labels>\n"
+	"    <label key=\"month.1\">enero</label><label key=\"month.2\">febrero</label>\n"
+	"    <label key=\"month.3\">marzo</label><label key=\"month.4\">abril</label>\n"
+	"    <label key=\"month.5\">mayo</label><label key=\"month.6\">junio</label>\n"
+	"    <label key=\"month.7\">julio</label><label key=\"month.8\">agosto</label>\n"
+	"    <label key=\"month.9\">septiembre</label><label key=\"month.10\">octubre</label>\n"
+	"    <label key=\"month.11\">noviembre</label><label key=\"month.12\">diciembre</label>\n"
+	"    <label key=\"date.pattern\">{day} de {month} de {year}</label>\n"
+	"  </labels>\n"
+	"  <flow><p>Fecha: {mail_date}. Vence: {validation_end_date}.</p></flow>\n"
+	"</template>\n";
+
+static struct agency v3_agency;
+
+static void make_v3_agency(void)
+{
+	v3_agency = agency;
+	v3_agency.portal_url = "https://pay.example/x?lang=en";
+	v3_agency.remittance.line1 = "PO Box 77";
+	v3_agency.remittance.line2 = "";
+	v3_agency.remittance.postal_code = "62705";
+	profile_print_defaults(&v3_agency.print);
+	v3_agency.print.have_imb = true;
+	snprintf(v3_agency.print.barcode_id, sizeof(v3_agency.print.barcode_id), "00");
+	snprintf(v3_agency.print.service_type, sizeof(v3_agency.print.service_type), "040");
+	snprintf(v3_agency.print.mailer_id, sizeof(v3_agency.print.mailer_id), "123456");
+}
+
+static void make_v3_account(struct account *a, const char *id)
+{
+	make_account(a, id, "Rivera");
+	a->settlement_amount = 148800;
+	a->settlement_expires_on = day("2027-01-29");
+	a->plan_installment = 12500;
+	a->plan_count = 6;
+	a->plan_first_due = day("2026-12-31");
+	a->verification_sent_on = day("2026-10-02");
+	a->portal_code = "PC 1/2";
+}
+
+static void make_v3_verdict(struct verdict *v, const char *letter)
+{
+	make_verdict(v, NULL);
+	v->ndisclosures = 0;
+	v->letter_code = letter;
+	v->time_barred = TRI_YES;
+}
+
+/*
+ * Typeset accounts a[0..n) with letter, from templates dir tdir, with the
+ * agency ag. Dumps in dumps/<piece>.layout; refs kept (ref_keep).
+ * Returns the first failure; *nok says how many letters were typeset.
+ */
+static int render_v3(const char *tdir, const struct agency *ag, const char *pdf,
+		     const char *png, const char *dumps, struct account *a,
+		     const struct verdict *v, size_t n, unsigned long base,
+		     struct letter_ref *refs, const char **overflow,
+		     struct pl_diag *diag)
+{
+	struct typeset_opts o;
+	struct typesetter *ts = NULL;
+	struct arena arena;
+	int rc, first = PL_OK;
+
+	arena_init(&arena);
+	make_opts(&o, pdf, dumps);
+	o.templates_dir = tdir;
+	o.agency = ag;
+	o.imb_serial_base = base;
+	o.png_path = png;
+	rc = typeset_open(&ts, &o, diag);
+	for (size_t i = 0; i < n && rc == PL_OK; i++) {
+		char piece[32];
+		int r;
+
+		snprintf(piece, sizeof(piece), "P%06zu", i + 1);
+		r = typeset_letter(ts, &a[i], v, piece, &arena, &refs[i], diag);
+		if (r == PL_OK)
+			ref_keep(&refs[i]);
+		else
+			memset(&refs[i], 0, sizeof(refs[i]));
+		if (r != PL_OK && first == PL_OK) {
+			first = r;
+			if (overflow)
+				*overflow = typeset_overflow_field(ts);
+		}
+		/* A record that does not fit is not the run's end. */
+		if (r != PL_OK && r != TYPESET_DOES_NOT_FIT)
+			rc = r;
+	}
+	if (rc == PL_OK)
+		rc = typeset_finish(ts, diag);
+	typeset_free(ts);
+	arena_release(&arena);
+	return rc != PL_OK ? rc : first;
+}
+
+static void refs_drop(struct letter_ref *refs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (refs[i].piece_id)
+			ref_drop(&refs[i]);
+}
+
+static char *grep_count(const char *pattern, const char *file)
+{
+	return run_textf("grep -c -e '%s' '%s'", pattern, file);
+}
+
+static void test_v3_elements(void)
+{
+	char *tdir = path_in_tmp("v3tpl"), *dumps = path_in_tmp("v3dump");
+	char *pdf = path_in_tmp("v3.pdf"), *f, *dump, *hit;
+	struct account a[2];
+	struct verdict v;
+	struct letter_ref refs[2];
+	struct pl_diag diag = { 0 };
+	char scan[SCANLINE_LEN], want[128];
+	int rc;
+
+	mkdir(tdir, 0755);
+	mkdir(dumps, 0755);
+	f = xasprintf("%s/engine-test.en.xml", tdir);
+	write_file(f, engine_tpl);
+	free(f);
+	f = xasprintf("%s/engine-keep.en.xml", tdir);
+	write_file(f, keep_tpl);
+	free(f);
+	f = xasprintf("%s/engine-test.es.xml", tdir);
+	write_file(f, es_tpl);
+	free(f);
+	make_v3_agency();
+	make_v3_account(&a[0], "A-7001");
+	make_v3_account(&a[1], "A-7002");
+	a[1].settlement_amount = 0;
+	a[1].plan_count = 0;
+	a[1].fees_since = 0;
+	a[1].portal_code = "";
+	make_v3_verdict(&v, "engine-test");
+	rc = render_v3(tdir, &v3_agency, pdf, NULL, dumps, a, &v, 2, 7, refs, NULL, &diag);
+	if (!ok(rc == PL_OK, "v3 letters typeset"))
+		printf("#   %s (at %s:%u)\n", diag.message, diag.file, diag.line);
+	if (rc != PL_OK)
+		goto out;
+	dump = xasprintf("%s/P000001.layout", dumps);
+
+	/* if= and unless=: set, empty, zero, "yes". */
+	hit = run_textf("grep -c -e 'text=Settle for \\$ 1,488.00 by January 29, 2027.$' "
+			"-e 'text=Time-barred: yes.$' -e 'text=Fees charged.$' '%s'", dump);
+	is_str(hit, "3", "if=: settlement, time_barred, fees shown when set");
+	free(hit);
+	hit = run_textf("grep -c -e 'No settlement offered' -e 'No plan' -e 'No fees' '%s'", dump);
+	is_str(hit, "0", "unless=: hidden when the field is set");
+	free(hit);
+	f = xasprintf("%s/P000002.layout", dumps);
+	hit = run_textf("grep -c -e 'text=No settlement offered.$' -e 'text=No plan.$' "
+			"-e 'text=No fees.$' '%s'; grep -c -e 'Settle for' -e 'Fees charged' '%s'",
+			f, f);
+	is_str(hit, "3 0", "unless=: shown for empty and zero fields; if=: hidden");
+	free(hit);
+
+	/* <plan-schedule/>: heading, six months (the 31st clamps), total. */
+	hit = run_textf("grep -c -e 'font=Liberation Sans 10 700 text=No.$' "
+			"-e 'font=Liberation Sans 10 700 text=Total$' -e '700 text=\\$ 750.00$' '%s'", dump);
+	is_str(hit, "3", "plan schedule: bold heading and total row");
+	free(hit);
+	hit = grep_count("400 text=\\$ 125.00$", dump);
+	is_str(hit, "6", "plan schedule: six installments");
+	free(hit);
+	hit = run_textf("grep -o -e 'text=December 31, 2026$' -e 'text=February 28, 2027$' "
+			"-e 'text=May 31, 2027$' '%s' | tr '\\n' ' '", dump);
+	is_str(hit, "text=December 31, 2026 text=February 28, 2027 text=May 31, 2027",
+	       "plan schedule: monthly, the 31st becomes the month's last day");
+	free(hit);
+	hit = grep_count("text=6 payments of \\$ 125.00 from December 31, 2026: \\$ 750.00.$", dump);
+	is_str(hit, "1", "plan fields: count, installment, first due, total");
+	free(hit);
+	hit = run_textf("grep -c 'text=No.$' '%s'; grep -c 'font=.* text=Total$' '%s'", f, f);
+	is_str(hit, "0 0", "no plan: no schedule");
+	free(hit);
+
+	/* <page-break/>, the remittance address, verification date. */
+	hit = run_textf("grep -c '^page 2 .*text=After the break.$' '%s'", dump);
+	is_str(hit, "1", "page-break: the next block on a new page");
+	free(hit);
+	hit = grep_count("text=Remit to PO Box 77, Springfield, IL 62705; verified October 2, 2026.$", dump);
+	is_str(hit, "1", "remit_* and verification_sent_on");
+	free(hit);
+
+	/* <imb/>: tracking from the profile and the serial, routing ZIP+4. */
+	is_str(refs[0].imb, "00040123456000000007616021234", "imb: tracking + routing");
+	is_int(refs[0].imb_serial, 7, "imb: the first serial is the base");
+	is_int(refs[1].imb_serial, 8, "imb: the next letter takes the next");
+	hit = grep_count("^page 1 imb x=63.00 y=[0-9.]* w=[0-9.]* h=[0-9.]* region=recipient code=00040123456000000007616021234 bars=[FADT]\\{65\\}$", dump);
+	is_str(hit, "1", "dump: the IMb with its code and 65 bars");
+	free(hit);
+
+	/* <qr/>: the portal link with the code escaped, after an existing query. */
+	hit = grep_count("^page 1 qr x=378.00 y=[0-9.]* w=64.80 h=64.80 region=pay text=https://pay.example/x?lang=en&code=PC%201%2F2$", dump);
+	is_str(hit, "1", "qr: {portal_link}, 0.9 in square");
+	free(hit);
+	hit = run_textf("grep -c ' qr ' '%s'", f);
+	is_str(hit, "0", "qr: nothing drawn without a portal code");
+	free(hit);
+
+	/* <coupon>: cut line, lines, the scanline in Liberation Mono. */
+	ok(scanline_format(scan, 7, 228456) == 0, "scanline formatted");
+	snprintf(want, sizeof(want), "font=Liberation Mono 12 400 text=%s$", scan);
+	hit = grep_count(want, dump);
+	is_str(hit, "1", "coupon: scanline of serial and balance, monospaced");
+	free(hit);
+	hit = run_textf("grep -c -e ' cut width=' -e 'text=Pay Acme Recovery Services, LLC$' -e 'text=Due \\$ 2,284.56$' '%s'", dump);
+	is_str(hit, "3", "coupon: cut line, line and row");
+	free(hit);
+
+	/* Windows: the profile's default boxes, inked extents inside them. */
+	hit = run_textf("grep -c -e '^page 1 box name=recipient x=54.00 y=135.00 w=288.00 h=90.00$' "
+			"-e '^page 1 box name=return-address x=36.00 y=36.00 w=252.00 h=63.00$' "
+			"-e '^page 1 ink name=recipient ' '%s'", dump);
+	is_str(hit, "3", "dump: window boxes and inked extents");
+	free(hit);
+	hit = run_textf("awk '/ box name=recipient /{for(i=1;i<=NF;i++){split($i,kv,\"=\");b[kv[1]]=kv[2]}} "
+			"/ ink name=recipient /{for(i=1;i<=NF;i++){split($i,kv,\"=\");k[kv[1]]=kv[2]}} "
+			"END{print (k[\"x\"]>=b[\"x\"]+9 && k[\"y\"]>=b[\"y\"]+9 && "
+			"k[\"x\"]+k[\"w\"]<=b[\"x\"]+b[\"w\"]-9 && k[\"y\"]+k[\"h\"]<=b[\"y\"]+b[\"h\"]-9) ? \"inside\" : \"outside\"}' '%s'",
+			dump);
+	is_str(hit, "inside", "recipient ink (address and IMb) inside the window with 1/8 in clear");
+	free(hit);
+	free(f);
+	free(dump);
+	refs_drop(refs, 2);
+
+	/* The profile's windows move the windows. */
+	v3_agency.print.recipient_window.x = 72;
+	v3_agency.print.recipient_window.width = 252;
+	rc = render_v3(tdir, &v3_agency, pdf, NULL, dumps, a, &v, 1, 0, refs, NULL, &diag);
+	ok(rc == PL_OK, "letter with the profile's own recipient window");
+	dump = xasprintf("%s/P000001.layout", dumps);
+	hit = run_textf("grep -c -e '^page 1 box name=recipient x=72.00 y=135.00 w=252.00 h=90.00$' "
+			"-e '^page 1 y=[0-9.]* x=81.0 .*text=Jane Q Rivera$' '%s'", dump);
+	is_str(hit, "2", "window place and address from the profile");
+	free(hit);
+	free(dump);
+	refs_drop(refs, 1);
+	make_v3_agency();
+
+	/* No <imb> in the profile: no barcode, imb "". */
+	v3_agency.print.have_imb = false;
+	rc = render_v3(tdir, &v3_agency, pdf, NULL, dumps, a, &v, 1, 3, refs, NULL, &diag);
+	dump = xasprintf("%s/P000001.layout", dumps);
+	hit = run_textf("grep -c ' imb ' '%s'", dump);
+	ok(rc == PL_OK && !strcmp(refs[0].imb, "") && refs[0].imb_serial == 3 &&
+	   !strcmp(hit, "0"), "no <imb> in the profile: no barcode, imb empty, serial kept");
+	free(hit);
+	free(dump);
+	refs_drop(refs, 1);
+	make_v3_agency();
+
+	/* <duplex>yes</duplex>: an even page count, the padding page marked. */
+	v3_agency.print.duplex = true;
+	rc = render_v3(tdir, &v3_agency, pdf, NULL, dumps, a, &v, 1, 0, refs, NULL, &diag);
+	ok(rc == PL_OK, "duplex letter typeset");
+	dump = xasprintf("%s/P000001.layout", dumps);
+	is_int(refs[0].page_count % 2, 0, "duplex: even page count");
+	is_int(refs[0].sheet_count, refs[0].page_count / 2, "duplex: sheets = pages / 2");
+	hit = run_textf("grep -c '^page 2 .*text=Left blank$' '%s'; grep -c '^page 3 .*text=After the break.$' '%s'",
+			dump, dump);
+	is_str(hit, "1 1", "duplex: page-break goes to the next front, the back says blank");
+	free(hit);
+	free(dump);
+	refs_drop(refs, 1);
+	make_v3_agency();
+
+	/* <keep>: moves whole to the next page; without it, it splits. */
+	make_v3_verdict(&v, "engine-keep");
+	rc = render_v3(tdir, &v3_agency, pdf, NULL, dumps, a, &v, 1, 0, refs, NULL, &diag);
+	ok(rc == PL_OK, "keep letter typeset");
+	dump = xasprintf("%s/P000001.layout", dumps);
+	hit = run_textf("grep -c '^page 2 .*text=Kept heading$' '%s'; grep -c '^page 2 .*text=Kept three.$' '%s'; "
+			"grep -c '^page 3 .*text=Loose heading$' '%s'; grep -c '^page 4 .*text=Loose three.$' '%s'",
+			dump, dump, dump, dump);
+	is_str(hit, "1 1 1 1", "keep: the kept blocks together on page 2; loose ones split");
+	free(hit);
+	free(dump);
+	refs_drop(refs, 1);
+
+	/* Dates in the letter's language, from its labels. */
+	make_v3_verdict(&v, "engine-test");
+	v.language = "es";
+	rc = render_v3(tdir, &v3_agency, pdf, NULL, dumps, a, &v, 1, 0, refs, NULL, &diag);
+	ok(rc == PL_OK, "Spanish letter typeset");
+	dump = xasprintf("%s/P000001.layout", dumps);
+	hit = grep_count("text=Fecha: 24 de noviembre de 2026. Vence: 1 de enero de 2027.$", dump);
+	is_str(hit, "1", "es: dates from month labels and date.pattern");
+	free(hit);
+	free(dump);
+	refs_drop(refs, 1);
+out:
+	free(tdir);
+	free(dumps);
+	free(pdf);
+}
+
+/*
+ * A name or address too big for the recipient window: TYPESET_DOES_NOT_FIT
+ * naming the field, nothing drawn, no serial taken; the batch goes on.
+ */
+static void test_v3_overflow(void)
+{
+	char *tdir = path_in_tmp("v3tpl"), *dumps = path_in_tmp("v3dump");
+	char *pdf = path_in_tmp("v3o.pdf"), *text;
+	struct account a[4];
+	struct verdict v;
+	struct letter_ref refs[4];
+	struct pl_diag diag = { 0 };
+	const char *field = NULL;
+	int rc;
+
+	make_v3_agency();
+	make_v3_verdict(&v, "engine-test");
+	make_v3_account(&a[0], "A-8001");
+	a[0].last_name = "Featherstonehaugh-Cholmondeley-Marjoribanks-Wolfeschlegel";
+	make_v3_account(&a[1], "A-8002");
+	/* Four lines and the barcode fit. */
+	a[1].address_line2 = "Building 4, Unit 17";
+	make_v3_account(&a[2], "A-8003");
+	a[2].address_line1 = "12345 North Very Long Boulevard Extension Road, Building Seven";
+	make_v3_account(&a[3], "A-8004");
+	rc = render_v3(tdir, &v3_agency, pdf, NULL, dumps, a, &v, 4, 100, refs, &field, &diag);
+	is_int(rc, TYPESET_DOES_NOT_FIT, "long name: TYPESET_DOES_NOT_FIT");
+	is_str(field, "name", "overflow field: name");
+	ok(strstr(diag.message, "'A-8003'") && strstr(diag.message, "'recipient'") &&
+	   strstr(diag.message, "1/8 in"), "message names the account, the window, the clearance");
+	printf("# %s\n", diag.message);
+	ok(refs[0].piece_id == NULL && refs[2].piece_id == NULL, "no letter for the records that do not fit");
+	ok(refs[1].piece_id && refs[1].imb_serial == 100 && refs[1].first_page == 1,
+	   "four-line address fits; it takes the first serial and page 1");
+	ok(refs[3].piece_id && refs[3].imb_serial == 101,
+	   "the next letter takes the next serial: a failed one takes none");
+	text = run_textf("pdfinfo '%s' | grep '^Pages:'", pdf);
+	is_str(text, "Pages: 4", "the PDF holds the two letters that fit");
+	free(text);
+	refs_drop(refs, 4);
+
+	rc = render_v3(tdir, &v3_agency, pdf, NULL, dumps, &a[2], &v, 1, 0, refs, &field, &diag);
+	is_int(rc, TYPESET_DOES_NOT_FIT, "long address line: TYPESET_DOES_NOT_FIT");
+	is_str(field, "address_line1", "overflow field: address_line1");
+	refs_drop(refs, 1);
+
+	/* A short window: four lines and the barcode are too tall. */
+	v3_agency.print.recipient_window.height = 54;
+	rc = render_v3(tdir, &v3_agency, pdf, NULL, dumps, &a[1], &v, 1, 0, refs, &field, &diag);
+	is_int(rc, TYPESET_DOES_NOT_FIT, "too tall for a short window: TYPESET_DOES_NOT_FIT");
+	ok(strstr(diag.message, "with the barcode") != NULL, "message says the barcode counts");
+	refs_drop(refs, 1);
+	make_v3_agency();
+	free(tdir);
+	free(dumps);
+	free(pdf);
+}
+
+/* PNG preview: the pages one under the other at 100 dpi. */
+static void test_v3_png(void)
+{
+	char *tdir = path_in_tmp("v3tpl"), *png = path_in_tmp("v3.png"), *dims;
+	struct account a;
+	struct verdict v;
+	struct letter_ref ref;
+	struct pl_diag diag = { 0 };
+	int rc;
+
+	make_v3_agency();
+	make_v3_verdict(&v, "engine-test");
+	make_v3_account(&a, "A-9001");
+	rc = render_v3(tdir, &v3_agency, NULL, png, NULL, &a, &v, 1, 0, &ref, NULL, &diag);
+	if (!ok(rc == PL_OK, "PNG preview typeset"))
+		printf("#   %s\n", diag.message);
+	/* Width and height: big-endian at bytes 16 and 20 of a PNG. */
+	dims = run_textf("head -c 24 '%s' | od -An -tu1 -j16 | "
+			 "awk '{ print $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8 }'",
+			 png);
+	is_str(dims, ref.page_count == 2 ? "850 2200" : "?", "PNG: 850 px wide, 1100 px per page");
+	free(dims);
+	ok(!lock_exists(png), "PNG: no lock file left");
+	refs_drop(&ref, 1);
+	free(tdir);
+	free(png);
+}
+
+/* Template mistakes of format v3, caught when the run starts. */
+static void test_v3_template_errors(void)
+{
+	static const struct {
+		const char *body;
+		const char *want;
+	} cases[] = {
+		{ "<region name=\"r\" window=\"recipient\" x=\"1in\"><line>{consumer_name}</line></region><flow><p>x</p></flow>",
+		  "from the agency profile" },
+		{ "<region name=\"r\" window=\"return\"><line>{envelope_name}</line><qr/></region><flow><p>x</p></flow>",
+		  "<qr/> cannot go in window" },
+		{ "<region name=\"r\" x=\"1in\" y=\"1in\" width=\"3in\"><line>x</line><imb/></region><flow><p>x</p></flow>",
+		  "window=\"recipient\"" },
+		{ "<region name=\"r\" window=\"recipient\"><imb/><line>{consumer_name}</line></region><flow><p>x</p></flow>",
+		  "after the lines" },
+		{ "<region name=\"r\" window=\"recipient\" padding=\"4\"><line>{consumer_name}</line></region><flow><p>x</p></flow>",
+		  "0.125in" },
+		{ "<flow><p>x</p></flow><tearoff><p>a</p></tearoff><coupon><scanline/></coupon>",
+		  "not both" },
+		{ "<flow><p>x</p></flow><coupon><line>a</line></coupon>", "exactly one <scanline/>" },
+		{ "<flow><p if=\"nonsense\">x</p></flow>", "names no field" },
+		{ "<flow><plan-schedule number-label=\"n\"/></flow>", "needs number-label" },
+		{ "<flow><keep><page-break/></keep></flow>", "<flow> only" },
+		{ "<labels><label key=\"month.1\">enero</label></labels><flow><p>x</p></flow>",
+		  "month.12 and date.pattern" },
+		/* What only the schema catches: a label key with a space. */
+		{ "<labels><label key=\"a b\">x</label></labels><flow><p>x</p></flow>",
+		  "template.rng" },
+	};
+	char *tdir = path_in_tmp("badv3"), *file = xasprintf("%s/bad.xml", tdir);
+	char *pdf = path_in_tmp("never3.pdf");
+
+	mkdir(tdir, 0755);
+	for (size_t i = 0; i < PL_ARRAY_SIZE(cases); i++) {
+		struct typeset_opts o;
+		struct typesetter *ts = NULL;
+		struct pl_diag diag = { 0 };
+		char *text = xasprintf("<template xmlns=\"urn:fairnotice:template:1\" id=\"x\" version=\"1\"\n"
+				       "  language=\"en\" letter=\"x\">\n%s\n</template>\n", cases[i].body);
+		char name[160];
+		int rc;
+
+		write_file(file, text);
+		make_opts(&o, pdf, NULL);
+		o.templates_dir = tdir;
+		rc = typeset_open(&ts, &o, &diag);
+		typeset_free(ts);
+		snprintf(name, sizeof(name), "template error %zu: %s", i + 1, cases[i].want);
+		if (!ok(PL_CLASS(rc) == PL_TEMPLATE && strstr(diag.message, cases[i].want), name))
+			printf("#   got %d: %s\n", rc, diag.message);
+		free(text);
+	}
+	ok(!exists(pdf), "no PDF after template errors");
+	free(tdir);
+	free(file);
+	free(pdf);
+}
+
 int main(void)
 {
 	const char *o = getenv("O");
@@ -1114,6 +1646,16 @@ int main(void)
 		return 1;
 	}
 	make_agency();
+	snprintf(templates, sizeof(templates), "%s/templates", tmp);
+	{
+		char *cmd = xasprintf("mkdir '%s' && cp templates/validation-notice.en.xml '%s'",
+				      templates, templates);
+		if (system(cmd) != 0) {
+			printf("Bail out! cannot copy the templates\n");
+			return 1;
+		}
+		free(cmd);
+	}
 
 	if (!getenv("ONLY") || strstr(getenv("ONLY"), "l")) test_letters();
 	if (!getenv("ONLY") || strstr(getenv("ONLY"), "f")) test_failures();
@@ -1125,6 +1667,14 @@ int main(void)
 		test_reverse();
 		test_reverse_failures();
 		test_reverse_long();
+	}
+	if (!getenv("ONLY") || strstr(getenv("ONLY"), "3") || strstr(getenv("ONLY"), "e")) {
+		test_v3_elements();
+	}
+	if (!getenv("ONLY") || strstr(getenv("ONLY"), "3")) {
+		test_v3_overflow();
+		test_v3_png();
+		test_v3_template_errors();
 	}
 
 	if (getenv("KEEP")) {
