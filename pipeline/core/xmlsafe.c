@@ -121,3 +121,71 @@ char *xmlsafe_attr_dup(xmlNode *node, const char *name)
 	xmlFree(v);
 	return out;
 }
+
+/* ---- RELAX NG ---- */
+
+#if LIBXML_VERSION >= 21200
+static void schema_error_cb(void *ctx, const xmlError *e)
+#else
+static void schema_error_cb(void *ctx, xmlErrorPtr e)
+#endif
+{
+	struct xmlsafe_error *err = ctx;
+
+	if (err->seen || !e)
+		return;
+	err->seen = true;
+	err->line = e->line > 0 ? (unsigned)e->line : 0;
+	err->node = e->node;
+	snprintf(err->message, sizeof(err->message), "%s",
+		 e->message ? e->message : "schema error");
+	err->message[strcspn(err->message, "\n")] = '\0';
+	/* libxml2 messages start with a capital; house style does not. */
+	if (err->message[0] >= 'A' && err->message[0] <= 'Z')
+		err->message[0] = (char)(err->message[0] - 'A' + 'a');
+}
+
+int xmlsafe_schema_load(const char *path, long max_bytes, xmlRelaxNG **out,
+			struct xmlsafe_error *err, struct pl_diag *diag)
+{
+	xmlDoc *doc = NULL;
+	xmlRelaxNGParserCtxt *pctxt = NULL;
+	int rc;
+
+	*out = NULL;
+	memset(err, 0, sizeof(*err));
+	rc = xmlsafe_read(path, max_bytes, &doc, diag);
+	if (rc != PL_OK)
+		return rc;
+	/* The parser context works on its own copy of doc. */
+	pctxt = xmlRelaxNGNewDocParserCtxt(doc);
+	if (!pctxt)
+		PL_BUG("libxml2 could not create a RELAX NG parser");
+	xmlRelaxNGSetParserStructuredErrors(pctxt, schema_error_cb, err);
+	*out = xmlRelaxNGParse(pctxt);
+	if (!*out) {
+		rc = PL_PARSE;
+		if (!err->seen)
+			snprintf(err->message, sizeof(err->message), "cannot compile");
+	}
+	xmlRelaxNGFreeParserCtxt(pctxt);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+bool xmlsafe_schema_check(xmlRelaxNG *schema, xmlDoc *doc,
+			  struct xmlsafe_error *err)
+{
+	xmlRelaxNGValidCtxt *vctxt = xmlRelaxNGNewValidCtxt(schema);
+	bool valid;
+
+	memset(err, 0, sizeof(*err));
+	if (!vctxt)
+		PL_BUG("libxml2 could not create a RELAX NG validator");
+	xmlRelaxNGSetValidStructuredErrors(vctxt, schema_error_cb, err);
+	valid = xmlRelaxNGValidateDoc(vctxt, doc) == 0;
+	if (!valid && !err->seen)
+		snprintf(err->message, sizeof(err->message), "invalid document");
+	xmlRelaxNGFreeValidCtxt(vctxt);
+	return valid;
+}

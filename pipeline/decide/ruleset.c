@@ -1204,97 +1204,48 @@ static int as_rule_error(struct pl_diag *diag, int rc, bool missing_too)
 
 /* ---- schema validation ---- */
 
-/* The first error libxml2 reports, kept for the diagnostic. */
-struct schema_error {
-	bool seen;
-	unsigned line;
-	xmlNode *node;       /* borrowed from the document, or NULL */
-	char message[256];
-};
-
-#if LIBXML_VERSION >= 21200
-static void schema_error_cb(void *ctx, const xmlError *err)
-#else
-static void schema_error_cb(void *ctx, xmlErrorPtr err)
-#endif
-{
-	struct schema_error *se = ctx;
-
-	if (se->seen || !err)
-		return;
-	se->seen = true;
-	se->line = err->line > 0 ? (unsigned)err->line : 0;
-	se->node = err->node;
-	snprintf(se->message, sizeof(se->message), "%s",
-		 err->message ? err->message : "schema error");
-	se->message[strcspn(se->message, "\n")] = '\0';
-	/* libxml2 messages start with a capital; house style does not. */
-	if (se->message[0] >= 'A' && se->message[0] <= 'Z')
-		se->message[0] = (char)(se->message[0] - 'A' + 'a');
-}
-
 static int load_schema(struct loader *ld, const char *dir)
 {
 	char *path = xasprintf("%s/%s", dir, SCHEMA_NAME);
-	xmlDoc *doc = NULL;
-	xmlRelaxNGParserCtxt *pctxt = NULL;
-	struct schema_error se = { 0 };
-	int rc;
+	struct xmlsafe_error err;
+	int rc = xmlsafe_schema_load(path, PL_MAX_RULES_FILE_BYTES, &ld->schema,
+				     &err, ld->diag);
 
 	/* A missing or broken schema is a broken rules directory. */
-	rc = as_rule_error(ld->diag, xmlsafe_read(path, PL_MAX_RULES_FILE_BYTES,
-						 &doc, ld->diag), true);
-	if (rc == PL_OK) {
-		/* The parser context works on its own copy of doc. */
-		pctxt = xmlRelaxNGNewDocParserCtxt(doc);
-		if (!pctxt)
-			PL_BUG("libxml2 could not create a RELAX NG parser");
-		xmlRelaxNGSetParserStructuredErrors(pctxt, schema_error_cb, &se);
-		ld->schema = xmlRelaxNGParse(pctxt);
-		if (!ld->schema)
-			rc = pl_diag_set(ld->diag, PL_RULE, path, se.line,
-					 "broken rules schema: %s",
-					 se.seen ? se.message : "cannot compile");
-	}
-	if (pctxt)
-		xmlRelaxNGFreeParserCtxt(pctxt);
-	xmlFreeDoc(doc);
+	if (rc == PL_PARSE && !ld->schema)
+		rc = pl_diag_set(ld->diag, PL_RULE, path, err.line,
+				 "broken rules schema: %s", err.message);
+	else
+		rc = as_rule_error(ld->diag, rc, true);
 	free(path);
 	return rc;
 }
 
 static int validate(struct loader *ld, xmlDoc *doc)
 {
-	xmlRelaxNGValidCtxt *vctxt = xmlRelaxNGNewValidCtxt(ld->schema);
-	struct schema_error se = { 0 };
-	int rc = PL_OK;
+	struct xmlsafe_error err;
+	xmlNode *n;
+	char *id = NULL;
+	int rc;
 
-	if (!vctxt)
-		PL_BUG("libxml2 could not create a RELAX NG validator");
-	xmlRelaxNGSetValidStructuredErrors(vctxt, schema_error_cb, &se);
-	if (xmlRelaxNGValidateDoc(vctxt, doc) != 0) {
-		/* Name the rule around the error, if there is one. */
-		xmlNode *n = se.node;
-		char *id = NULL;
-
-		while (n && n->type == XML_ELEMENT_NODE &&
-		       strcmp((const char *)n->name, "rule"))
-			n = n->parent;
-		if (n && n->type == XML_ELEMENT_NODE)
-			id = prop(n, "id");
-		if (id)
-			rc = rule_error(ld, NULL, id,
-					"rules do not match the schema: %s in rule '%s'",
-					se.seen ? se.message : "invalid document", id);
-		else
-			rc = rule_error(ld, NULL, NULL,
-					"rules do not match the schema: %s",
-					se.seen ? se.message : "invalid document");
-		if (ld->diag)
-			ld->diag->line = se.line;
-		xmlFree(id);
-	}
-	xmlRelaxNGFreeValidCtxt(vctxt);
+	if (xmlsafe_schema_check(ld->schema, doc, &err))
+		return PL_OK;
+	/* Name the rule around the error, if there is one. */
+	for (n = err.node; n && n->type == XML_ELEMENT_NODE &&
+	     strcmp((const char *)n->name, "rule"); n = n->parent)
+		;
+	if (n && n->type == XML_ELEMENT_NODE)
+		id = prop(n, "id");
+	if (id)
+		rc = rule_error(ld, NULL, id,
+				"rules do not match the schema: %s in rule '%s'",
+				err.message, id);
+	else
+		rc = rule_error(ld, NULL, NULL, "rules do not match the schema: %s",
+				err.message);
+	if (ld->diag)
+		ld->diag->line = err.line;
+	xmlFree(id);
 	return rc;
 }
 

@@ -1025,81 +1025,30 @@ static int load_root(struct loader *ld, xmlNode *root)
 
 /* ---- the schema ---- */
 
-struct schema_error {
-	bool seen;
-	unsigned line;
-	char message[256];
-};
-
-#if LIBXML_VERSION >= 21200
-static void schema_error_cb(void *ctx, const xmlError *err)
-#else
-static void schema_error_cb(void *ctx, xmlErrorPtr err)
-#endif
-{
-	struct schema_error *se = ctx;
-
-	if (se->seen || !err)
-		return;
-	se->seen = true;
-	se->line = err->line > 0 ? (unsigned)err->line : 0;
-	snprintf(se->message, sizeof(se->message), "%s",
-		 err->message ? err->message : "schema error");
-	se->message[strcspn(se->message, "\n")] = '\0';
-	/* libxml2 messages start with a capital; house style does not. */
-	if (se->message[0] >= 'A' && se->message[0] <= 'Z')
-		se->message[0] = (char)(se->message[0] - 'A' + 'a');
-}
-
 int template_schema_load(const char *path, xmlRelaxNG **out, struct pl_diag *diag)
 {
-	xmlDoc *doc = NULL;
-	xmlRelaxNGParserCtxt *pctxt = NULL;
-	struct schema_error se = { 0 };
-	int rc;
+	struct xmlsafe_error err;
+	int rc = xmlsafe_schema_load(path, PL_MAX_TEMPLATE_BYTES, out, &err, diag);
 
-	*out = NULL;
-	rc = xmlsafe_read(path, PL_MAX_TEMPLATE_BYTES, &doc, diag);
-	if (rc != PL_OK) {
+	if (rc == PL_PARSE && !*out)
+		return pl_diag_set(diag, PL_TEMPLATE, path, err.line,
+				   "broken template schema: %s", err.message);
+	if (rc != PL_OK && diag)
 		/* A missing or broken schema is a broken templates folder. */
-		rc = PL_TEMPLATE;
-		if (diag)
-			diag->status = rc;
-		goto out;
-	}
-	/* The parser context works on its own copy of doc. */
-	pctxt = xmlRelaxNGNewDocParserCtxt(doc);
-	if (!pctxt)
-		PL_BUG("libxml2 could not create a RELAX NG parser");
-	xmlRelaxNGSetParserStructuredErrors(pctxt, schema_error_cb, &se);
-	*out = xmlRelaxNGParse(pctxt);
-	if (!*out)
-		rc = pl_diag_set(diag, PL_TEMPLATE, path, se.line,
-				 "broken template schema: %s",
-				 se.seen ? se.message : "cannot compile");
-out:
-	if (pctxt)
-		xmlRelaxNGFreeParserCtxt(pctxt);
-	xmlFreeDoc(doc);
-	return rc;
+		diag->status = PL_TEMPLATE;
+	return rc == PL_OK ? PL_OK : PL_TEMPLATE;
 }
 
 static int validate(const char *path, xmlRelaxNG *schema, xmlDoc *doc,
 		    struct pl_diag *diag)
 {
-	xmlRelaxNGValidCtxt *vctxt = xmlRelaxNGNewValidCtxt(schema);
-	struct schema_error se = { 0 };
-	int rc = PL_OK;
+	struct xmlsafe_error err;
 
-	if (!vctxt)
-		PL_BUG("libxml2 could not create a RELAX NG validator");
-	xmlRelaxNGSetValidStructuredErrors(vctxt, schema_error_cb, &se);
-	if (xmlRelaxNGValidateDoc(vctxt, doc) != 0)
-		rc = pl_diag_set(diag, PL_TEMPLATE, path, se.line,
-				 "template does not match templates/template.rng: %s",
-				 se.seen ? se.message : "invalid document");
-	xmlRelaxNGFreeValidCtxt(vctxt);
-	return rc;
+	if (xmlsafe_schema_check(schema, doc, &err))
+		return PL_OK;
+	return pl_diag_set(diag, PL_TEMPLATE, path, err.line,
+			   "template does not match templates/template.rng: %s",
+			   err.message);
 }
 
 int template_load(const char *path, struct arena *arena, xmlRelaxNG *schema,
