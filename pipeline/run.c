@@ -17,6 +17,7 @@
 #include "core/date.h"
 #include "core/digest.h"
 #include "core/fsutil.h"
+#include "core/killpoint.h"
 #include "core/profile.h"
 #include "core/xalloc.h"
 #include "ingest/ingest.h"
@@ -39,6 +40,7 @@
 struct run {
 	const struct run_opts *opts;
 	char *rules_dir, *templates_dir, *fonts_dir, *font_files_dir;
+	char *audit_xsl;           /* <templates>/audit-view.xsl */
 	char *profile_path;
 	struct agency agency;
 	bool have_agency;
@@ -67,6 +69,7 @@ static void run_init(struct run *r, const struct run_opts *opts)
 	r->opts = opts;
 	r->rules_dir = default_path(opts->rules_dir, PL_DATADIR "/rules");
 	r->templates_dir = default_path(opts->templates_dir, PL_DATADIR "/templates");
+	r->audit_xsl = xasprintf("%s/audit-view.xsl", r->templates_dir);
 	r->fonts_dir = default_path(opts->fonts_dir, PL_DATADIR "/fonts");
 	r->font_files_dir = default_path(opts->font_files_dir, PL_FONTFILES);
 	r->profile_path = xasprintf("%s/agency.xml", opts->batch_dir);
@@ -93,6 +96,7 @@ static void run_release(struct run *r)
 	arena_release(&r->arena);
 	free(r->rules_dir);
 	free(r->templates_dir);
+	free(r->audit_xsl);
 	free(r->fonts_dir);
 	free(r->font_files_dir);
 	free(r->profile_path);
@@ -357,10 +361,12 @@ static int process_records(struct run *r, const char *batch_id, bool write_outpu
 			counts->read++;
 			if (acct.rejected) {
 				counts->rejected++;
-				if (write_outputs)
+				if (write_outputs) {
 					rc = bundle_add(r->bundle, &acct, NULL, NULL, diag);
-				else
+					killpoint("account");
+				} else {
 					report_check(r, &acct, NULL);
+				}
 				continue;
 			}
 			if (r->ledger)
@@ -405,6 +411,7 @@ static int process_records(struct run *r, const char *batch_id, bool write_outpu
 			/* A rejection after decide reads like ingest's: no verdict. */
 			rc = bundle_add(r->bundle, &acct, acct.rejected ? NULL : verdict,
 					letter_out, diag);
+			killpoint("account");
 		}
 		ingest_release(&in);
 	}
@@ -490,6 +497,40 @@ static int make_staging(struct run *r, const char *batch_id, struct pl_diag *dia
 	return rc;
 }
 
+/*
+ * Is the batch already in the ledger? Without --rebuild that ends the run
+ * (*stop). With it, the IMb serial base is the one the batch was issued
+ * with, and the bundle will take the ledger back to just before the batch
+ * for the run (run.h "Rebuild"). Otherwise the agency's next serial.
+ */
+static int check_ledger(struct run *r, struct run_result *result,
+			unsigned long *serial_base, bool *stop, struct pl_diag *diag)
+{
+	int done_date;
+	bool done = ledger_batch_done(r->ledger, result->batch_id, &done_date);
+
+	*stop = false;
+	if (done && !r->opts->rebuild) {
+		char iso[PL_DATE_ISO_LEN];
+
+		result->already_done = true;
+		*stop = true;
+		run_log(r, "batch %s was already issued (run date %s); nothing to do",
+			result->batch_id, date_format_iso(done_date, iso));
+		return PL_OK;
+	}
+	if (!done && r->opts->rebuild)
+		return pl_diag_set(diag, PL_USAGE, r->opts->state_dir, 0,
+				   "cannot rebuild batch '%s': the contact ledger in '%s' "
+				   "does not hold it (run it without --rebuild)",
+				   result->batch_id, r->opts->state_dir);
+	/* IMb serials never repeat: a new batch starts after the last one's. */
+	if (!done)
+		return ledger_imb_serial_base(r->ledger, r->agency.id, serial_base, diag);
+	result->rebuilt = true;
+	return ledger_batch_serial_base(r->ledger, result->batch_id, serial_base, diag);
+}
+
 int run_batch(const struct run_opts *opts, struct run_result *result,
 	      struct pl_diag *diag)
 {
@@ -499,7 +540,8 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 	struct typeset_opts topts = { 0 };
 	struct bundle_opts bopts = { 0 };
 	unsigned long serial_base = 0;
-	int rc, done_date;
+	bool stop = false;
+	int rc;
 
 	memset(result, 0, sizeof(*result));
 	run_init(&r, opts);
@@ -507,6 +549,7 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 	if (rc == PL_OK)
 		rc = compute_batch_id(&r, result->batch_id, sizeof(result->batch_id), diag);
 	if (rc == PL_OK) {
+		killpoint("inputs-loaded");
 		snprintf(result->bundle_dir, sizeof(result->bundle_dir), "%s/%s",
 			 opts->out_dir, result->batch_id);
 		rc = fs_mkdir_p(opts->out_dir, diag);
@@ -515,18 +558,12 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 		rc = fs_mkdir_p(opts->state_dir, diag);
 	if (rc == PL_OK)
 		rc = ledger_open(&r.ledger, opts->state_dir, diag);
-	if (rc == PL_OK && ledger_batch_done(r.ledger, result->batch_id, &done_date)) {
-		char iso[PL_DATE_ISO_LEN];
-		result->already_done = true;
-		run_log(&r, "batch %s was already issued (run date %s); nothing to do",
-			result->batch_id, date_format_iso(done_date, iso));
+	if (rc == PL_OK)
+		rc = check_ledger(&r, result, &serial_base, &stop, diag);
+	if (stop)
 		goto out;
-	}
 	if (rc == PL_OK)
 		rc = make_staging(&r, result->batch_id, diag);
-	/* IMb serials never repeat: this batch starts after the last one's. */
-	if (rc == PL_OK)
-		rc = ledger_imb_serial_base(r.ledger, r.agency.id, &serial_base, diag);
 	if (rc == PL_OK) {
 		topts.imb_serial_base = serial_base;
 		topts.templates_dir = r.templates_dir;
@@ -549,11 +586,15 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 		bopts.mail_date = r.mail_date;
 		bopts.rules_digest = ruleset_digest(r.rules);
 		bopts.pdf_name = PDF_NAME;
+		bopts.audit_xsl_path = r.audit_xsl;
 		bopts.imb_serial_base = serial_base;
+		bopts.rebuild = result->rebuilt;
 		rc = bundle_begin(&r.bundle, &bopts, r.ledger, diag);
 	}
-	if (rc == PL_OK)
+	if (rc == PL_OK) {
+		killpoint("bundle-begun");
 		rc = import_contacts(&r, true, &result->counts, diag);
+	}
 	if (rc == PL_OK)
 		rc = process_records(&r, result->batch_id, true, &result->counts, diag);
 	if (rc == PL_OK) {
@@ -561,18 +602,28 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 		rc = typeset_finish(r.typesetter, diag);
 	}
 	if (rc == PL_OK) {
+		killpoint("typeset-finished");
 		run_log(&r, "typeset: %lu letters, %lu pages in print/%s%s",
 			result->counts.letters, result->counts.pages, PDF_NAME,
 			r.address_rejects ? arena_printf(&r.arena, "; %lu rejected: address too big for the window",
 							 r.address_rejects) : "");
+		killpoint("before-bundle-finish");
 		rc = bundle_finish(r.bundle, &result->counts, diag);
 	}
-	if (rc == PL_OK)
+	if (rc == PL_OK) {
+		killpoint("before-publish");
 		rc = publish(&r, result->bundle_dir, diag);
-	if (rc == PL_OK)
+	}
+	if (rc == PL_OK) {
+		killpoint("after-publish");
+		killpoint("before-commit");
 		rc = bundle_commit(r.bundle, diag);
-	if (rc == PL_OK)
-		run_log(&r, "bundle: %s (ledger committed)", result->bundle_dir);
+	}
+	if (rc == PL_OK) {
+		killpoint("after-commit");
+		run_log(&r, "bundle: %s (%s)", result->bundle_dir,
+			result->rebuilt ? "rebuilt; ledger unchanged" : "ledger committed");
+	}
 out:
 	free(pdf_path);
 	free(dump_dir);

@@ -9,6 +9,29 @@
  * OUT/<batch-id> only when complete; the contact ledger is committed only
  * after that rename. A batch the ledger already holds is not issued again.
  *
+ * Crash safety: a run killed at any moment (core/killpoint.h names the
+ * moments the tests kill it at) leaves OUT/.<batch-id>.partial or nothing
+ * before the rename, the whole bundle after it, and the ledger without the
+ * batch until the commit. Running the batch again then removes the
+ * partial directory, replaces a published bundle the ledger does not hold
+ * by the identical rebuild, and commits: each letter is issued once.
+ *
+ * Rebuild (opts.rebuild, `fairnotice run --rebuild`): the bundle of a batch
+ * the ledger already holds, written again into OUT, byte for byte as it
+ * was first issued, the ledger left exactly as it is. Decisions depend on
+ * the ledger's history, which now contains the batch itself (and perhaps
+ * later batches), so a plain re-run would decide differently. The batch
+ * is therefore run again in full inside one ledger transaction that first
+ * takes the ledger back to just before the batch (the batch and every
+ * batch committed after it removed, the agency's IMb counter lowered by
+ * their letters: bundle_opts.rebuild) and is rolled back at the end
+ * instead of committed. Every decision, serial and piece id then comes out
+ * as it did the first time, and nothing in the ledger changes. The
+ * alternative, rendering from the ledger's record of what was issued,
+ * cannot give back the suppressed, deferred and rejected accounts' audit
+ * records, which the ledger does not keep. Rebuilding a batch the ledger
+ * does not hold is a usage error.
+ *
  * run_check() reads and decides a batch the same way but writes nothing
  * (no bundle, no ledger), for `fairnotice check`. run_preview() renders
  * one account with one template file, for whoever edits a template.
@@ -33,6 +56,8 @@ struct run_opts {
 	const char *fonts_dir;        /* default: <datadir>/fonts */
 	const char *font_files_dir;   /* default: build/fonts */
 	bool layout_dumps;            /* write audit/layout/<piece>.layout */
+	bool rebuild;                 /* run_batch(): rebuild a batch the
+					 ledger holds (see above) */
 	FILE *log;                    /* stage lines and warnings; NULL: silent */
 };
 
@@ -41,6 +66,8 @@ struct run_result {
 	char batch_id[128];
 	char bundle_dir[PL_MAX_PATH];
 	bool already_done;            /* the ledger held this batch: nothing issued */
+	bool rebuilt;                 /* opts.rebuild: the bundle was rebuilt,
+					 the ledger left as it was */
 };
 
 PL_WARN_UNUSED int run_batch(const struct run_opts *opts, struct run_result *result,

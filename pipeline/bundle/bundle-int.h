@@ -121,6 +121,14 @@ PL_WARN_UNUSED int ledger_txn_add_contact(struct ledger *ledger,
 PL_WARN_UNUSED int ledger_txn_commit(struct ledger *ledger,
 				     const struct ledger_batch *batch,
 				     struct pl_diag *diag);
+/*
+ * Inside the batch transaction: delete committed batch batch_id and every
+ * batch committed after it (their pieces, contacts and batches rows) and
+ * lower each agency's IMb counter by their letters. Only a rebuild does
+ * this, and it rolls the transaction back.
+ */
+PL_WARN_UNUSED int ledger_txn_rewind(struct ledger *ledger, const char *batch_id,
+				     struct pl_diag *diag);
 /* ROLLBACK if a transaction is open; otherwise nothing. */
 void ledger_txn_rollback(struct ledger *ledger);
 
@@ -193,7 +201,25 @@ char *bundle_channel_words(unsigned bits, char out[BUNDLE_CHANNEL_WORDS]);
  * bytes pass and memory does not grow with the batch. Errors are sticky:
  * the first one is kept in status and every later call does nothing.
  */
+/* Most attributes one element of a record has (<letter> has 13). */
+#define AUDIT_MAX_ATTRS 32
+
+/*
+ * The hash chain of an audit manifest being written (docs/audit-chain.md):
+ * each record is produced twice by the same calls, once into canon (the
+ * hashing pass, nothing written) and once into the file.
+ */
+struct audit_chain {
+	char prev[PL_SHA256_HEX];        /* hash of the last record written */
+	struct digest *canon;            /* non-NULL: hashing pass, no writes */
+	const char *elem;                /* static name whose line is not out yet */
+	struct buf attrs;                /* owned: "name\0value\0" pairs */
+	size_t off[AUDIT_MAX_ATTRS];     /* offset of each pair in attrs */
+	size_t nattrs;
+};
+
 struct audit_xml {
+	struct audit_chain chain;        /* owned */
 	struct atomfile af;              /* owned */
 	struct _xmlTextWriter *writer;   /* owned; NULL when closed */
 	struct buf clean;                /* owned scratch for sanitised text */
@@ -209,14 +235,43 @@ PL_WARN_UNUSED int audit_xml_account(struct audit_xml *x,
 				     struct pl_diag *diag);
 /*
  * Write <totals> (review_letters: letters that carry a review flag), end
- * the document, commit the file.
+ * the document, commit the file. chain_out receives the hash of the last
+ * record of the chain (every <account> carries the hash of the one before
+ * it), which the control file repeats.
  */
 PL_WARN_UNUSED int audit_xml_finish(struct audit_xml *x,
 				    const struct run_counts *totals,
 				    unsigned long review_letters,
 				    char sha_out[PL_SHA256_HEX],
+				    char chain_out[PL_SHA256_HEX],
 				    struct pl_diag *diag);
 /* Drop the writer and remove the lock file. Safe after finish. */
 void audit_xml_abort(struct audit_xml *x);
+
+/* ---- the auditor's HTML view (audit-html.c) ---- */
+
+/*
+ * audit/manifest.html from the committed audit/manifest.xml of staging_dir
+ * through the stylesheet xsl_path, with libxslt's security preferences
+ * forbidding every file write, directory creation and network access.
+ */
+PL_WARN_UNUSED int audit_html_write(const char *staging_dir, const char *xsl_path,
+				    struct pl_diag *diag);
+
+/* ---- control file, checksums, zip (control.c, zip.c) ---- */
+
+/*
+ * Once every other file of staging_dir is committed: print/control.xml
+ * (batch id, totals per group: pieces, pages, sheets; the audit chain's
+ * final hash), print/SHA256SUMS (every file of the bundle but itself and
+ * the zip, `sha256sum` format, sorted paths relative to the bundle
+ * directory), then print/bundle.zip holding every file of the bundle in
+ * sorted order with fixed timestamps (deterministic).
+ */
+PL_WARN_UNUSED int control_write(const char *staging_dir, const struct bundle_opts *opts,
+				 const struct run_counts *totals,
+				 const char chain_head[PL_SHA256_HEX],
+				 struct pl_diag *diag);
+
 
 #endif

@@ -264,6 +264,8 @@ int bundle_begin(struct bundle **out, const struct bundle_opts *opts,
 	buf_init(&b->name, PL_MAX_RECORD_BYTES);
 
 	rc = ledger_txn_begin(ledger, diag);
+	if (rc == PL_OK && opts->rebuild)
+		rc = ledger_txn_rewind(ledger, opts->batch_id, diag);
 	if (rc == PL_OK)
 		rc = ledger_imb_serial_base(ledger, opts->agency->id, &b->imb_floor,
 					    diag);
@@ -464,6 +466,7 @@ int bundle_finish(struct bundle *b, const struct run_counts *counts,
 		  struct pl_diag *diag)
 {
 	char sums[FILE_COUNT + 1][PL_SHA256_HEX];
+	char chain[PL_SHA256_HEX] = "";
 	int rc = PL_OK;
 
 	if (b->state == BUNDLE_FAILED)
@@ -480,9 +483,14 @@ int bundle_finish(struct bundle *b, const struct run_counts *counts,
 		rc = atomfile_commit(&b->files[i], sums[i], diag);
 	if (rc == PL_OK)
 		rc = audit_xml_finish(&b->audit, &b->totals, b->review_letters,
-				      sums[FILE_COUNT], diag);
+				      sums[FILE_COUNT], chain, diag);
 	if (rc == PL_OK)
 		rc = write_summary(b, sums, diag);
+	if (rc == PL_OK && b->opts.audit_xsl_path)
+		rc = audit_html_write(b->opts.staging_dir, b->opts.audit_xsl_path, diag);
+	/* Last: the control file and the sums cover every other file. */
+	if (rc == PL_OK)
+		rc = control_write(b->opts.staging_dir, &b->opts, &b->totals, chain, diag);
 	if (rc == PL_OK) {
 		char *print = xasprintf("%s/print", b->opts.staging_dir);
 		char *audit = xasprintf("%s/audit", b->opts.staging_dir);
@@ -524,6 +532,12 @@ int bundle_commit(struct bundle *b, struct pl_diag *diag)
 		return pl_diag_set(diag, PL_MANIFEST, b->opts.staging_dir, 0,
 				   "cannot commit batch '%s' to the contact ledger "
 				   "before its bundle is complete", b->opts.batch_id);
+	if (b->opts.rebuild) {
+		/* The ledger already holds the batch: leave it as it was. */
+		ledger_txn_rollback(b->ledger);
+		b->state = BUNDLE_COMMITTED;
+		return PL_OK;
+	}
 	if (batch.imb_serial_next < b->imb_top)
 		batch.imb_serial_next = b->imb_top;
 	if (batch.imb_serial_next < b->imb_floor)

@@ -77,6 +77,13 @@ PL_WARN_UNUSED int ledger_history(struct ledger *ledger, const char *agency_id,
  */
 PL_WARN_UNUSED int ledger_imb_serial_base(struct ledger *ledger, const char *agency_id,
 					  unsigned long *base_out, struct pl_diag *diag);
+/*
+ * For a rebuild: the IMb serial base committed batch batch_id was issued
+ * with (its agency's counter less the letters of that batch and of every
+ * batch of the agency committed after it).
+ */
+PL_WARN_UNUSED int ledger_batch_serial_base(struct ledger *ledger, const char *batch_id,
+					    unsigned long *base_out, struct pl_diag *diag);
 
 /* ---- the bundle ---- */
 
@@ -89,6 +96,18 @@ struct bundle_opts {
 	const char *pdf_name;        /* combined PDF, relative to print/ */
 	unsigned long imb_serial_base;  /* from ledger_imb_serial_base(), as
 					   given to the typesetter */
+	const char *audit_xsl_path;  /* stylesheet of audit/manifest.html;
+					NULL: no HTML view */
+	/*
+	 * batch_id is committed and is being rebuilt: bundle_begin() takes
+	 * the open transaction back to the ledger as it was before that
+	 * batch (it and every later batch removed, the IMb counters lowered
+	 * by their letters), so ledger_history() answers as it did then;
+	 * bundle_commit() rolls the transaction back instead of committing,
+	 * so the ledger is left exactly as it was. imb_serial_base comes
+	 * from ledger_batch_serial_base().
+	 */
+	bool rebuild;
 };
 
 PL_WARN_UNUSED int bundle_begin(struct bundle **out, const struct bundle_opts *opts,

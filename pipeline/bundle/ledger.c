@@ -657,7 +657,88 @@ int ledger_imb_serial_base(struct ledger *ledger, const char *agency_id,
 	return rc;
 }
 
+/*
+ * Batches in commit order are batches in rowid order: rows are only ever
+ * inserted (never deleted outside a rolled-back rebuild), so each new row
+ * takes the next rowid.
+ */
+static const char batch_serial_base_sql[] =
+	"SELECT coalesce((SELECT next_imb_serial FROM counters c"
+	"  WHERE c.agency_id = b.agency_id), 0)"
+	" - (SELECT coalesce(sum(l.letters), 0) FROM batches l"
+	"  WHERE l.agency_id = b.agency_id AND l.rowid >= b.rowid)"
+	" FROM batches b WHERE b.batch_id = ?1";
+#define LATER_BATCHES \
+	"(SELECT batch_id FROM batches WHERE rowid >=" \
+	" (SELECT rowid FROM batches WHERE batch_id = ?1))"
+static const char *const rewind_sql[] = {
+	"UPDATE counters SET next_imb_serial = next_imb_serial -"
+	" (SELECT coalesce(sum(letters), 0) FROM batches"
+	"  WHERE batches.agency_id = counters.agency_id"
+	"  AND batch_id IN " LATER_BATCHES ")",
+	"DELETE FROM pieces WHERE batch_id IN " LATER_BATCHES,
+	"DELETE FROM contacts WHERE batch_id IN " LATER_BATCHES,
+	"DELETE FROM batches WHERE batch_id IN " LATER_BATCHES,
+};
+
+/* One statement prepared for one use, ?1 bound to batch_id. */
+static int prepare_once(struct ledger *ledger, const char *sql,
+			const char *batch_id, sqlite3_stmt **out,
+			struct pl_diag *diag)
+{
+	if (sqlite3_prepare_v2(ledger->db, sql, -1, out, NULL) != SQLITE_OK) {
+		sqlite3_finalize(*out);
+		*out = NULL;
+		return ledger_error(ledger, diag, "prepare a statement");
+	}
+	bind_text(*out, 1, batch_id);
+	return PL_OK;
+}
+
+int ledger_batch_serial_base(struct ledger *ledger, const char *batch_id,
+			     unsigned long *base_out, struct pl_diag *diag)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare_once(ledger, batch_serial_base_sql, batch_id, &st, diag);
+
+	*base_out = 0;
+	if (rc == PL_OK) {
+		if (sqlite3_step(st) != SQLITE_ROW)
+			rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+					 "cannot read the IMb serial base of batch '%s' "
+					 "in the contact ledger: %s", bundle_str(batch_id),
+					 sqlite3_errmsg(ledger->db));
+		else if (sqlite3_column_int64(st, 0) < 0)
+			rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+					 "IMb serial base of batch '%s' comes out "
+					 "negative in the contact ledger",
+					 bundle_str(batch_id));
+		else
+			*base_out = (unsigned long)sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- the batch transaction (for bundle.c) ---- */
+
+int ledger_txn_rewind(struct ledger *ledger, const char *batch_id,
+		      struct pl_diag *diag)
+{
+	int rc = PL_OK;
+
+	if (!ledger->in_txn)
+		PL_BUG("rewind to batch '%s' outside a transaction", batch_id);
+	for (size_t i = 0; rc == PL_OK && i < PL_ARRAY_SIZE(rewind_sql); i++) {
+		sqlite3_stmt *st = NULL;
+
+		rc = prepare_once(ledger, rewind_sql[i], batch_id, &st, diag);
+		if (rc == PL_OK && sqlite3_step(st) != SQLITE_DONE)
+			rc = ledger_error(ledger, diag, "take back the batches to rebuild");
+		sqlite3_finalize(st);
+	}
+	return rc;
+}
 
 int ledger_txn_begin(struct ledger *ledger, struct pl_diag *diag)
 {

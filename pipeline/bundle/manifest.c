@@ -14,6 +14,37 @@
  * that XML 1.0 cannot carry at all (invalid UTF-8, control characters)
  * are replaced by U+FFFD so the manifest always parses. The CSV files
  * keep the input's bytes exactly.
+ *
+ * The hash chain of audit/manifest.xml (docs/audit-chain.md says the same,
+ * for `fairnotice verify` and for anyone else who recomputes it):
+ *
+ *   Every <account> carries prev="<hex>" (the hash of the account before it,
+ *   64 zeros for the first) and hash="<hex>", lowercase SHA-256 hex of
+ *
+ *       prev-hex "\n" canonical(account)
+ *
+ *   canonical(element), over the parsed document (namespace declarations
+ *   are not attributes; entities and character references resolved):
+ *
+ *     "E" name { "\x1f" attr-name "=" esc(value) } "\n"
+ *         attributes sorted by name (bytewise); on the <account> itself the
+ *         attributes prev and hash are left out;
+ *     "T" esc(text) "\n"
+ *         only for an element with no element children whose text (all its
+ *         text and CDATA children, concatenated) is not empty; the text of
+ *         an element with element children is formatting (white space) and
+ *         is not hashed (verify reports any other text there);
+ *     canonical(child) for each element child, in document order;
+ *     "/" "\n".
+ *
+ *   esc() writes a backslash as "\\" and a line feed as "\n"; every other
+ *   byte (UTF-8) as is. 0x1F cannot occur in XML 1.0 text, so it separates.
+ *   The chain's head (the last hash; 64 zeros when there is no account) is
+ *   written as <chain head="..."/> last in <audit-manifest> and repeated in
+ *   print/control.xml. The writer computes the canonical form from the same
+ *   calls that write the record (a hashing pass, then a writing pass), so
+ *   record and hash cannot drift apart; u-audit.c recomputes it from a
+ *   written file with libxml2's reader, as verify does.
  */
 #include "../pl.h"
 #include "bundle-int.h"
@@ -256,6 +287,64 @@ int manifest_csv_plan(struct atomfile *af, const struct bundle_entry *e)
 #define AUDIT_NS "urn:fairnotice:audit:1"
 /* Sanitised text: any one field or message, each bad byte grown to 3. */
 #define AUDIT_CLEAN_MAX (3 * (size_t)PL_MAX_RECORD_BYTES)
+/* The attributes of one element, copied for sorting: names and values. */
+#define AUDIT_ATTRS_MAX (AUDIT_MAX_ATTRS * (AUDIT_CLEAN_MAX + 64))
+#define AUDIT_ZERO_HASH \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+/* The chain state lives in struct audit_xml (bundle-int.h). */
+static struct audit_chain *chain_of(struct audit_xml *x)
+{
+	return &x->chain;
+}
+
+/* esc() of docs/audit-chain.md into the digest. */
+static void canon_esc(struct digest *d, const char *s)
+{
+	const char *p;
+
+	for (p = s; *p; p++) {
+		if (*p != '\\' && *p != '\n')
+			continue;
+		digest_update(d, s, (size_t)(p - s));
+		digest_update(d, *p == '\n' ? "\\n" : "\\\\", 2);
+		s = p + 1;
+	}
+	digest_update(d, s, (size_t)(p - s));
+}
+
+static int canon_attr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The pending "E" line: name and sorted attributes. */
+static void canon_flush(struct audit_chain *c)
+{
+	const char *base = buf_str(&c->attrs);
+	const char *names[AUDIT_MAX_ATTRS];
+
+	if (!c->elem)
+		return;
+	/* Names are unique within an element, so the sort is a total order. */
+	for (size_t i = 0; i < c->nattrs; i++)
+		names[i] = base + c->off[i];
+	qsort(names, c->nattrs, sizeof(names[0]), canon_attr_cmp);
+	digest_update(c->canon, "E", 1);
+	digest_update(c->canon, c->elem, strlen(c->elem));
+	for (size_t i = 0; i < c->nattrs; i++) {
+		const char *name = names[i];
+		const char *value = name + strlen(name) + 1;
+
+		digest_update(c->canon, "\x1f", 1);
+		digest_update(c->canon, name, strlen(name));
+		digest_update(c->canon, "=", 1);
+		canon_esc(c->canon, value);
+	}
+	digest_update(c->canon, "\n", 1);
+	c->elem = NULL;
+	c->nattrs = 0;
+	buf_clear(&c->attrs);
+}
 
 /* libxml2 output callbacks: every byte goes through atomfile_write(). */
 static int xml_out_write(void *ctx, const char *data, int len)
@@ -332,24 +421,66 @@ static void xml_check(struct audit_xml *x, int ret)
 		x->status = PL_IO_WRITE;
 }
 
+/*
+ * The chain's hashing pass, when one is on: the calls below feed the
+ * canonical form into the digest instead of writing. NULL otherwise.
+ */
+static struct audit_chain *hashing(struct audit_xml *x)
+{
+	struct audit_chain *c = chain_of(x);
+
+	return c->canon ? c : NULL;
+}
+
+/* name is a string literal (the hashing pass keeps the pointer). */
 static void xml_start(struct audit_xml *x, const char *name)
 {
-	if (x->status == PL_OK)
-		xml_check(x, xmlTextWriterStartElement(x->writer, BAD_CAST name));
+	struct audit_chain *c;
+
+	if (x->status != PL_OK)
+		return;
+	if ((c = hashing(x))) {
+		canon_flush(c);
+		c->elem = name;
+		return;
+	}
+	xml_check(x, xmlTextWriterStartElement(x->writer, BAD_CAST name));
 }
 
 static void xml_end(struct audit_xml *x)
 {
-	if (x->status == PL_OK)
-		xml_check(x, xmlTextWriterEndElement(x->writer));
+	struct audit_chain *c;
+
+	if (x->status != PL_OK)
+		return;
+	if ((c = hashing(x))) {
+		canon_flush(c);
+		digest_update(c->canon, "/\n", 2);
+		return;
+	}
+	xml_check(x, xmlTextWriterEndElement(x->writer));
 }
 
 static void xml_attr(struct audit_xml *x, const char *name, const char *value)
 {
+	struct audit_chain *c;
 	const char *v;
+	int rc;
 
 	if (x->status != PL_OK || !(v = xml_clean(x, value)))
 		return;
+	if ((c = hashing(x))) {
+		if (c->nattrs == AUDIT_MAX_ATTRS)
+			PL_BUG("more than %d attributes on <%s>", AUDIT_MAX_ATTRS,
+			       c->elem);
+		c->off[c->nattrs++] = c->attrs.len;
+		rc = buf_add(&c->attrs, name, strlen(name) + 1);
+		if (rc == PL_OK)
+			rc = buf_add(&c->attrs, v, strlen(v) + 1);
+		if (rc != PL_OK)
+			x->status = rc;
+		return;
+	}
 	xml_check(x, xmlTextWriterWriteAttribute(x->writer, BAD_CAST name,
 						 BAD_CAST v));
 }
@@ -376,12 +507,23 @@ static void xml_attr_date(struct audit_xml *x, const char *name, int date)
 	xml_attr_opt(x, name, date_format_iso(date, iso));
 }
 
+/* Text goes only in elements without element children (the chain's rule). */
 static void xml_text(struct audit_xml *x, const char *text)
 {
+	struct audit_chain *c;
 	const char *v;
 
 	if (x->status != PL_OK || !(v = xml_clean(x, text)))
 		return;
+	if ((c = hashing(x))) {
+		canon_flush(c);
+		if (v[0]) {
+			digest_update(c->canon, "T", 1);
+			canon_esc(c->canon, v);
+			digest_update(c->canon, "\n", 1);
+		}
+		return;
+	}
 	xml_check(x, xmlTextWriterWriteString(x->writer, BAD_CAST v));
 }
 
@@ -404,10 +546,14 @@ int audit_xml_open(struct audit_xml *x, const char *path,
 {
 	xmlOutputBuffer *out;
 	char run[PL_DATE_ISO_LEN], mail[PL_DATE_ISO_LEN];
+	struct audit_chain *c;
 	int rc;
 
 	memset(x, 0, sizeof(*x));
 	buf_init(&x->clean, AUDIT_CLEAN_MAX);
+	c = chain_of(x);
+	buf_init(&c->attrs, AUDIT_ATTRS_MAX);
+	memcpy(c->prev, AUDIT_ZERO_HASH, PL_SHA256_HEX);
 	rc = atomfile_open(&x->af, path, diag);
 	if (rc != PL_OK)
 		return rc;
@@ -542,8 +688,14 @@ static void xml_plan(struct audit_xml *x, const struct contact_plan *p)
 	xml_end(x);
 }
 
-int audit_xml_account(struct audit_xml *x, const struct bundle_opts *opts,
-		      const struct bundle_entry *e, struct pl_diag *diag)
+/*
+ * One <account>, in either pass: prev and hash are NULL in the hashing
+ * pass (they are not part of the canonical form) and given in the writing
+ * pass.
+ */
+static void xml_account(struct audit_xml *x, const struct bundle_opts *opts,
+			const struct bundle_entry *e, const char *prev,
+			const char *hash)
 {
 	const struct verdict *v = e->verdict;
 	bool decided = v && e->outcome != OUTCOME_REJECTED;
@@ -555,8 +707,14 @@ int audit_xml_account(struct audit_xml *x, const struct bundle_opts *opts,
 	xml_attr(x, "outcome", outcome_name(e->outcome));
 	if (v)
 		xml_attr_opt(x, "jurisdiction", v->jurisdiction);
+	/* The postal state as the input gave it (the HTML view groups by it). */
+	xml_attr_opt(x, "state", e->account->state);
 	if (v && v->needs_review)
 		xml_attr(x, "review", "yes");
+	if (prev) {
+		xml_attr(x, "prev", prev);
+		xml_attr(x, "hash", hash);
+	}
 
 	if (e->outcome != OUTCOME_LETTER) {
 		xml_start(x, "reason");
@@ -576,13 +734,38 @@ int audit_xml_account(struct audit_xml *x, const struct bundle_opts *opts,
 	if (decided)
 		xml_plan(x, &v->plan);
 	xml_end(x);
+}
+
+int audit_xml_account(struct audit_xml *x, const struct bundle_opts *opts,
+		      const struct bundle_entry *e, struct pl_diag *diag)
+{
+	struct audit_chain *c = chain_of(x);
+	struct digest canon;
+	char hash[PL_SHA256_HEX];
+
+	/* The hashing pass: the same calls, into the digest. */
+	digest_init(&canon);
+	digest_update(&canon, c->prev, PL_SHA256_HEX - 1);
+	digest_update(&canon, "\n", 1);
+	c->canon = &canon;
+	xml_account(x, opts, e, NULL, NULL);
+	c->canon = NULL;
+	c->elem = NULL;
+	c->nattrs = 0;
+	buf_clear(&c->attrs);
+	digest_finish(&canon, hash);
+	/* The writing pass, with the link to the previous record. */
+	xml_account(x, opts, e, c->prev, hash);
+	if (x->status == PL_OK)
+		memcpy(c->prev, hash, PL_SHA256_HEX);
 	return xml_status(x, diag);
 }
 
 int audit_xml_finish(struct audit_xml *x, const struct run_counts *t,
 		     unsigned long review_letters, char sha_out[PL_SHA256_HEX],
-		     struct pl_diag *diag)
+		     char chain_out[PL_SHA256_HEX], struct pl_diag *diag)
 {
+	struct audit_chain *c = chain_of(x);
 	int rc;
 
 	xml_start(x, "totals");
@@ -599,6 +782,11 @@ int audit_xml_finish(struct audit_xml *x, const struct run_counts *t,
 	xml_attr_uint(x, "rejected", t->contacts_rejected);
 	xml_end(x);
 	xml_end(x);
+	xml_start(x, "chain");
+	xml_attr(x, "head", c->prev);
+	xml_end(x);
+	if (chain_out)
+		memcpy(chain_out, c->prev, PL_SHA256_HEX);
 	if (x->status == PL_OK)
 		xml_check(x, xmlTextWriterEndDocument(x->writer));
 	/* Freeing the writer flushes its last bytes through the callback. */
@@ -615,6 +803,10 @@ int audit_xml_finish(struct audit_xml *x, const struct run_counts *t,
 
 void audit_xml_abort(struct audit_xml *x)
 {
+	struct audit_chain *c = chain_of(x);
+
+	buf_release(&c->attrs);
+	memset(c, 0, sizeof(*c));
 	if (x->writer) {
 		xmlFreeTextWriter(x->writer);
 		x->writer = NULL;

@@ -7,6 +7,7 @@
 #include "core/date.h"
 #include "core/diag.h"
 #include "cli/explain.h"
+#include "verify/verify.h"
 
 #include <time.h>
 #include <unistd.h>
@@ -25,17 +26,21 @@ enum exit_code {
 static const char usage_text[] =
 	"usage: fairnotice run   --batch DIR --out DIR --state DIR [--date YYYY-MM-DD]\n"
 	"                        [--rules DIR] [--templates DIR] [--layout-dumps]\n"
+	"                        [--rebuild]\n"
 	"       fairnotice check --batch DIR [--date YYYY-MM-DD] [--rules DIR]\n"
 	"       fairnotice explain --batch DIR [--state DIR] [--date YYYY-MM-DD] ACCOUNT_ID\n"
 	"       fairnotice rules lint [--rules DIR] [--batch DIR]\n"
 	"       fairnotice preview TEMPLATE_FILE --account FILE.csv [--agency agency.xml]\n"
 	"                        [--date YYYY-MM-DD] (--png OUT.png | --pdf OUT.pdf)\n"
 	"                        [--dump OUT.layout] [--rules DIR]\n"
+	"       fairnotice verify OUT/BATCH_ID\n"
 	"       fairnotice version\n"
 	"\n"
 	"run    reads the batch, decides every account, typesets the letters and\n"
 	"       writes OUT/<batch-id>/{print,audit}; records issued letters in the\n"
-	"       contact ledger under --state\n"
+	"       contact ledger under --state; a batch already issued is not run\n"
+	"       again, but with --rebuild its bundle is written again, identical,\n"
+	"       and the ledger is left as it is\n"
 	"check  validates and decides the batch, reports every record that would\n"
 	"       not get a letter, and writes nothing\n"
 	"explain  prints why one account got what it got: the decision, the rules\n"
@@ -93,6 +98,10 @@ static void parse_options(int argc, char **argv, struct cli *cli,
 		}
 		if (!strcmp(arg, "--layout-dumps")) {
 			cli->opts.layout_dumps = true;
+			continue;
+		}
+		if (!strcmp(arg, "--rebuild")) {
+			cli->opts.rebuild = true;
 			continue;
 		}
 		if (!strcmp(arg, "--batch"))
@@ -159,9 +168,11 @@ static int cmd_run(int argc, char **argv)
 			printf("batch %s: already issued, nothing to do\n", result.batch_id);
 		else
 			printf("batch %s: read %lu = %lu letters + %lu suppressed + "
-			       "%lu deferred + %lu rejected; bundle in %s\n",
+			       "%lu deferred + %lu rejected; bundle %sin %s\n",
 			       result.batch_id, c->read, c->letters, c->suppressed,
-			       c->deferred, c->rejected, result.bundle_dir);
+			       c->deferred, c->rejected,
+			       result.rebuilt ? "rebuilt (ledger unchanged) " : "",
+			       result.bundle_dir);
 	}
 	return exit_for(rc, &result, &diag);
 }
@@ -176,8 +187,8 @@ static int cmd_check(int argc, char **argv)
 	parse_options(argc, argv, &cli, NULL);
 	if (!cli.opts.batch_dir)
 		die(EXIT_USAGE, "check needs --batch");
-	if (cli.opts.out_dir || cli.opts.state_dir)
-		die(EXIT_USAGE, "check writes nothing: --out and --state do not apply");
+	if (cli.opts.out_dir || cli.opts.state_dir || cli.opts.rebuild)
+		die(EXIT_USAGE, "check writes nothing: --out, --state and --rebuild do not apply");
 	cli.opts.log = stdout;
 	rc = run_check(&cli.opts, &result, &diag);
 	if (rc == PL_OK) {
@@ -300,6 +311,31 @@ static int cmd_preview(int argc, char **argv)
 	return EXIT_COMPLETE;
 }
 
+/* Exit 0: intact; 1: problems found (each printed); 3: not a bundle. */
+static int cmd_verify(int argc, char **argv)
+{
+	struct verify_report report = { 0 };
+	struct pl_diag diag = { 0 };
+	char msg[1024];
+	int rc;
+
+	if (argc != 1 || !strncmp(argv[0], "--", 2))
+		die(EXIT_USAGE, "usage: fairnotice verify OUT/BATCH_ID");
+	rc = verify_bundle(argv[0], stdout, &report, &diag);
+	if (rc != PL_OK && rc != PL_MANIFEST) {
+		fflush(stdout);
+		fprintf(stderr, "fairnotice: %s: %s\n", pl_strerror(rc),
+			pl_diag_format(&diag, msg, sizeof(msg)));
+		return EXIT_FATAL;
+	}
+	printf("verify: %lu files, %lu audit records, %lu problem%s: %s\n",
+	       report.files_checked, report.records_checked, report.problems,
+	       report.problems == 1 ? "" : "s",
+	       report.problems ? "NOT INTACT" : "intact");
+	fflush(stdout);
+	return report.problems ? EXIT_REJECTS : EXIT_COMPLETE;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -314,6 +350,8 @@ int main(int argc, char **argv)
 		return cmd_explain(argc - 2, argv + 2);
 	if (!strcmp(cmd, "rules"))
 		return cmd_rules(argc - 2, argv + 2);
+	if (!strcmp(cmd, "verify"))
+		return cmd_verify(argc - 2, argv + 2);
 	if (!strcmp(cmd, "preview"))
 		return cmd_preview(argc - 2, argv + 2);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

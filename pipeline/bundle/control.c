@@ -1,0 +1,587 @@
+/*
+ * control.c: seal a finished bundle with its control file, its checksums
+ * and its zip (control_write(), bundle-int.h).
+ *
+ * bundle_finish() calls this last, once every other file of the staging
+ * directory is committed. Three files follow, each through an atomfile
+ * and each covering the ones before it:
+ *
+ *   print/control.xml  what the print vendor reconciles against: the batch,
+ *                      the totals per group (pieces, pages, sheets), the
+ *                      accounts' outcomes and the audit chain's last hash
+ *   print/SHA256SUMS   `sha256sum` lines for every file of the bundle but
+ *                      itself and the zip, sorted by path relative to the
+ *                      bundle directory, so `cd BUNDLE && sha256sum -c
+ *                      print/SHA256SUMS` checks it
+ *   print/bundle.zip   every file of the bundle (SHA256SUMS included, the
+ *                      zip itself not) in the same sorted order (zip.h)
+ *
+ * The control file's totals are counted again from print/manifest.csv,
+ * one record at a time, and must agree with the run's totals: a control
+ * file that disagrees with the manifest beside it is never written. The
+ * "flat" group counts the pieces over the agency's max-sheets; until
+ * letters are grouped into several PDFs (issue 5, next session) they are
+ * still inside letters.pdf and the "#10-double-window" group, so the flat
+ * group is a count of pieces only and is not added into the totals.
+ */
+#include "../pl.h"
+#include "bundle-int.h"
+#include "zip.h"
+#include "../core/date.h"
+#include "../core/killpoint.h"
+#include "../core/limits.h"
+#include "../core/xalloc.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <libxml/xmlwriter.h>
+
+#define CONTROL_NS "urn:fairnotice:control:1"
+#define CONTROL_NAME "print/control.xml"
+#define SUMS_NAME "print/SHA256SUMS"
+#define ZIP_NAME "print/bundle.zip"
+#define MANIFEST_NAME "print/manifest.csv"
+#define GROUP_WINDOW "#10-double-window"
+#define GROUP_FLAT "flat"
+/* A bundle holds a dozen files; this only stops a runaway directory. */
+#define CONTROL_MAX_FILES 65535
+/* The longest manifest.csv field read here (a header name or a count). */
+#define CONTROL_FIELD_MAX 64
+
+/* ====================================================================
+ * The files of the bundle
+ * ==================================================================== */
+
+struct file_list {
+	char **names;    /* owned: paths relative to the bundle directory */
+	size_t n, alloc;
+};
+
+static void file_list_release(struct file_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->names[i]);
+	free(l->names);
+	memset(l, 0, sizeof(*l));
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add the regular files under root/rel (rel "" for root) to l. */
+static int walk(const char *root, const char *rel, struct file_list *l,
+		struct pl_diag *diag)
+{
+	char *dir = rel[0] ? xasprintf("%s/%s", root, rel) : xstrdup(root);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int rc = PL_OK;
+
+	if (!d) {
+		rc = pl_diag_set(diag, PL_IO_OPEN, dir, 0,
+				 "cannot read directory '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	while (rc == PL_OK && (e = readdir(d)) != NULL) {
+		const char *name = e->d_name;
+		size_t len = strlen(name);
+		char *sub, *path;
+		struct stat st;
+
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
+		sub = rel[0] ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+		path = xasprintf("%s/%s", root, sub);
+		if (lstat(path, &st) != 0)
+			rc = pl_diag_set(diag, PL_IO_OPEN, path, 0, "cannot stat '%s': %s",
+					 path, strerror(errno));
+		else if (S_ISDIR(st.st_mode))
+			rc = walk(root, sub, l, diag);
+		else if (!S_ISREG(st.st_mode))
+			rc = pl_diag_set(diag, PL_MANIFEST, path, 0,
+					 "cannot seal the bundle: '%s' is not a regular "
+					 "file", sub);
+		else if (len > 5 && !strcmp(name + len - 5, ".lock"))
+			rc = pl_diag_set(diag, PL_MANIFEST, path, 0,
+					 "cannot seal the bundle: '%s' is still being "
+					 "written", sub);
+		/* sha256sum would escape these; our own names never have them. */
+		else if (strpbrk(sub, "\\\n\r"))
+			rc = pl_diag_set(diag, PL_MANIFEST, path, 0,
+					 "cannot seal the bundle: file name '%s' has a "
+					 "backslash or a line break", sub);
+		else if (l->n >= CONTROL_MAX_FILES)
+			rc = pl_diag_set(diag, PL_LIMIT, root, 0,
+					 "cannot seal the bundle: more than %d files",
+					 CONTROL_MAX_FILES);
+		else {
+			if (l->n == l->alloc) {
+				l->alloc = l->alloc ? 2 * l->alloc : 16;
+				l->names = xrealloc(l->names, l->alloc * sizeof(*l->names));
+			}
+			l->names[l->n++] = sub;
+			sub = NULL;
+		}
+		free(path);
+		free(sub);
+	}
+	closedir(d);
+out:
+	free(dir);
+	return rc;
+}
+
+/* Every regular file of the bundle, sorted bytewise, but the excluded. */
+static int list_files(const char *root, const char *const *exclude,
+		      size_t nexclude, struct file_list *l, struct pl_diag *diag)
+{
+	size_t kept = 0;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	rc = walk(root, "", l, diag);
+	if (rc != PL_OK) {
+		file_list_release(l);
+		return rc;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		bool drop = false;
+
+		for (size_t j = 0; j < nexclude; j++)
+			drop |= !strcmp(l->names[i], exclude[j]);
+		if (drop)
+			free(l->names[i]);
+		else
+			l->names[kept++] = l->names[i];
+	}
+	l->n = kept;
+	if (l->n)
+		qsort(l->names, l->n, sizeof(*l->names), compare_names);
+	return PL_OK;
+}
+
+/* ====================================================================
+ * Counting print/manifest.csv
+ * ==================================================================== */
+
+struct manifest_count {
+	unsigned long pieces, pages, sheets;
+	unsigned long flat;          /* pieces over max_sheets */
+};
+
+/*
+ * A one-pass RFC 4180 reader that keeps nothing but the field it is in:
+ * the header names the page_count and sheet_count columns, each later
+ * record adds to the counts. Memory does not grow with the batch.
+ */
+struct csv_scan {
+	const char *path;
+	int max_sheets;
+	unsigned line, record_line;  /* physical line now; where the record began */
+	unsigned long record;        /* 0: the header */
+	size_t col;
+	long page_col, sheet_col;
+	char field[CONTROL_FIELD_MAX + 1];
+	size_t field_len;
+	bool too_long, in_quotes, quote_seen, record_started;
+	unsigned long pages, sheets; /* of the record being read */
+	bool have_pages, have_sheets;
+	struct manifest_count *count;
+};
+
+static int scan_error(struct csv_scan *s, struct pl_diag *diag, const char *what)
+{
+	return pl_diag_set(diag, PL_MANIFEST, MANIFEST_NAME, s->record_line,
+			   "cannot count the print manifest: %s (at %s:%u)", what,
+			   MANIFEST_NAME, s->record_line);
+}
+
+static bool parse_count(const char *s, unsigned long *out)
+{
+	char *end;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 9)
+		return false;
+	*out = strtoul(s, &end, 10);
+	return true;
+}
+
+static int scan_field_end(struct csv_scan *s, struct pl_diag *diag)
+{
+	long col = (long)s->col;
+	int rc = PL_OK;
+
+	s->field[s->field_len] = '\0';
+	if (s->record == 0) {
+		if (!s->too_long && !strcmp(s->field, "page_count"))
+			s->page_col = col;
+		if (!s->too_long && !strcmp(s->field, "sheet_count"))
+			s->sheet_col = col;
+	} else if (col == s->page_col || col == s->sheet_col) {
+		unsigned long *v = col == s->page_col ? &s->pages : &s->sheets;
+
+		if (s->too_long || !parse_count(s->field, v))
+			rc = scan_error(s, diag, col == s->page_col
+					? "page_count is not a number"
+					: "sheet_count is not a number");
+		if (col == s->page_col)
+			s->have_pages = true;
+		else
+			s->have_sheets = true;
+	}
+	s->col++;
+	s->field_len = 0;
+	s->too_long = false;
+	s->quote_seen = false;
+	return rc;
+}
+
+static int scan_record_end(struct csv_scan *s, struct pl_diag *diag)
+{
+	int rc = scan_field_end(s, diag);
+
+	if (rc != PL_OK)
+		return rc;
+	if (s->record == 0) {
+		if (s->page_col < 0 || s->sheet_col < 0)
+			return scan_error(s, diag, "the header has no page_count "
+					  "or no sheet_count column");
+	} else {
+		if (!s->have_pages || !s->have_sheets)
+			return scan_error(s, diag, "the row is short");
+		s->count->pieces++;
+		s->count->pages += s->pages;
+		s->count->sheets += s->sheets;
+		if ((long)s->sheets > s->max_sheets)
+			s->count->flat++;
+	}
+	s->record++;
+	s->col = 0;
+	s->have_pages = s->have_sheets = false;
+	s->record_started = false;
+	return PL_OK;
+}
+
+static int scan_char(struct csv_scan *s, int c, struct pl_diag *diag)
+{
+	if (!s->record_started) {
+		s->record_started = true;
+		s->record_line = s->line;
+	}
+	if (c == '\n')
+		s->line++;
+	if (s->in_quotes) {
+		if (c != '"')
+			goto keep;
+		s->in_quotes = false;   /* an end, or the first of a pair */
+		s->quote_seen = true;
+		return PL_OK;
+	}
+	if (c == '"') {
+		/* The opening quote, or "" inside a quoted field: a quote. */
+		bool pair = s->quote_seen;
+
+		s->in_quotes = true;
+		if (!pair)
+			return PL_OK;
+		goto keep;
+	}
+	if (c == ',')
+		return scan_field_end(s, diag);
+	if (c == '\r')
+		return PL_OK;           /* CSV_EOL's CR */
+	if (c == '\n')
+		return scan_record_end(s, diag);
+keep:
+	if (s->field_len < CONTROL_FIELD_MAX)
+		s->field[s->field_len++] = (char)c;
+	else
+		s->too_long = true;
+	return PL_OK;
+}
+
+static int count_manifest(const char *staging_dir, int max_sheets,
+			  struct manifest_count *count, struct pl_diag *diag)
+{
+	char *path = xasprintf("%s/%s", staging_dir, MANIFEST_NAME);
+	struct csv_scan s = {
+		.path = path, .max_sheets = max_sheets, .line = 1, .record_line = 1,
+		.page_col = -1, .sheet_col = -1, .count = count,
+	};
+	unsigned char chunk[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	int rc = PL_OK;
+
+	memset(count, 0, sizeof(*count));
+	if (!f) {
+		rc = pl_diag_set(diag, PL_IO_OPEN, path, 0, "cannot open '%s': %s",
+				 path, strerror(errno));
+		goto out;
+	}
+	while (rc == PL_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		for (size_t i = 0; rc == PL_OK && i < n; i++)
+			rc = scan_char(&s, chunk[i], diag);
+	if (rc == PL_OK && ferror(f))
+		rc = pl_diag_set(diag, PL_IO_OPEN, path, 0, "cannot read '%s'", path);
+	if (rc == PL_OK && s.in_quotes)
+		rc = scan_error(&s, diag, "a quoted field does not end");
+	/* A last record without its line break still counts. */
+	if (rc == PL_OK && s.record_started)
+		rc = scan_record_end(&s, diag);
+	if (rc == PL_OK && s.record == 0)
+		rc = scan_error(&s, diag, "the file has no header");
+	fclose(f);
+out:
+	free(path);
+	return rc;
+}
+
+/* ====================================================================
+ * print/control.xml
+ * ==================================================================== */
+
+/* libxml2 output callbacks: every byte goes through atomfile_write(). */
+static int xml_out_write(void *ctx, const char *data, int len)
+{
+	if (len < 0 || atomfile_write(ctx, data, (size_t)len) != PL_OK)
+		return -1;
+	return len;
+}
+
+static int xml_out_close(void *ctx)
+{
+	return 0;   /* the atomfile is committed or rolled back by us */
+}
+
+/* The writer's calls, with a sticky failure: the first one is kept. */
+struct control_xml {
+	xmlTextWriter *w;   /* owned */
+	bool failed;
+};
+
+static void cx_check(struct control_xml *x, int ret)
+{
+	if (ret < 0)
+		x->failed = true;
+}
+
+static void cx_start(struct control_xml *x, const char *name)
+{
+	if (!x->failed)
+		cx_check(x, xmlTextWriterStartElement(x->w, BAD_CAST name));
+}
+
+static void cx_end(struct control_xml *x)
+{
+	if (!x->failed)
+		cx_check(x, xmlTextWriterEndElement(x->w));
+}
+
+static void cx_attr(struct control_xml *x, const char *name, const char *value)
+{
+	if (!x->failed)
+		cx_check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST name,
+							BAD_CAST value));
+}
+
+static void cx_attr_ulong(struct control_xml *x, const char *name,
+			  unsigned long value)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%lu", value);
+	cx_attr(x, name, text);
+}
+
+static void cx_body(struct control_xml *x, const struct bundle_opts *opts,
+		    const struct run_counts *t, const struct manifest_count *m,
+		    const char *chain_head)
+{
+	char run[PL_DATE_ISO_LEN], mail[PL_DATE_ISO_LEN];
+
+	cx_check(x, xmlTextWriterSetIndent(x->w, 1));
+	cx_check(x, xmlTextWriterSetIndentString(x->w, BAD_CAST "  "));
+	if (!x->failed)
+		cx_check(x, xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL));
+	cx_start(x, "control");
+	cx_attr(x, "xmlns", CONTROL_NS);
+	cx_attr(x, "batch", opts->batch_id);
+	cx_attr(x, "agency", bundle_str(opts->agency->id));
+	cx_attr(x, "run-date", date_format_iso(opts->run_date, run));
+	cx_attr(x, "mail-date", date_format_iso(opts->mail_date, mail));
+	cx_attr(x, "rules-digest", opts->rules_digest);
+
+	/* The one PDF and its envelope. */
+	cx_start(x, "group");
+	cx_attr(x, "name", GROUP_WINDOW);
+	cx_attr(x, "pdf", opts->pdf_name);
+	cx_attr_ulong(x, "pieces", m->pieces);
+	cx_attr_ulong(x, "pages", m->pages);
+	cx_attr_ulong(x, "sheets", m->sheets);
+	cx_end(x);
+	/* Pieces over max-sheets: counted here, mailed in the group above. */
+	cx_start(x, "group");
+	cx_attr(x, "name", GROUP_FLAT);
+	cx_attr(x, "within", GROUP_WINDOW);
+	cx_attr_ulong(x, "max-sheets", (unsigned long)opts->agency->print.max_sheets);
+	cx_attr_ulong(x, "pieces", m->flat);
+	cx_end(x);
+
+	cx_start(x, "totals");
+	cx_attr_ulong(x, "pieces", m->pieces);
+	cx_attr_ulong(x, "pages", m->pages);
+	cx_attr_ulong(x, "sheets", m->sheets);
+	cx_end(x);
+	cx_start(x, "accounts");
+	cx_attr_ulong(x, "read", t->read);
+	cx_attr_ulong(x, "letters", t->letters);
+	cx_attr_ulong(x, "suppressed", t->suppressed);
+	cx_attr_ulong(x, "deferred", t->deferred);
+	cx_attr_ulong(x, "rejected", t->rejected);
+	cx_end(x);
+	cx_start(x, "contacts");
+	cx_attr_ulong(x, "read", t->contacts_read);
+	cx_attr_ulong(x, "rejected", t->contacts_rejected);
+	cx_end(x);
+	cx_start(x, "audit-chain");
+	cx_attr(x, "head", chain_head);
+	cx_end(x);
+	cx_end(x);
+	if (!x->failed)
+		cx_check(x, xmlTextWriterEndDocument(x->w));
+}
+
+static int write_control(const char *staging_dir, const struct bundle_opts *opts,
+			 const struct run_counts *t, const struct manifest_count *m,
+			 const char *chain_head, struct pl_diag *diag)
+{
+	char *path = xasprintf("%s/%s", staging_dir, CONTROL_NAME);
+	struct atomfile af;
+	struct control_xml x = { 0 };
+	xmlOutputBuffer *out;
+	int rc = atomfile_open(&af, path, diag);
+
+	if (rc != PL_OK)
+		goto out;
+	/* The writer owns out; xmlFreeTextWriter() flushes and closes it. */
+	out = xmlOutputBufferCreateIO(xml_out_write, xml_out_close, &af, NULL);
+	if (out)
+		x.w = xmlNewTextWriter(out);
+	if (!x.w) {
+		if (out)
+			xmlOutputBufferClose(out);
+		rc = pl_diag_set(diag, PL_IO_WRITE, path, 0,
+				 "cannot start the control file writer");
+		goto out;
+	}
+	cx_body(&x, opts, t, m, chain_head);
+	xmlFreeTextWriter(x.w);
+	if (x.failed || af.failed)
+		rc = pl_diag_set(diag, PL_IO_WRITE, path, 0, "cannot write '%s'%s",
+				 path, af.failed ? "" : ": libxml2 writer error");
+	if (rc == PL_OK)
+		rc = atomfile_commit(&af, NULL, diag);
+out:
+	atomfile_rollback(&af);   /* nothing after a commit */
+	free(path);
+	return rc;
+}
+
+/* ====================================================================
+ * print/SHA256SUMS and print/bundle.zip
+ * ==================================================================== */
+
+static int write_sums(const char *staging_dir, struct pl_diag *diag)
+{
+	static const char *const exclude[] = { SUMS_NAME, ZIP_NAME };
+	char *path = xasprintf("%s/%s", staging_dir, SUMS_NAME);
+	struct file_list files;
+	struct atomfile af;
+	int rc = list_files(staging_dir, exclude, PL_ARRAY_SIZE(exclude), &files, diag);
+
+	memset(&af, 0, sizeof(af));
+	if (rc == PL_OK)
+		rc = atomfile_open(&af, path, diag);
+	for (size_t i = 0; rc == PL_OK && i < files.n; i++) {
+		char *file = xasprintf("%s/%s", staging_dir, files.names[i]);
+		char hex[PL_SHA256_HEX];
+
+		if (sha256_file(file, hex) != PL_OK)
+			rc = pl_diag_set(diag, PL_IO_OPEN, file, 0,
+					 "cannot read '%s' to sum it", file);
+		else if (atomfile_printf(&af, "%s  %s\n", hex, files.names[i]) != PL_OK)
+			rc = pl_diag_set(diag, PL_IO_WRITE, path, 0,
+					 "cannot write '%s': %s", path, strerror(errno));
+		free(file);
+	}
+	if (rc == PL_OK)
+		rc = atomfile_commit(&af, NULL, diag);
+	atomfile_rollback(&af);
+	file_list_release(&files);
+	free(path);
+	return rc;
+}
+
+static int write_zip(const char *staging_dir, struct pl_diag *diag)
+{
+	static const char *const exclude[] = { ZIP_NAME };
+	char *path = xasprintf("%s/%s", staging_dir, ZIP_NAME);
+	struct file_list files;
+	struct atomfile af;
+	struct zip z;
+	int rc = list_files(staging_dir, exclude, PL_ARRAY_SIZE(exclude), &files, diag);
+
+	memset(&af, 0, sizeof(af));
+	zip_begin(&z, &af);
+	if (rc == PL_OK)
+		rc = atomfile_open(&af, path, diag);
+	for (size_t i = 0; rc == PL_OK && i < files.n; i++) {
+		char *file = xasprintf("%s/%s", staging_dir, files.names[i]);
+
+		rc = zip_add_file(&z, files.names[i], file, diag);
+		free(file);
+	}
+	if (rc == PL_OK)
+		rc = zip_finish(&z, diag);
+	if (rc == PL_OK)
+		rc = atomfile_commit(&af, NULL, diag);
+	zip_release(&z);
+	atomfile_rollback(&af);
+	file_list_release(&files);
+	free(path);
+	return rc;
+}
+
+int control_write(const char *staging_dir, const struct bundle_opts *opts,
+		  const struct run_counts *totals,
+		  const char chain_head[PL_SHA256_HEX], struct pl_diag *diag)
+{
+	struct manifest_count m;
+	int rc = count_manifest(staging_dir, opts->agency->print.max_sheets, &m, diag);
+
+	if (rc == PL_OK && (m.pieces != totals->letters || m.pages != totals->pages ||
+			    m.sheets != totals->sheets))
+		rc = pl_diag_set(diag, PL_MANIFEST, MANIFEST_NAME, 0,
+				 "control totals do not reconcile with the print "
+				 "manifest: run has %lu pieces, %lu pages, %lu sheets, "
+				 "%s has %lu, %lu, %lu", totals->letters, totals->pages,
+				 totals->sheets, MANIFEST_NAME, m.pieces, m.pages,
+				 m.sheets);
+	if (rc == PL_OK)
+		rc = write_control(staging_dir, opts, totals, &m,
+				   chain_head ? chain_head : "", diag);
+	if (rc == PL_OK) {
+		killpoint("bundle: control.xml committed");
+		rc = write_sums(staging_dir, diag);
+	}
+	if (rc == PL_OK) {
+		killpoint("bundle: SHA256SUMS committed");
+		rc = write_zip(staging_dir, diag);
+	}
+	if (rc == PL_OK)
+		killpoint("bundle: bundle.zip committed");
+	return rc;
+}

@@ -1,0 +1,191 @@
+#!/bin/sh
+# 4003: `fairnotice verify OUT/<batch-id>` passes on the demo bundle (twice,
+# with the same words) and fails with exit 1 on altered copies, naming the
+# place: a byte of letters.pdf, a row of print/manifest.csv, an attribute
+# of an audit record (by its account), a removed file, an added file, the
+# control file's totals; then one byte changed at several offsets of every
+# file of the bundle, each change found and the file named. Exit 3 when
+# the directory is not a bundle at all.
+. "$(dirname "$0")/../lib.sh"
+
+run_demo a
+is "demo run completes" "$RUN_RC" 1
+NAME=$(basename "$BUNDLE")
+
+# verify DIR: VRC, output in $TMP/v.out (stdout) and $TMP/v.err.
+verify() {
+	$FAIRNOTICE verify "$1" >"$TMP/v.out" 2>"$TMP/v.err"
+	VRC=$?
+}
+
+# A fresh copy of the bundle as $C (same directory name, elsewhere).
+copy() {
+	rm -rf "$TMP/c"
+	mkdir -p "$TMP/c"
+	cp -R "$BUNDLE" "$TMP/c/"
+	C=$TMP/c/$NAME
+}
+
+# flip FILE OFFSET: xor the byte at OFFSET with 0x01 (twice restores it).
+flip() {
+	perl -e 'open(my $f, "+<", $ARGV[0]) or die "$ARGV[0]: $!"; binmode $f;
+		seek($f, $ARGV[1], 0); read($f, my $c, 1) == 1 or die "short";
+		seek($f, $ARGV[1], 0); print $f chr(ord($c) ^ 1); close $f or die' "$1" "$2"
+}
+
+verify "$BUNDLE"
+is "intact bundle: exit 0" "$VRC" 0
+contains "intact bundle: says so" "$TMP/v.out" "0 problems: intact"
+is "intact bundle: no problem lines" "$(grep -c '^problem:' "$TMP/v.out")" 0
+cp "$TMP/v.out" "$TMP/first.out"
+verify "$BUNDLE"
+is "second verify: exit 0" "$VRC" 0
+ok "second verify: same words" cmp "$TMP/first.out" "$TMP/v.out"
+ok "verify changed nothing in the bundle" sh -c "cd '$BUNDLE' && sha256sum -c --quiet print/SHA256SUMS"
+
+# A second batch run (fresh state) makes a bundle that verifies as well.
+FIRST=$BUNDLE
+run_demo b
+verify "$BUNDLE"
+is "bundle of a second run: exit 0" "$VRC" 0
+BUNDLE=$FIRST
+
+# ---- one byte of the PDF ----
+copy
+flip "$C/print/letters.pdf" 5000
+verify "$C"
+is "byte of letters.pdf: exit 1" "$VRC" 1
+contains "byte of letters.pdf: sum names it" "$TMP/v.out" "(at print/letters.pdf)"
+contains "byte of letters.pdf: the zip entry differs" "$TMP/v.out" \
+	"entry 'print/letters.pdf': crc-32"
+contains "byte of letters.pdf: NOT INTACT" "$TMP/v.out" "NOT INTACT"
+
+# ---- a row of manifest.csv: the second letter starts a page later ----
+ROW=$(sed -n 3p "$BUNDLE/print/manifest.csv")
+ACCOUNT=$(echo "$ROW" | cut -d, -f2)
+FIRST=$(echo "$ROW" | cut -d, -f4)
+copy
+perl -pi -e 's/^([^,]*,[^,]*,letters\.pdf,)(\d+),/$1 . ($2 + 1) . ","/e if $. == 3' \
+	"$C/print/manifest.csv"
+ok "manifest row edited" sh -c "sed -n 3p '$C/print/manifest.csv' | grep -q ',letters.pdf,$((FIRST + 1)),'"
+verify "$C"
+is "manifest row: exit 1" "$VRC" 1
+contains "manifest row: first_page against the audit record" "$TMP/v.out" \
+	"first_page '$((FIRST + 1))' but '$FIRST' in the record of account '$ACCOUNT'"
+contains "manifest row: names the row" "$TMP/v.out" "(at print/manifest.csv:3)"
+contains "manifest row: overlap found" "$TMP/v.out" "overlap the row at line"
+contains "manifest row: sum differs" "$TMP/v.out" "(at print/manifest.csv)"
+
+# ---- an attribute of one audit record ----
+copy
+perl -0pi -e 's/(<account id="RR-10002"[^>]*?) line="(\d+)"/$1 line="9$2"/' \
+	"$C/audit/manifest.xml"
+ok "audit record edited" grep -q '<account id="RR-10002"[^>]* line="9' "$C/audit/manifest.xml"
+verify "$C"
+is "audit attribute: exit 1" "$VRC" 1
+contains "audit attribute: names the account and its hash" "$TMP/v.out" \
+	"problem: account 'RR-10002': hash '"
+is "audit attribute: only that record breaks the chain" \
+	"$(grep -c "account '.*': hash '" "$TMP/v.out")" 1
+LINE=$(grep -n '<account id="RR-10002"' "$C/audit/manifest.xml" | cut -d: -f1)
+contains "audit attribute: and the line of the record" "$TMP/v.out" "(at audit/manifest.xml:$LINE)"
+
+# The letter's page count in the audit record disagrees with the CSV.
+PAGES=$(sed -n 6p "$BUNDLE/print/manifest.csv" | cut -d, -f5)
+TOTAL=$(sed -n 's/.*<totals pieces="[0-9]*" pages="\([0-9]*\)".*/\1/p' "$BUNDLE/print/control.xml")
+copy
+perl -0pi -e 's/(<letter piece="[^"]*-000005"[^>]*?) pages="(\d+)"/$1 . " pages=\"" . ($2 + 1) . "\""/e' \
+	"$C/audit/manifest.xml"
+verify "$C"
+is "audit letter pages: exit 1" "$VRC" 1
+contains "audit letter pages: totals counted" "$TMP/v.out" \
+	"<totals> pages=$TOTAL but the letters have $((TOTAL + 1))"
+contains "audit letter pages: the row against the record" "$TMP/v.out" \
+	"page_count '$PAGES' but '$((PAGES + 1))' in the record of account"
+
+# ---- a file removed, a file added ----
+copy
+rm "$C/audit/rejects.csv"
+verify "$C"
+is "file removed: exit 1" "$VRC" 1
+contains "file removed: the sums list names it" "$TMP/v.out" \
+	"listed file 'audit/rejects.csv' is missing from the bundle (at print/SHA256SUMS:"
+contains "file removed: the zip names it" "$TMP/v.out" \
+	"entry 'audit/rejects.csv' is not a file of the bundle (at print/bundle.zip)"
+
+copy
+echo extra >"$C/print/extra.txt"
+verify "$C"
+is "file added: exit 1" "$VRC" 1
+contains "file added: not listed" "$TMP/v.out" \
+	"file is not listed in print/SHA256SUMS (at print/extra.txt)"
+contains "file added: not in the zip" "$TMP/v.out" \
+	"file 'print/extra.txt' of the bundle is not in the zip"
+
+copy
+rm "$C/print/bundle.zip"
+verify "$C"
+is "zip removed: exit 1" "$VRC" 1
+contains "zip removed: said" "$TMP/v.out" "the zip is missing (at print/bundle.zip)"
+
+# ---- the control file's totals ----
+copy
+perl -0pi -e 's/(<totals pieces=")(\d+)"/$1 . ($2 + 1) . "\""/e' "$C/print/control.xml"
+verify "$C"
+is "control totals: exit 1" "$VRC" 1
+PIECES=$(csv_rows "$BUNDLE/print/manifest.csv")
+contains "control totals: against the manifest" "$TMP/v.out" \
+	"<totals> pieces=$((PIECES + 1)) but print/manifest.csv has $PIECES (at print/control.xml:"
+contains "control totals: the sum too" "$TMP/v.out" "(at print/control.xml)"
+
+copy
+perl -0pi -e 's/(<audit-chain head=")(.)/$1 . ($2 eq "0" ? "1" : "0")/e' \
+	"$C/print/control.xml"
+verify "$C"
+is "control chain head: exit 1" "$VRC" 1
+contains "control chain head: named" "$TMP/v.out" "<audit-chain> head '"
+
+# ---- not a bundle: exit 3 ----
+verify "$TMP/nowhere"
+is "missing directory: exit 3" "$VRC" 3
+mkdir -p "$TMP/empty"
+verify "$TMP/empty"
+is "not a bundle: exit 3" "$VRC" 3
+contains "not a bundle: says why" "$TMP/v.err" "not a bundle"
+
+# ---- one changed byte at several offsets of every file ----
+# In place on one copy: flip, verify, flip back. Each change must fail with
+# exit 1 and a problem line that names the file (a change in the zip names
+# the zip; one in SHA256SUMS the list or a file it lists).
+copy
+(cd "$C" && find . -type f | sed 's|^\./||' | LC_ALL=C sort) >"$TMP/files"
+is "every file of the bundle is checked" "$(grep -c '' "$TMP/files")" \
+	"$(($(grep -c '' "$C/print/SHA256SUMS") + 2))"
+missed=0
+tried=0
+while read -r f; do
+	size=$(wc -c <"$C/$f")
+	for off in 0 1 $((size / 7)) $((size / 3)) $((size / 2)) $((size * 5 / 7)) \
+		   $((size - 2)) $((size - 1)); do
+		[ "$off" -ge 0 ] && [ "$off" -lt "$size" ] || continue
+		tried=$((tried + 1))
+		flip "$C/$f" "$off"
+		verify "$C"
+		flip "$C/$f" "$off"
+		case $f in
+		print/SHA256SUMS) want="print/SHA256SUMS" ;;
+		*) want="(at $f" ;;
+		esac
+		if [ "$VRC" != 1 ] || ! grep -qF -- "$want" "$TMP/v.out"; then
+			missed=$((missed + 1))
+			echo "# not found: byte $off of $f (exit $VRC)"
+			sed 's/^/#   /' "$TMP/v.out" "$TMP/v.err" | head -5
+		fi
+	done
+done <"$TMP/files"
+ok "bytes flipped: $tried" test "$tried" -gt 80
+is "every flipped byte found and its file named" "$missed" 0
+verify "$C"
+is "the copy is intact again after the flips" "$VRC" 0
+
+done_testing
