@@ -82,7 +82,7 @@ struct verify {
 	char *root_attr[5];
 	/* What the CSV pass found. */
 	bool csv_read;
-	unsigned long csv_pieces, csv_pages, csv_sheets, csv_flat;
+	unsigned long csv_pieces, csv_pages, csv_sheets;
 	struct pl_diag *diag;
 };
 
@@ -433,7 +433,7 @@ static void chain_element(struct audit_pass *a, int depth, bool is_account)
 {
 	struct canon_attr attrs[CHAIN_MAX_ATTRS];
 	const char *ns = (const char *)xmlTextReaderConstNamespaceUri(a->reader);
-	const char *name = (const char *)xmlTextReaderConstName(a->reader);
+	const char *name = (const char *)xmlTextReaderConstLocalName(a->reader);
 	size_t n = 0;
 
 	if (!ns || strcmp(ns, AUDIT_NS))
@@ -882,8 +882,6 @@ static void check_csv(struct verify *v)
 		v->csv_pieces++;
 		v->csv_pages += n[COL_PAGES];
 		v->csv_sheets += n[COL_SHEETS];
-		if (strstr(rec->field[COL_ENVELOPE], "flat"))
-			v->csv_flat++;
 		sqlite3_bind_text(insert, 1, rec->field[COL_PIECE], -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(insert, 2, rec->field[COL_ACCOUNT], -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(insert, 3, rec->field[COL_PDF], -1, SQLITE_TRANSIENT);
@@ -1170,7 +1168,7 @@ static void check_pages(struct verify *v, unsigned long *letters_pdf_pages)
  * 4. print/control.xml
  * ==================================================================== */
 
-/* The element's attribute as an xstrdup'ed string ("" when absent). */
+/* A count attribute of a control element; a problem when it is not one. */
 static unsigned long control_count(struct verify *v, xmlNode *node, const char *name,
 				   bool *good)
 {

@@ -1,11 +1,12 @@
 #!/bin/sh
 # 4003: `fairnotice verify OUT/<batch-id>` passes on the demo bundle (twice,
-# with the same words) and fails with exit 1 on altered copies, naming the
-# place: a byte of letters.pdf, a row of print/manifest.csv, an attribute
-# of an audit record (by its account), a removed file, an added file, the
-# control file's totals; then one byte changed at several offsets of every
-# file of the bundle, each change found and the file named. Exit 3 when
-# the directory is not a bundle at all.
+# with the same words), on a second run's and on one without letters, and
+# fails with exit 1 on altered copies, naming the place: a byte of
+# letters.pdf, a row of print/manifest.csv, an attribute of an audit
+# record (by its account and line), a removed file, an added file, the
+# control file's totals and chain head; then one byte changed at several
+# offsets of every file of the bundle, each change found and the file
+# named. Exit 3 when the directory is not a bundle at all.
 . "$(dirname "$0")/../lib.sh"
 
 run_demo a
@@ -48,6 +49,16 @@ FIRST=$BUNDLE
 run_demo b
 verify "$BUNDLE"
 is "bundle of a second run: exit 0" "$VRC" 0
+# A batch with no letter at all (letters.pdf has cairo's one blank page,
+# which no row names) verifies too.
+mkdir -p "$TMP/held"
+cp "$FIXTURES/demo/agency.xml" "$TMP/held/"
+{ head -1 "$FIXTURES/demo/accounts-2026-11-23.csv"
+  grep -e '^RR-10031,' -e '^RR-10034,' "$FIXTURES/demo/accounts-2026-11-23.csv"; } >"$TMP/held/accounts.csv"
+BATCH=$TMP/held run_demo held
+verify "$BUNDLE"
+is "bundle without letters: exit 0" "$VRC" 0
+contains "bundle without letters: its records" "$TMP/v.out" "2 audit records, 0 problems"
 BUNDLE=$FIRST
 
 # ---- one byte of the PDF ----
@@ -165,8 +176,10 @@ missed=0
 tried=0
 while read -r f; do
 	size=$(wc -c <"$C/$f")
-	for off in 0 1 $((size / 7)) $((size / 3)) $((size / 2)) $((size * 5 / 7)) \
-		   $((size - 2)) $((size - 1)); do
+	offsets="0 1 $((size / 7)) $((size / 3)) $((size / 2)) $((size * 5 / 7)) $((size - 2)) $((size - 1))"
+	# Under valgrind every verify takes seconds: one offset a file there.
+	[ "${VALGRIND:-}" = 1 ] && offsets=$((size / 2))
+	for off in $offsets; do
 		[ "$off" -ge 0 ] && [ "$off" -lt "$size" ] || continue
 		tried=$((tried + 1))
 		flip "$C/$f" "$off"
@@ -183,7 +196,11 @@ while read -r f; do
 		fi
 	done
 done <"$TMP/files"
-ok "bytes flipped: $tried" test "$tried" -gt 80
+if [ "${VALGRIND:-}" = 1 ]; then
+	ok "bytes flipped: $tried (one a file under valgrind)" test "$tried" -gt 8
+else
+	ok "bytes flipped: $tried" test "$tried" -gt 80
+fi
 is "every flipped byte found and its file named" "$missed" 0
 verify "$C"
 is "the copy is intact again after the flips" "$VRC" 0
