@@ -3,6 +3,7 @@
  */
 #include "../pl.h"
 #include "xmlsafe.h"
+#include "digest.h"
 #include "buf.h"
 #include "xalloc.h"
 
@@ -14,6 +15,12 @@ static void silence(void *ctx PL_UNUSED, const char *msg PL_UNUSED, ...)
 
 int xmlsafe_read(const char *path, long max_bytes, xmlDoc **doc_out,
 		 struct pl_diag *diag)
+{
+	return xmlsafe_read_digest(path, max_bytes, doc_out, NULL, diag);
+}
+
+int xmlsafe_read_digest(const char *path, long max_bytes, xmlDoc **doc_out,
+			struct digest *dg, struct pl_diag *diag)
 {
 	FILE *f;
 	struct buf content = BUF_INIT((size_t)max_bytes);
@@ -28,11 +35,14 @@ int xmlsafe_read(const char *path, long max_bytes, xmlDoc **doc_out,
 	if (!f)
 		return pl_diag_set(diag, PL_IO_OPEN, path, 0, "cannot open '%s': %s",
 				   path, strerror(errno));
-	while (rc == PL_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	while (rc == PL_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (buf_add(&content, chunk, n) != PL_OK)
 			rc = pl_diag_set(diag, PL_LIMIT, path, 0,
 					 "file '%s' is larger than %ld bytes",
 					 path, max_bytes);
+		else if (dg)
+			digest_update(dg, chunk, n);
+	}
 	if (rc == PL_OK && ferror(f))
 		rc = pl_diag_set(diag, PL_IO, path, 0, "cannot read '%s'", path);
 	fclose(f);

@@ -13,11 +13,20 @@
 
 #include "../pl.h"
 #include "diag.h"
+#include "digest.h"
 
 #include <libxml/tree.h>
 
 PL_WARN_UNUSED int xmlsafe_read(const char *path, long max_bytes,
 				xmlDoc **doc_out, struct pl_diag *diag);
+
+/*
+ * xmlsafe_read() that also feeds every byte it reads into dg, so a digest
+ * and a parse always describe the same bytes (the rules digest).
+ */
+PL_WARN_UNUSED int xmlsafe_read_digest(const char *path, long max_bytes,
+				       xmlDoc **doc_out, struct digest *dg,
+				       struct pl_diag *diag);
 
 /* ---- RELAX NG schemas (rules/rules.rng, templates/template.rng) ---- */
 

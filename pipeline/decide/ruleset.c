@@ -1305,36 +1305,14 @@ static int list_rule_files(const char *dir, char ***names_out, size_t *n_out,
 }
 
 /* Add name and the file's bytes to the rule set's digest. */
-static int hash_file(struct digest *dg, const char *name, const char *path,
-		     struct pl_diag *diag)
-{
-	FILE *f = fopen(path, "rb");
-	char chunk[16384];
-	size_t n;
-	int rc = PL_OK;
-
-	if (!f)
-		return pl_diag_set(diag, PL_RULE, path, 0, "cannot open '%s': %s",
-				   path, strerror(errno));
-	digest_update(dg, name, strlen(name) + 1);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		digest_update(dg, chunk, n);
-	if (ferror(f))
-		rc = pl_diag_set(diag, PL_RULE, path, 0, "cannot read '%s'", path);
-	fclose(f);
-	return rc;
-}
-
 /*
  * One file: hash, parse, compile, validate. Compiling comes before the
  * schema because its messages are the precise ones ("bad date '30/11/2021'
  * in effective-from of rule 'X'" where libxml2 says "element rule failed
  * to validate attributes"); the compiler does not trust the shape of the
  * tree, and the schema then catches whatever else is off (an unknown
- * attribute, an element out of place). NEEDSWORK: the bytes are read
- * twice (digest, then xmlsafe_read); a file rewritten in between would be
- * hashed and compiled from different contents. An xmlsafe entry point
- * that parses a buffer would close that gap.
+ * attribute, an element out of place). The digest is fed the very bytes
+ * that are parsed (xmlsafe_read_digest), read once.
  */
 static int load_file(struct loader *ld, const char *dir, const char *name,
 		     struct digest *dg)
@@ -1346,11 +1324,11 @@ static int load_file(struct loader *ld, const char *dir, const char *name,
 	ld->file = pool_take(ld->rs, xasprintf("%s/%s", dir, name));
 	ld->name = pool_take(ld->rs, xstrdup(name));
 	ld->line = 0;
-	rc = hash_file(dg, name, ld->file, ld->diag);
-	if (rc == PL_OK)
-		rc = as_rule_error(ld->diag,
-				   xmlsafe_read(ld->file, PL_MAX_RULES_FILE_BYTES,
-						&doc, ld->diag), false);
+	digest_update(dg, name, strlen(name) + 1);
+	/* A file listed a moment ago that cannot be opened is a rules error. */
+	rc = as_rule_error(ld->diag,
+			   xmlsafe_read_digest(ld->file, PL_MAX_RULES_FILE_BYTES,
+					       &doc, dg, ld->diag), true);
 	if (rc == PL_OK) {
 		root = xmlDocGetRootElement(doc);
 		if (!strcmp((const char *)root->name, "calendar")) {
