@@ -43,7 +43,12 @@ struct print_settings {
 	char service_type[4];     /* 3 digits */
 	char mailer_id[10];       /* 6 digits (000000-899999) or 9 (900000000-) */
 	bool duplex;              /* every letter gets an even page count */
-	int max_sheets;           /* what one #10 envelope takes (issue 5) */
+	int max_sheets;           /* what one #10 envelope takes; more goes flat */
+	/*
+	 * <pieces-per-file>: a group's PDF is cut into parts of at most this
+	 * many pieces (the vendor's file size); 0 (default): one file a group.
+	 */
+	unsigned long pieces_per_file;
 };
 
 struct licence {
