@@ -235,7 +235,20 @@ struct letter_ref {
 	const char *piece_id;      /* borrowed from the arena */
 	const char *template_id;   /* borrowed from the typesetter */
 	const char *template_version;
-	unsigned first_page;       /* 1-based page in the combined PDF */
+	/*
+	 * Where the piece is in the print bundle (docs/print-bundle.md): its
+	 * group ("window-2", "flat") and envelope, the group's PDF file name
+	 * within print/ ("window-2-001.pdf"), the 1-based first page in that
+	 * file, and the byte range of that file written while its pages were
+	 * drawn, with the SHA-256 of those bytes. Strings borrowed from the
+	 * typesetter (valid until typeset_free()).
+	 */
+	const char *group;
+	const char *envelope;
+	const char *pdf;
+	unsigned first_page;
+	unsigned long pdf_offset, pdf_length;
+	char pages_sha256[65];
 	unsigned page_count;
 	unsigned sheet_count;      /* physical sheets (simplex: = pages) */
 	char content_sha256[65];   /* digest of the letter's laid-out text */

@@ -24,6 +24,7 @@
 #include "decide/decide.h"
 #include "typeset/typeset.h"
 #include "bundle/bundle.h"
+#include "presort/presort.h"
 
 #include <unistd.h>
 
@@ -33,8 +34,6 @@
 #ifndef PL_FONTFILES
 #define PL_FONTFILES "build/fonts"
 #endif
-
-#define PDF_NAME "letters.pdf"
 
 /* Everything one run holds; released in reverse order by run_release(). */
 struct run {
@@ -319,35 +318,48 @@ static void reject_address(struct arena *arena, struct account *a,
 	v->outcome = OUTCOME_REJECTED;
 }
 
+/* What the ledger knows of an account, then decide's verdict. */
+static int decide_account(struct run *r, const struct account *acct,
+			  struct verdict **out, struct pl_diag *diag)
+{
+	struct decide_ctx ctx = { &r->agency, r->opts->run_date };
+	struct account_history hist = {
+		.validation_sent_on = PL_NO_DATE,
+		.validation_piece_id = "",
+		.validation_end_date = PL_NO_DATE,
+		.last_letter_code = "",
+		.last_letter_date = PL_NO_DATE,
+	};
+	int rc = PL_OK;
+
+	if (r->ledger)
+		rc = ledger_history(r->ledger, r->agency.id, acct->account_id,
+				    r->opts->run_date, &r->arena, &hist, diag);
+	*out = arena_alloc(&r->arena, sizeof(**out));
+	if (rc == PL_OK)
+		rc = decide_eval(r->rules, &ctx, acct, &hist, &r->arena, *out);
+	return rc;
+}
+
 /*
- * Stream every record of every file through the stages. write_outputs
- * false is `check`: decide only, report on the log.
+ * check: every record of every file, in input order, read and decided;
+ * what is not a letter is reported on the log, nothing is written.
  */
-static int process_records(struct run *r, const char *batch_id, bool write_outputs,
-			   struct run_counts *counts, struct pl_diag *diag)
+static int check_records(struct run *r, struct run_counts *counts,
+			 struct pl_diag *diag)
 {
 	struct ingest_ids ids;
-	struct decide_ctx ctx = { &r->agency, r->opts->run_date };
 	int rc = PL_OK;
 
 	ingest_ids_init(&ids);
 	for (size_t f = 0; f < r->nfiles && rc == PL_OK; f++) {
 		struct ingest in;
-		/* Outputs name a file relative to the batch, never a machine path. */
 		const char *name = strrchr(r->files[f], '/') + 1;
 
 		rc = ingest_open(&in, r->files[f], &ids, r->opts->run_date, diag);
 		while (rc == PL_OK) {
 			struct account acct;
-			struct account_history hist = {
-				.validation_sent_on = PL_NO_DATE,
-				.validation_piece_id = "",
-				.validation_end_date = PL_NO_DATE,
-				.last_letter_code = "",
-				.last_letter_date = PL_NO_DATE,
-			};
 			struct verdict *verdict = NULL;
-			struct letter_ref letter, *letter_out = NULL;
 
 			arena_clear(&r->arena);
 			rc = ingest_next(&in, &r->arena, &acct, diag);
@@ -361,61 +373,142 @@ static int process_records(struct run *r, const char *batch_id, bool write_outpu
 			counts->read++;
 			if (acct.rejected) {
 				counts->rejected++;
-				if (write_outputs) {
-					rc = bundle_add(r->bundle, &acct, NULL, NULL, diag);
-					killpoint("account");
-				} else {
-					report_check(r, &acct, NULL);
-				}
+				report_check(r, &acct, NULL);
 				continue;
 			}
-			if (r->ledger)
-				rc = ledger_history(r->ledger, r->agency.id, acct.account_id,
-						    r->opts->run_date, &r->arena, &hist, diag);
-			verdict = arena_alloc(&r->arena, sizeof(*verdict));
-			if (rc == PL_OK)
-				rc = decide_eval(r->rules, &ctx, &acct, &hist, &r->arena,
-						 verdict);
+			rc = decide_account(r, &acct, &verdict, diag);
 			if (rc != PL_OK)
 				break;
-			if (!write_outputs) {
-				count_outcome(counts, verdict->outcome);
-				report_check(r, &acct, verdict);
-				continue;
-			}
-			if (verdict->outcome == OUTCOME_LETTER) {
-				const char *piece_id = arena_printf(&r->arena, "%s-%06lu",
-								    batch_id, counts->letters + 1);
-				rc = typeset_letter(r->typesetter, &acct, verdict, piece_id,
-						    &r->arena, &letter, diag);
-				if (rc == TYPESET_NO_TEMPLATE) {
-					defer_for_template(&r->arena, verdict, diag);
-					pl_diag_clear(diag);
-					rc = PL_OK;
-				} else if (rc == TYPESET_DOES_NOT_FIT) {
-					reject_address(&r->arena, &acct, verdict,
-						       typeset_overflow_field(r->typesetter),
-						       diag);
-					r->address_rejects++;
-					pl_diag_clear(diag);
-					rc = PL_OK;
-				} else if (rc != PL_OK) {
-					break;
-				} else {
-					counts->pages += letter.page_count;
-					counts->sheets += letter.sheet_count;
-					letter_out = &letter;
-				}
-			}
 			count_outcome(counts, verdict->outcome);
-			/* A rejection after decide reads like ingest's: no verdict. */
-			rc = bundle_add(r->bundle, &acct, acct.rejected ? NULL : verdict,
-					letter_out, diag);
-			killpoint("account");
+			report_check(r, &acct, verdict);
 		}
 		ingest_release(&in);
 	}
 	ingest_ids_release(&ids);
+	return rc;
+}
+
+/*
+ * Pass 1 of a run: read every record of every file in input order. A
+ * rejected record goes straight into the bundle; a good one into the
+ * presort spool, to be decided in ZIP order.
+ */
+static int read_records(struct run *r, struct presort *ps, struct run_counts *counts,
+			struct pl_diag *diag)
+{
+	struct ingest_ids ids;
+	int rc = PL_OK;
+
+	ingest_ids_init(&ids);
+	for (size_t f = 0; f < r->nfiles && rc == PL_OK; f++) {
+		struct ingest in;
+		/* Outputs name a file relative to the batch, never a machine path. */
+		const char *name = strrchr(r->files[f], '/') + 1;
+
+		rc = ingest_open(&in, r->files[f], &ids, r->opts->run_date, diag);
+		while (rc == PL_OK) {
+			struct account acct;
+
+			arena_clear(&r->arena);
+			rc = ingest_next(&in, &r->arena, &acct, diag);
+			if (rc == PL_DONE) {
+				rc = PL_OK;
+				break;
+			}
+			if (rc != PL_OK)
+				break;
+			acct.file = name;
+			counts->read++;
+			if (acct.rejected) {
+				counts->rejected++;
+				rc = bundle_add(r->bundle, &acct, NULL, NULL, diag);
+				killpoint("account");
+			} else {
+				rc = presort_add(ps, &acct, (unsigned)f, diag);
+			}
+		}
+		ingest_release(&in);
+	}
+	ingest_ids_release(&ids);
+	return rc;
+}
+
+/*
+ * Pass 2: every good account in presort order (docs/print-bundle.md),
+ * decided, typeset when it gets a letter, and recorded. Piece ids and
+ * IMb serials follow this order, so each group's PDF is in ZIP order.
+ */
+static int process_sorted(struct run *r, struct presort *ps, const char *batch_id,
+			  struct run_counts *counts, struct pl_diag *diag)
+{
+	int rc = presort_sort(ps, diag);
+
+	while (rc == PL_OK) {
+		struct account acct;
+		struct verdict *verdict = NULL;
+		struct letter_ref letter, *letter_out = NULL;
+		unsigned f;
+
+		arena_clear(&r->arena);
+		rc = presort_next(ps, &r->arena, &acct, &f, diag);
+		if (rc == PL_DONE) {
+			rc = PL_OK;
+			break;
+		}
+		if (rc != PL_OK)
+			break;
+		if (f >= r->nfiles)
+			PL_BUG("presort gave file index %u of %zu", f, r->nfiles);
+		acct.file = strrchr(r->files[f], '/') + 1;
+		rc = decide_account(r, &acct, &verdict, diag);
+		if (rc != PL_OK)
+			break;
+		if (verdict->outcome == OUTCOME_LETTER) {
+			const char *piece_id = arena_printf(&r->arena, "%s-%06lu",
+							    batch_id, counts->letters + 1);
+			rc = typeset_letter(r->typesetter, &acct, verdict, piece_id,
+					    &r->arena, &letter, diag);
+			if (rc == TYPESET_NO_TEMPLATE) {
+				defer_for_template(&r->arena, verdict, diag);
+				pl_diag_clear(diag);
+				rc = PL_OK;
+			} else if (rc == TYPESET_DOES_NOT_FIT) {
+				reject_address(&r->arena, &acct, verdict,
+					       typeset_overflow_field(r->typesetter), diag);
+				r->address_rejects++;
+				pl_diag_clear(diag);
+				rc = PL_OK;
+			} else if (rc != PL_OK) {
+				break;
+			} else {
+				counts->pages += letter.page_count;
+				counts->sheets += letter.sheet_count;
+				letter_out = &letter;
+			}
+		}
+		count_outcome(counts, verdict->outcome);
+		/* A rejection after decide reads like ingest's: no verdict. */
+		rc = bundle_add(r->bundle, &acct, acct.rejected ? NULL : verdict,
+				letter_out, diag);
+		killpoint("account");
+	}
+	return rc;
+}
+
+/* Both passes of a run, with the spool in the staging directory. */
+static int process_records(struct run *r, const char *batch_id,
+			   struct run_counts *counts, struct pl_diag *diag)
+{
+	struct presort *ps = NULL;
+	int rc = presort_open(&ps, r->staging_dir, PRESORT_MEM_CAP, diag);
+
+	if (rc == PL_OK)
+		rc = read_records(r, ps, counts, diag);
+	if (rc == PL_OK) {
+		killpoint("accounts-read");
+		rc = process_sorted(r, ps, batch_id, counts, diag);
+	}
+	presort_free(ps);
 	return rc;
 }
 
@@ -535,7 +628,7 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 	      struct pl_diag *diag)
 {
 	struct run r;
-	char *pdf_path = NULL, *dump_dir = NULL;
+	char *pdf_dir = NULL, *dump_dir = NULL;
 	/* Both stages keep pointers to their options: they live to the end. */
 	struct typeset_opts topts = { 0 };
 	struct bundle_opts bopts = { 0 };
@@ -571,10 +664,10 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 		topts.font_files_dir = r.font_files_dir;
 		topts.agency = &r.agency;
 		topts.run_date = opts->run_date;
-		pdf_path = xasprintf("%s/print/%s", r.staging_dir, PDF_NAME);
+		pdf_dir = xasprintf("%s/print", r.staging_dir);
 		if (opts->layout_dumps)
 			dump_dir = xasprintf("%s/audit/layout", r.staging_dir);
-		topts.pdf_path = pdf_path;
+		topts.pdf_dir = pdf_dir;
 		topts.dump_dir = dump_dir;
 		rc = typeset_open(&r.typesetter, &topts, diag);
 	}
@@ -585,7 +678,6 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 		bopts.run_date = opts->run_date;
 		bopts.mail_date = r.mail_date;
 		bopts.rules_digest = ruleset_digest(r.rules);
-		bopts.pdf_name = PDF_NAME;
 		bopts.audit_xsl_path = r.audit_xsl;
 		bopts.imb_serial_base = serial_base;
 		bopts.rebuild = result->rebuilt;
@@ -596,15 +688,15 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 		rc = import_contacts(&r, true, &result->counts, diag);
 	}
 	if (rc == PL_OK)
-		rc = process_records(&r, result->batch_id, true, &result->counts, diag);
+		rc = process_records(&r, result->batch_id, &result->counts, diag);
 	if (rc == PL_OK) {
 		log_stage_lines(&r, &result->counts);
 		rc = typeset_finish(r.typesetter, diag);
 	}
 	if (rc == PL_OK) {
 		killpoint("typeset-finished");
-		run_log(&r, "typeset: %lu letters, %lu pages in print/%s%s",
-			result->counts.letters, result->counts.pages, PDF_NAME,
+		run_log(&r, "typeset: %lu letters, %lu pages, %lu sheets in print/ (grouped by sheets, ZIP order)%s",
+			result->counts.letters, result->counts.pages, result->counts.sheets,
 			r.address_rejects ? arena_printf(&r.arena, "; %lu rejected: address too big for the window",
 							 r.address_rejects) : "");
 		killpoint("before-bundle-finish");
@@ -625,7 +717,7 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 			result->rebuilt ? "rebuilt; ledger unchanged" : "ledger committed");
 	}
 out:
-	free(pdf_path);
+	free(pdf_dir);
 	free(dump_dir);
 	run_release(&r);
 	return rc;
@@ -645,7 +737,7 @@ int run_check(const struct run_opts *opts, struct run_result *result,
 	if (rc == PL_OK)
 		rc = import_contacts(&r, false, &result->counts, diag);
 	if (rc == PL_OK)
-		rc = process_records(&r, result->batch_id, false, &result->counts, diag);
+		rc = check_records(&r, &result->counts, diag);
 	if (rc == PL_OK)
 		log_stage_lines(&r, &result->counts);
 	run_release(&r);

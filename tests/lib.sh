@@ -93,6 +93,25 @@ run_demo() {
 # Rows of a CSV file, header excluded (records may not span lines here).
 csv_rows() { tail -n +2 "$1" | grep -c ''; }
 
+# The text of one account's letter: piece_text BUNDLE ACCOUNT_ID
+# [pdftotext options]. Its print/manifest.csv row names the PDF of its
+# group (column 3) and its pages there (columns 4 and 5).
+piece_text() {
+	_b=$1 _id=$2; shift 2
+	_row=$(grep "^[^,]*,$_id," "$_b/print/manifest.csv")
+	_pdf=$(echo "$_row" | cut -d, -f3)
+	_first=$(echo "$_row" | cut -d, -f4)
+	_count=$(echo "$_row" | cut -d, -f5)
+	pdftotext "$@" -f "$_first" -l $((_first + _count - 1)) "$_b/print/$_pdf" -
+}
+
+# The text of every print PDF of a bundle, one after the other.
+all_pdf_text() {
+	for _f in "$1"/print/*.pdf; do
+		[ -e "$_f" ] && pdftotext "$_f" -
+	done
+}
+
 done_testing() {
 	echo "1..$tap_n"
 	[ $tap_failed -eq 0 ]

@@ -83,6 +83,15 @@ struct ledger_piece {
 	const char *content_sha256, *pdf;
 	unsigned first_page, page_count;
 	const char *imb;   /* tracking + routing digits, "" when none */
+	/* Retention (schema v4, docs/print-bundle.md "Retention"). */
+	const char *print_group;     /* "window-2", "flat" */
+	unsigned sheet_count;
+	const char *pages_sha256;    /* of the piece's bytes in pdf */
+	unsigned long pdf_offset, pdf_length;
+	const char *audit_hash;      /* the hash of its audit record */
+	const char *rules_digest;
+	/* The decision: ledger.c keeps its trace (rules, disclosures). */
+	const struct verdict *verdict;
 };
 
 /* One row of the batches table. Strings borrowed. */
@@ -96,6 +105,7 @@ struct ledger_batch {
 	 * raised to it (never lowered) in the same transaction.
 	 */
 	unsigned long imb_serial_next;
+	const char *bundle_sha256;   /* print/bundle.zip's SHA-256 (schema v4) */
 };
 
 /* The words channels and kinds are stored (and written) as. Static. */
@@ -248,6 +258,21 @@ PL_WARN_UNUSED int audit_xml_finish(struct audit_xml *x,
 /* Drop the writer and remove the lock file. Safe after finish. */
 void audit_xml_abort(struct audit_xml *x);
 
+/*
+ * print/manifest.xml (docs/print-bundle.md), one <piece> per letter as
+ * bundle_add() sees it, written by the same machinery without a chain
+ * (audit_xml_abort() drops it too).
+ */
+#define PRINT_NS "urn:fairnotice:print-manifest:1"
+PL_WARN_UNUSED int print_xml_open(struct audit_xml *x, const char *path,
+				  const struct bundle_opts *opts,
+				  struct pl_diag *diag);
+PL_WARN_UNUSED int print_xml_piece(struct audit_xml *x, const struct bundle_entry *e,
+				   struct pl_diag *diag);
+/* <totals> (pieces = letters), end the document, commit the file. */
+PL_WARN_UNUSED int print_xml_finish(struct audit_xml *x, const struct run_counts *t,
+				    struct pl_diag *diag);
+
 /* ---- the auditor's HTML view (audit-html.c) ---- */
 
 /*
@@ -262,15 +287,45 @@ PL_WARN_UNUSED int audit_html_write(const char *staging_dir, const char *xsl_pat
 
 /*
  * Once every other file of staging_dir is committed: print/control.xml
- * (batch id, totals per group: pieces, pages, sheets; the audit chain's
- * final hash), print/SHA256SUMS (every file of the bundle but itself and
- * the zip, `sha256sum` format, sorted paths relative to the bundle
- * directory), then print/bundle.zip holding every file of the bundle in
- * sorted order with fixed timestamps (deterministic).
+ * (batch id, totals per group and per file: pieces, pages, sheets; the
+ * audit chain's final hash), print/SHA256SUMS (every file of the bundle
+ * but itself, the zip and its digest, `sha256sum` format, sorted paths
+ * relative to the bundle directory), then print/bundle.zip holding every
+ * file of the bundle in sorted order with fixed timestamps
+ * (deterministic), then print/bundle.zip.sha256.
+ */
+/*
+ * The print files of the batch as bundle_add() saw their pieces, in the
+ * order each file first appeared (control.c sorts them by group).
+ */
+struct print_file {
+	char *name;                  /* owned: "window-2-001.pdf" */
+	char *group, *envelope;      /* owned */
+	unsigned sheets;             /* sheets per piece of a window group; 0: flat */
+	unsigned long pieces, pages, sheet_total;
+	char *first_piece, *last_piece;   /* owned */
+};
+
+struct print_files {
+	struct print_file *files;    /* owned */
+	size_t n, alloc;
+};
+
+/* Count letter l into its file's totals. */
+void print_files_add(struct print_files *pf, const struct letter_ref *l);
+void print_files_release(struct print_files *pf);
+
+/*
+ * Also, first: the print files' totals must add up to totals (or
+ * PL_MANIFEST, nothing written), and print/manifest.csv counted again
+ * must agree. Last: print/bundle.zip.sha256, whose digest goes to
+ * zip_sha_out for the ledger.
  */
 PL_WARN_UNUSED int control_write(const char *staging_dir, const struct bundle_opts *opts,
 				 const struct run_counts *totals,
+				 struct print_files *files,
 				 const char chain_head[PL_SHA256_HEX],
+				 char zip_sha_out[PL_SHA256_HEX],
 				 struct pl_diag *diag);
 
 

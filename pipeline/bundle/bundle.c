@@ -4,8 +4,9 @@
  * The life of a bundle (see bundle.h for the caller's side):
  *
  *   OPEN      bundle_begin() has opened the lock files of print/manifest.csv,
- *             audit/suppressed.csv, audit/rejects.csv, contact-plan.csv
- *             and audit/manifest.xml, written their headers and begun the
+ *             audit/suppressed.csv, audit/rejects.csv, contact-plan.csv,
+ *             audit/manifest.xml and print/manifest.xml, written their
+ *             headers and begun the
  *             ledger transaction. bundle_add_contact() puts the batch's
  *             contact events into the transaction (or rejects.csv);
  *             bundle_add() streams one account into the files (and, for
@@ -61,6 +62,7 @@ static const char *const file_names[FILE_COUNT] = {
 	"contact-plan.csv",
 };
 #define AUDIT_XML_NAME "audit/manifest.xml"
+#define PRINT_XML_NAME "print/manifest.xml"
 #define SUMMARY_NAME "audit/summary.txt"
 
 struct bundle {
@@ -69,6 +71,9 @@ struct bundle {
 	enum bundle_state state;
 	struct atomfile files[FILE_COUNT];   /* owned */
 	struct audit_xml audit;          /* owned */
+	struct audit_xml print_xml;      /* owned: print/manifest.xml */
+	struct print_files print_files;  /* owned: totals per print file */
+	char zip_sha[PL_SHA256_HEX];     /* print/bundle.zip's, after finish */
 	struct atomfile summary;         /* owned */
 	struct buf name;                 /* owned scratch: the consumer's name */
 	struct run_counts tally;         /* what bundle_add*() saw */
@@ -180,7 +185,7 @@ static int entry_init(struct bundle *b, struct bundle_entry *e,
 }
 
 static int add_letter_to_ledger(struct bundle *b, const struct bundle_entry *e,
-				struct pl_diag *diag)
+				const char *audit_hash, struct pl_diag *diag)
 {
 	const struct letter_ref *l = e->letter;
 	struct ledger_piece piece = {
@@ -197,10 +202,18 @@ static int add_letter_to_ledger(struct bundle *b, const struct bundle_entry *e,
 		.mail_date = e->mail_date,
 		.validation_end_date = e->validation_end_date,
 		.content_sha256 = l->content_sha256,
-		.pdf = b->opts.pdf_name,
+		.pdf = l->pdf,
 		.first_page = l->first_page,
 		.page_count = l->page_count,
 		.imb = l->imb,
+		.print_group = l->group,
+		.sheet_count = l->sheet_count,
+		.pages_sha256 = l->pages_sha256,
+		.pdf_offset = l->pdf_offset,
+		.pdf_length = l->pdf_length,
+		.audit_hash = audit_hash,
+		.rules_digest = b->opts.rules_digest,
+		.verdict = e->verdict,
 	};
 
 	return ledger_txn_add_piece(b->ledger, &piece, diag);
@@ -256,7 +269,7 @@ int bundle_begin(struct bundle **out, const struct bundle_opts *opts,
 
 	*out = NULL;
 	if (!opts->staging_dir || !opts->batch_id || !opts->agency ||
-	    !opts->rules_digest || !opts->pdf_name)
+	    !opts->rules_digest)
 		PL_BUG("bundle options incomplete");
 	b = xcalloc(1, sizeof(*b));
 	b->opts = *opts;
@@ -279,6 +292,11 @@ int bundle_begin(struct bundle **out, const struct bundle_opts *opts,
 	if (rc == PL_OK) {
 		char *path = xasprintf("%s/%s", opts->staging_dir, AUDIT_XML_NAME);
 		rc = audit_xml_open(&b->audit, path, opts, diag);
+		free(path);
+	}
+	if (rc == PL_OK) {
+		char *path = xasprintf("%s/%s", opts->staging_dir, PRINT_XML_NAME);
+		rc = print_xml_open(&b->print_xml, path, opts, diag);
 		free(path);
 	}
 	if (rc != PL_OK) {
@@ -342,7 +360,8 @@ int bundle_add(struct bundle *b, const struct account *account,
 			if (rc == PL_OK && manifest_csv_letter(af, &b->opts, &e) != PL_OK)
 				rc = write_error(af, diag);
 			if (rc == PL_OK)
-				rc = add_letter_to_ledger(b, &e, diag);
+				rc = print_xml_piece(&b->print_xml, &e, diag);
+			print_files_add(&b->print_files, letter);
 			b->tally.letters++;
 			if (verdict->needs_review)
 				b->review_letters++;
@@ -376,6 +395,9 @@ int bundle_add(struct bundle *b, const struct account *account,
 	}
 	if (rc == PL_OK)
 		rc = audit_xml_account(&b->audit, &b->opts, &e, diag);
+	/* After its audit record: the ledger keeps the record's hash. */
+	if (rc == PL_OK && e.outcome == OUTCOME_LETTER)
+		rc = add_letter_to_ledger(b, &e, b->audit.chain.prev, diag);
 	if (rc != PL_OK)
 		b->state = BUNDLE_FAILED;
 	return rc;
@@ -485,12 +507,15 @@ int bundle_finish(struct bundle *b, const struct run_counts *counts,
 		rc = audit_xml_finish(&b->audit, &b->totals, b->review_letters,
 				      sums[FILE_COUNT], chain, diag);
 	if (rc == PL_OK)
+		rc = print_xml_finish(&b->print_xml, &b->totals, diag);
+	if (rc == PL_OK)
 		rc = write_summary(b, sums, diag);
 	if (rc == PL_OK && b->opts.audit_xsl_path)
 		rc = audit_html_write(b->opts.staging_dir, b->opts.audit_xsl_path, diag);
 	/* Last: the control file and the sums cover every other file. */
 	if (rc == PL_OK)
-		rc = control_write(b->opts.staging_dir, &b->opts, &b->totals, chain, diag);
+		rc = control_write(b->opts.staging_dir, &b->opts, &b->totals,
+				   &b->print_files, chain, b->zip_sha, diag);
 	if (rc == PL_OK) {
 		char *print = xasprintf("%s/print", b->opts.staging_dir);
 		char *audit = xasprintf("%s/audit", b->opts.staging_dir);
@@ -525,6 +550,7 @@ int bundle_commit(struct bundle *b, struct pl_diag *diag)
 				     b->totals.contacts_rejected,
 		.contacts_rejected = b->totals.contacts_rejected,
 		.imb_serial_next = b->opts.imb_serial_base + b->totals.letters,
+		.bundle_sha256 = b->zip_sha,
 	};
 	int rc;
 
@@ -554,6 +580,8 @@ void bundle_free(struct bundle *b)
 	/* Each of these is a no-op on what was committed or never opened. */
 	atomfile_rollback(&b->summary);
 	audit_xml_abort(&b->audit);
+	audit_xml_abort(&b->print_xml);
+	print_files_release(&b->print_files);
 	for (int i = FILE_COUNT - 1; i >= 0; i--)
 		atomfile_rollback(&b->files[i]);
 	if (b->state != BUNDLE_COMMITTED)

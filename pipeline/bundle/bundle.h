@@ -85,6 +85,37 @@ PL_WARN_UNUSED int ledger_imb_serial_base(struct ledger *ledger, const char *age
 PL_WARN_UNUSED int ledger_batch_serial_base(struct ledger *ledger, const char *batch_id,
 					    unsigned long *base_out, struct pl_diag *diag);
 
+/*
+ * Retention: what the ledger keeps of one issued piece, for `fairnotice
+ * explain --piece` years after the batch folder is gone. Strings
+ * arena-owned; dates are day numbers (PL_NO_DATE when absent). trace is
+ * the decision as the ledger stored it: one line per rule that fired
+ * ("rule <id> [<citation>] <source> <title>", in firing order) and per
+ * disclosure placed ("disclosure <slot> <rule> <text-sha256>"), each line
+ * ending in '\n'.
+ */
+struct ledger_piece_record {
+	const char *piece_id, *batch_id, *agency_id, *account_id, *consumer_id;
+	const char *letter_code, *template_id, *template_version, *language;
+	int run_date, mail_date, validation_end_date;
+	const char *pdf, *print_group;
+	unsigned first_page, page_count, sheet_count;
+	unsigned long pdf_offset, pdf_length;
+	const char *content_sha256, *pages_sha256, *imb;
+	const char *audit_hash, *rules_digest, *bundle_sha256;
+	const char *trace;
+};
+
+/*
+ * Look piece_id up: PL_OK with *out filled, PL_DONE when the ledger has
+ * no such piece, or an error with diag. Pieces of a ledger older than
+ * schema v4 have "" for what it did not keep.
+ */
+PL_WARN_UNUSED int ledger_piece_get(struct ledger *ledger, const char *piece_id,
+				    struct arena *arena,
+				    struct ledger_piece_record *out,
+				    struct pl_diag *diag);
+
 /* ---- the bundle ---- */
 
 struct bundle_opts {

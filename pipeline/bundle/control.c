@@ -3,26 +3,26 @@
  * and its zip (control_write(), bundle-int.h).
  *
  * bundle_finish() calls this last, once every other file of the staging
- * directory is committed. Three files follow, each through an atomfile
+ * directory is committed. Four files follow, each through an atomfile
  * and each covering the ones before it:
  *
  *   print/control.xml  what the print vendor reconciles against: the batch,
- *                      the totals per group (pieces, pages, sheets), the
- *                      accounts' outcomes and the audit chain's last hash
+ *                      the totals per group and per PDF file (pieces,
+ *                      pages, sheets, first and last piece), the accounts'
+ *                      outcomes and the audit chain's last hash
  *   print/SHA256SUMS   `sha256sum` lines for every file of the bundle but
- *                      itself and the zip, sorted by path relative to the
- *                      bundle directory, so `cd BUNDLE && sha256sum -c
- *                      print/SHA256SUMS` checks it
+ *                      itself and the zip (and its digest), sorted by path
+ *                      relative to the bundle directory, so `cd BUNDLE &&
+ *                      sha256sum -c print/SHA256SUMS` checks it
  *   print/bundle.zip   every file of the bundle (SHA256SUMS included, the
  *                      zip itself not) in the same sorted order (zip.h)
+ *   print/bundle.zip.sha256   the zip's digest, `sha256sum` format
  *
- * The control file's totals are counted again from print/manifest.csv,
- * one record at a time, and must agree with the run's totals: a control
- * file that disagrees with the manifest beside it is never written. The
- * "flat" group counts the pieces over the agency's max-sheets; until
- * letters are grouped into several PDFs (issue 5, next session) they are
- * still inside letters.pdf and the "#10-double-window" group, so the flat
- * group is a count of pieces only and is not added into the totals.
+ * The per-file totals are bundle_add()'s (struct print_files); they must
+ * add up to the run's totals, and print/manifest.csv counted again, one
+ * record at a time, must agree too: a control file that disagrees with
+ * the manifest beside it is never written. docs/print-bundle.md is the
+ * vendor's description of all of it.
  */
 #include "../pl.h"
 #include "bundle-int.h"
@@ -33,6 +33,7 @@
 #include "../core/xalloc.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <libxml/xmlwriter.h>
 
@@ -40,8 +41,8 @@
 #define CONTROL_NAME "print/control.xml"
 #define SUMS_NAME "print/SHA256SUMS"
 #define ZIP_NAME "print/bundle.zip"
+#define ZIP_SHA_NAME "print/bundle.zip.sha256"
 #define MANIFEST_NAME "print/manifest.csv"
-#define GROUP_WINDOW "#10-double-window"
 #define GROUP_FLAT "flat"
 /* A bundle holds a dozen files; this only stops a runaway directory. */
 #define CONTROL_MAX_FILES 65535
@@ -168,7 +169,6 @@ static int list_files(const char *root, const char *const *exclude,
 
 struct manifest_count {
 	unsigned long pieces, pages, sheets;
-	unsigned long flat;          /* pieces over max_sheets */
 };
 
 /*
@@ -178,7 +178,6 @@ struct manifest_count {
  */
 struct csv_scan {
 	const char *path;
-	int max_sheets;
 	unsigned line, record_line;  /* physical line now; where the record began */
 	unsigned long record;        /* 0: the header */
 	size_t col;
@@ -254,8 +253,6 @@ static int scan_record_end(struct csv_scan *s, struct pl_diag *diag)
 		s->count->pieces++;
 		s->count->pages += s->pages;
 		s->count->sheets += s->sheets;
-		if ((long)s->sheets > s->max_sheets)
-			s->count->flat++;
 	}
 	s->record++;
 	s->col = 0;
@@ -302,12 +299,12 @@ keep:
 	return PL_OK;
 }
 
-static int count_manifest(const char *staging_dir, int max_sheets,
-			  struct manifest_count *count, struct pl_diag *diag)
+static int count_manifest(const char *staging_dir, struct manifest_count *count,
+			  struct pl_diag *diag)
 {
 	char *path = xasprintf("%s/%s", staging_dir, MANIFEST_NAME);
 	struct csv_scan s = {
-		.path = path, .max_sheets = max_sheets, .line = 1, .record_line = 1,
+		.path = path, .line = 1, .record_line = 1,
 		.page_col = -1, .sheet_col = -1, .count = count,
 	};
 	unsigned char chunk[65536];
@@ -337,6 +334,64 @@ static int count_manifest(const char *staging_dir, int max_sheets,
 out:
 	free(path);
 	return rc;
+}
+
+/* ====================================================================
+ * The print files' totals
+ * ==================================================================== */
+
+void print_files_add(struct print_files *pf, const struct letter_ref *l)
+{
+	struct print_file *f = NULL;
+
+	/* The file of the last piece, most of the time; else a search. */
+	for (size_t i = pf->n; i > 0 && !f; i--)
+		if (!strcmp(pf->files[i - 1].name, l->pdf))
+			f = &pf->files[i - 1];
+	if (!f) {
+		if (pf->n == pf->alloc) {
+			pf->alloc = pf->alloc ? 2 * pf->alloc : 16;
+			pf->files = xrealloc(pf->files, pf->alloc * sizeof(*pf->files));
+		}
+		f = &pf->files[pf->n++];
+		memset(f, 0, sizeof(*f));
+		f->name = xstrdup(l->pdf);
+		f->group = xstrdup(l->group);
+		f->envelope = xstrdup(l->envelope);
+		f->sheets = strcmp(l->group, GROUP_FLAT) ? l->sheet_count : 0;
+		f->first_piece = xstrdup(l->piece_id);
+	}
+	free(f->last_piece);
+	f->last_piece = xstrdup(l->piece_id);
+	f->pieces++;
+	f->pages += l->page_count;
+	f->sheet_total += l->sheet_count;
+}
+
+void print_files_release(struct print_files *pf)
+{
+	for (size_t i = 0; i < pf->n; i++) {
+		struct print_file *f = &pf->files[i];
+		free(f->name);
+		free(f->group);
+		free(f->envelope);
+		free(f->first_piece);
+		free(f->last_piece);
+	}
+	free(pf->files);
+	memset(pf, 0, sizeof(*pf));
+}
+
+/* window-1 .. window-N by N, then flat; parts of a group by name. */
+static int compare_files(const void *a, const void *b)
+{
+	const struct print_file *x = a, *y = b;
+	unsigned rx = x->sheets ? x->sheets : UINT_MAX;
+	unsigned ry = y->sheets ? y->sheets : UINT_MAX;
+
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	return strcmp(x->name, y->name);
 }
 
 /* ====================================================================
@@ -398,7 +453,7 @@ static void cx_attr_ulong(struct control_xml *x, const char *name,
 
 static void cx_body(struct control_xml *x, const struct bundle_opts *opts,
 		    const struct run_counts *t, const struct manifest_count *m,
-		    const char *chain_head)
+		    const struct print_files *pf, const char *chain_head)
 {
 	char run[PL_DATE_ISO_LEN], mail[PL_DATE_ISO_LEN];
 
@@ -413,22 +468,46 @@ static void cx_body(struct control_xml *x, const struct bundle_opts *opts,
 	cx_attr(x, "run-date", date_format_iso(opts->run_date, run));
 	cx_attr(x, "mail-date", date_format_iso(opts->mail_date, mail));
 	cx_attr(x, "rules-digest", opts->rules_digest);
-
-	/* The one PDF and its envelope. */
-	cx_start(x, "group");
-	cx_attr(x, "name", GROUP_WINDOW);
-	cx_attr(x, "pdf", opts->pdf_name);
-	cx_attr_ulong(x, "pieces", m->pieces);
-	cx_attr_ulong(x, "pages", m->pages);
-	cx_attr_ulong(x, "sheets", m->sheets);
-	cx_end(x);
-	/* Pieces over max-sheets: counted here, mailed in the group above. */
-	cx_start(x, "group");
-	cx_attr(x, "name", GROUP_FLAT);
-	cx_attr(x, "within", GROUP_WINDOW);
 	cx_attr_ulong(x, "max-sheets", (unsigned long)opts->agency->print.max_sheets);
-	cx_attr_ulong(x, "pieces", m->flat);
-	cx_end(x);
+	if (opts->agency->print.pieces_per_file)
+		cx_attr_ulong(x, "pieces-per-file", opts->agency->print.pieces_per_file);
+
+	/* Each group with its files (sorted by compare_files()). */
+	for (size_t i = 0; i < pf->n; ) {
+		const struct print_file *g = &pf->files[i];
+		unsigned long pieces = 0, pages = 0, sheets = 0;
+		size_t end = i;
+
+		for (; end < pf->n && !strcmp(pf->files[end].group, g->group); end++) {
+			pieces += pf->files[end].pieces;
+			pages += pf->files[end].pages;
+			sheets += pf->files[end].sheet_total;
+		}
+		cx_start(x, "group");
+		cx_attr(x, "name", g->group);
+		cx_attr(x, "envelope", g->envelope);
+		if (g->sheets)
+			cx_attr_ulong(x, "sheets", g->sheets);
+		else
+			cx_attr_ulong(x, "min-sheets",
+				      (unsigned long)opts->agency->print.max_sheets + 1);
+		cx_attr_ulong(x, "pieces", pieces);
+		cx_attr_ulong(x, "pages", pages);
+		cx_attr_ulong(x, "sheet-total", sheets);
+		for (; i < end; i++) {
+			const struct print_file *f = &pf->files[i];
+
+			cx_start(x, "file");
+			cx_attr(x, "name", f->name);
+			cx_attr_ulong(x, "pieces", f->pieces);
+			cx_attr_ulong(x, "pages", f->pages);
+			cx_attr_ulong(x, "sheet-total", f->sheet_total);
+			cx_attr(x, "first-piece", f->first_piece);
+			cx_attr(x, "last-piece", f->last_piece);
+			cx_end(x);
+		}
+		cx_end(x);
+	}
 
 	cx_start(x, "totals");
 	cx_attr_ulong(x, "pieces", m->pieces);
@@ -456,7 +535,8 @@ static void cx_body(struct control_xml *x, const struct bundle_opts *opts,
 
 static int write_control(const char *staging_dir, const struct bundle_opts *opts,
 			 const struct run_counts *t, const struct manifest_count *m,
-			 const char *chain_head, struct pl_diag *diag)
+			 const struct print_files *pf, const char *chain_head,
+			 struct pl_diag *diag)
 {
 	char *path = xasprintf("%s/%s", staging_dir, CONTROL_NAME);
 	struct atomfile af;
@@ -477,7 +557,7 @@ static int write_control(const char *staging_dir, const struct bundle_opts *opts
 				 "cannot start the control file writer");
 		goto out;
 	}
-	cx_body(&x, opts, t, m, chain_head);
+	cx_body(&x, opts, t, m, pf, chain_head);
 	xmlFreeTextWriter(x.w);
 	if (x.failed || af.failed)
 		rc = pl_diag_set(diag, PL_IO_WRITE, path, 0, "cannot write '%s'%s",
@@ -496,7 +576,7 @@ out:
 
 static int write_sums(const char *staging_dir, struct pl_diag *diag)
 {
-	static const char *const exclude[] = { SUMS_NAME, ZIP_NAME };
+	static const char *const exclude[] = { SUMS_NAME, ZIP_NAME, ZIP_SHA_NAME };
 	char *path = xasprintf("%s/%s", staging_dir, SUMS_NAME);
 	struct file_list files;
 	struct atomfile af;
@@ -525,9 +605,10 @@ static int write_sums(const char *staging_dir, struct pl_diag *diag)
 	return rc;
 }
 
-static int write_zip(const char *staging_dir, struct pl_diag *diag)
+static int write_zip(const char *staging_dir, char sha_out[PL_SHA256_HEX],
+		     struct pl_diag *diag)
 {
-	static const char *const exclude[] = { ZIP_NAME };
+	static const char *const exclude[] = { ZIP_NAME, ZIP_SHA_NAME };
 	char *path = xasprintf("%s/%s", staging_dir, ZIP_NAME);
 	struct file_list files;
 	struct atomfile af;
@@ -547,7 +628,7 @@ static int write_zip(const char *staging_dir, struct pl_diag *diag)
 	if (rc == PL_OK)
 		rc = zip_finish(&z, diag);
 	if (rc == PL_OK)
-		rc = atomfile_commit(&af, NULL, diag);
+		rc = atomfile_commit(&af, sha_out, diag);
 	zip_release(&z);
 	atomfile_rollback(&af);
 	file_list_release(&files);
@@ -555,23 +636,52 @@ static int write_zip(const char *staging_dir, struct pl_diag *diag)
 	return rc;
 }
 
-int control_write(const char *staging_dir, const struct bundle_opts *opts,
-		  const struct run_counts *totals,
-		  const char chain_head[PL_SHA256_HEX], struct pl_diag *diag)
+/* print/bundle.zip.sha256: the zip's digest, for `sha256sum -c` in print/. */
+static int write_zip_sha(const char *staging_dir, const char sha[PL_SHA256_HEX],
+			 struct pl_diag *diag)
 {
-	struct manifest_count m;
-	int rc = count_manifest(staging_dir, opts->agency->print.max_sheets, &m, diag);
+	char *path = xasprintf("%s/%s", staging_dir, ZIP_SHA_NAME);
+	struct atomfile af;
+	int rc = atomfile_open(&af, path, diag);
 
+	if (rc == PL_OK && atomfile_printf(&af, "%s  %s\n", sha,
+					   strrchr(ZIP_NAME, '/') + 1) != PL_OK)
+		rc = pl_diag_set(diag, PL_IO_WRITE, path, 0, "cannot write '%s': %s",
+				 path, strerror(errno));
+	if (rc == PL_OK)
+		rc = atomfile_commit(&af, NULL, diag);
+	atomfile_rollback(&af);
+	free(path);
+	return rc;
+}
+
+int control_write(const char *staging_dir, const struct bundle_opts *opts,
+		  const struct run_counts *totals, struct print_files *files,
+		  const char chain_head[PL_SHA256_HEX],
+		  char zip_sha_out[PL_SHA256_HEX], struct pl_diag *diag)
+{
+	struct manifest_count m, f = { 0 };
+	int rc = count_manifest(staging_dir, &m, diag);
+
+	if (files->n)
+		qsort(files->files, files->n, sizeof(*files->files), compare_files);
+	for (size_t i = 0; i < files->n; i++) {
+		f.pieces += files->files[i].pieces;
+		f.pages += files->files[i].pages;
+		f.sheets += files->files[i].sheet_total;
+	}
 	if (rc == PL_OK && (m.pieces != totals->letters || m.pages != totals->pages ||
-			    m.sheets != totals->sheets))
+			    m.sheets != totals->sheets || f.pieces != m.pieces ||
+			    f.pages != m.pages || f.sheets != m.sheets))
 		rc = pl_diag_set(diag, PL_MANIFEST, MANIFEST_NAME, 0,
 				 "control totals do not reconcile with the print "
 				 "manifest: run has %lu pieces, %lu pages, %lu sheets, "
-				 "%s has %lu, %lu, %lu", totals->letters, totals->pages,
-				 totals->sheets, MANIFEST_NAME, m.pieces, m.pages,
-				 m.sheets);
+				 "the print files %lu, %lu, %lu, %s has %lu, %lu, %lu",
+				 totals->letters, totals->pages, totals->sheets,
+				 f.pieces, f.pages, f.sheets, MANIFEST_NAME, m.pieces,
+				 m.pages, m.sheets);
 	if (rc == PL_OK)
-		rc = write_control(staging_dir, opts, totals, &m,
+		rc = write_control(staging_dir, opts, totals, &m, files,
 				   chain_head ? chain_head : "", diag);
 	if (rc == PL_OK) {
 		killpoint("bundle: control.xml committed");
@@ -579,9 +689,11 @@ int control_write(const char *staging_dir, const struct bundle_opts *opts,
 	}
 	if (rc == PL_OK) {
 		killpoint("bundle: SHA256SUMS committed");
-		rc = write_zip(staging_dir, diag);
+		rc = write_zip(staging_dir, zip_sha_out, diag);
 	}
-	if (rc == PL_OK)
+	if (rc == PL_OK) {
 		killpoint("bundle: bundle.zip committed");
+		rc = write_zip_sha(staging_dir, zip_sha_out, diag);
+	}
 	return rc;
 }

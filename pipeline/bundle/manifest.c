@@ -67,6 +67,8 @@ const char *const manifest_csv_header[] = {
 	/* more columns may follow the ones above (DESIGN.md) */
 	"template_version", "mail_date", "validation_end_date", "content_sha256",
 	"sides",   /* simplex, or duplex when a rule put text on the reverse */
+	/* docs/print-bundle.md: the print group and the piece's bytes in pdf */
+	"group", "pages_sha256", "pdf_offset", "pdf_length",
 };
 const size_t manifest_csv_columns = PL_ARRAY_SIZE(manifest_csv_header);
 
@@ -112,9 +114,6 @@ char *bundle_channel_words(unsigned bits, char out[BUNDLE_CHANNEL_WORDS])
 	}
 	return out;
 }
-
-/* Every print piece goes in the same envelope for now (PRINT.md). */
-#define ENVELOPE "#10-double-window"
 
 /*
  * RFC 4180 needs quotes around a field with a comma, a quote, CR or LF.
@@ -190,11 +189,11 @@ int manifest_csv_letter(struct atomfile *af, const struct bundle_opts *opts,
 {
 	const struct account *a = e->account;
 	const struct letter_ref *l = e->letter;
-	char first[16], pages[16], sheets[16];
+	char first[16], pages[16], sheets[16], offset[24], length[24];
 	char mail[PL_DATE_ISO_LEN], vend[PL_DATE_ISO_LEN];
 	const char *row[] = {
-		bundle_str(l->piece_id), e->account_id, opts->pdf_name, first,
-		pages, sheets, ENVELOPE, bundle_str(opts->agency->mail_class),
+		bundle_str(l->piece_id), e->account_id, bundle_str(l->pdf), first,
+		pages, sheets, bundle_str(l->envelope), bundle_str(opts->agency->mail_class),
 		bundle_str(l->template_id), e->language, e->name,
 		bundle_str(a->address_line1), bundle_str(a->address_line2),
 		bundle_str(a->city), bundle_str(a->state),
@@ -203,10 +202,13 @@ int manifest_csv_letter(struct atomfile *af, const struct bundle_opts *opts,
 		bundle_str(l->template_version), date_format_iso(e->mail_date, mail),
 		date_format_iso(e->validation_end_date, vend), l->content_sha256,
 		l->sheet_count == l->page_count ? "simplex" : "duplex",
+		bundle_str(l->group), l->pages_sha256, offset, length,
 	};
 
 	if (PL_ARRAY_SIZE(row) != manifest_csv_columns)
 		PL_BUG("print manifest row and header disagree");
+	snprintf(offset, sizeof(offset), "%lu", l->pdf_offset);
+	snprintf(length, sizeof(length), "%lu", l->pdf_length);
 	snprintf(first, sizeof(first), "%u", l->first_page);
 	snprintf(pages, sizeof(pages), "%u", l->page_count);
 	snprintf(sheets, sizeof(sheets), "%u", l->sheet_count);
@@ -541,19 +543,17 @@ static int xml_status(struct audit_xml *x, struct pl_diag *diag)
 					  "writer error");
 }
 
-int audit_xml_open(struct audit_xml *x, const char *path,
-		   const struct bundle_opts *opts, struct pl_diag *diag)
+/* Open path and start the document with root element root (its attributes follow). */
+static int xml_doc_open(struct audit_xml *x, const char *path, const char *root,
+			const char *what, struct pl_diag *diag)
 {
 	xmlOutputBuffer *out;
-	char run[PL_DATE_ISO_LEN], mail[PL_DATE_ISO_LEN];
-	struct audit_chain *c;
 	int rc;
 
 	memset(x, 0, sizeof(*x));
 	buf_init(&x->clean, AUDIT_CLEAN_MAX);
-	c = chain_of(x);
-	buf_init(&c->attrs, AUDIT_ATTRS_MAX);
-	memcpy(c->prev, AUDIT_ZERO_HASH, PL_SHA256_HEX);
+	buf_init(&chain_of(x)->attrs, AUDIT_ATTRS_MAX);
+	memcpy(chain_of(x)->prev, AUDIT_ZERO_HASH, PL_SHA256_HEX);
 	rc = atomfile_open(&x->af, path, diag);
 	if (rc != PL_OK)
 		return rc;
@@ -566,13 +566,24 @@ int audit_xml_open(struct audit_xml *x, const char *path,
 			xmlOutputBufferClose(out);
 		atomfile_rollback(&x->af);
 		return pl_diag_set(diag, PL_IO_WRITE, path, 0,
-				   "cannot start the audit manifest writer");
+				   "cannot start the %s writer", what);
 	}
 	xml_check(x, xmlTextWriterSetIndent(x->writer, 1));
 	xml_check(x, xmlTextWriterSetIndentString(x->writer, BAD_CAST "  "));
 	if (x->status == PL_OK)
 		xml_check(x, xmlTextWriterStartDocument(x->writer, "1.0", "UTF-8", NULL));
-	xml_start(x, "audit-manifest");
+	xml_start(x, root);
+	return PL_OK;
+}
+
+int audit_xml_open(struct audit_xml *x, const char *path,
+		   const struct bundle_opts *opts, struct pl_diag *diag)
+{
+	char run[PL_DATE_ISO_LEN], mail[PL_DATE_ISO_LEN];
+	int rc = xml_doc_open(x, path, "audit-manifest", "audit manifest", diag);
+
+	if (rc != PL_OK)
+		return rc;
 	xml_attr(x, "xmlns", AUDIT_NS);
 	xml_attr(x, "batch", opts->batch_id);
 	xml_attr(x, "agency", opts->agency->id);
@@ -633,7 +644,8 @@ static void xml_letter(struct audit_xml *x, const struct bundle_opts *opts,
 
 	xml_start(x, "letter");
 	xml_attr(x, "piece", l->piece_id);
-	xml_attr(x, "pdf", opts->pdf_name);
+	xml_attr(x, "pdf", l->pdf);
+	xml_attr(x, "group", l->group);
 	xml_attr(x, "template", l->template_id);
 	xml_attr_opt(x, "template-version", l->template_version);
 	xml_attr(x, "language", e->language);
@@ -643,6 +655,9 @@ static void xml_letter(struct audit_xml *x, const struct bundle_opts *opts,
 	xml_attr_uint(x, "pages", l->page_count);
 	xml_attr_uint(x, "sheets", l->sheet_count);
 	xml_attr(x, "content-sha256", l->content_sha256);
+	xml_attr(x, "pages-sha256", l->pages_sha256);
+	xml_attr_uint(x, "pdf-offset", l->pdf_offset);
+	xml_attr_uint(x, "pdf-length", l->pdf_length);
 	if (l->imb[0]) {
 		xml_attr(x, "imb", l->imb);
 		xml_attr_uint(x, "imb-serial", l->imb_serial);
@@ -797,6 +812,91 @@ int audit_xml_finish(struct audit_xml *x, const struct run_counts *t,
 	rc = xml_status(x, diag);
 	if (rc == PL_OK)
 		rc = atomfile_commit(&x->af, sha_out, diag);
+	audit_xml_abort(x);
+	return rc;
+}
+
+/* ====================================================================
+ * print/manifest.xml (docs/print-bundle.md): the same writer, no chain
+ * ==================================================================== */
+
+int print_xml_open(struct audit_xml *x, const char *path,
+		   const struct bundle_opts *opts, struct pl_diag *diag)
+{
+	char mail[PL_DATE_ISO_LEN];
+	int rc = xml_doc_open(x, path, "print-manifest", "print manifest", diag);
+
+	if (rc != PL_OK)
+		return rc;
+	xml_attr(x, "xmlns", PRINT_NS);
+	xml_attr(x, "batch", opts->batch_id);
+	xml_attr(x, "agency", opts->agency->id);
+	xml_attr(x, "mail-date", date_format_iso(opts->mail_date, mail));
+	xml_attr(x, "mail-class", bundle_str(opts->agency->mail_class));
+	return xml_status(x, diag);
+}
+
+static void xml_leaf(struct audit_xml *x, const char *name, const char *text)
+{
+	xml_start(x, name);
+	xml_text(x, bundle_str(text));
+	xml_end(x);
+}
+
+int print_xml_piece(struct audit_xml *x, const struct bundle_entry *e,
+		    struct pl_diag *diag)
+{
+	const struct letter_ref *l = e->letter;
+	const struct account *a = e->account;
+
+	xml_start(x, "piece");
+	xml_attr(x, "id", l->piece_id);
+	xml_attr(x, "account", e->account_id);
+	xml_attr(x, "pdf", l->pdf);
+	xml_attr(x, "group", l->group);
+	xml_attr(x, "envelope", l->envelope);
+	xml_attr_uint(x, "first-page", l->first_page);
+	xml_attr_uint(x, "pages", l->page_count);
+	xml_attr_uint(x, "sheets", l->sheet_count);
+	xml_attr(x, "sides", l->sheet_count == l->page_count ? "simplex" : "duplex");
+	xml_attr(x, "template", l->template_id);
+	xml_attr(x, "template-version", bundle_str(l->template_version));
+	xml_attr(x, "language", e->language);
+	xml_attr(x, "imb", l->imb);
+	xml_attr(x, "pages-sha256", l->pages_sha256);
+	xml_attr_uint(x, "pdf-offset", l->pdf_offset);
+	xml_attr_uint(x, "pdf-length", l->pdf_length);
+	xml_start(x, "address");
+	xml_leaf(x, "name", e->name);
+	xml_leaf(x, "line1", a->address_line1);
+	xml_leaf(x, "line2", a->address_line2);
+	xml_leaf(x, "city", a->city);
+	xml_leaf(x, "state", a->state);
+	xml_leaf(x, "postal-code", a->postal_code);
+	xml_end(x);
+	xml_end(x);
+	return xml_status(x, diag);
+}
+
+int print_xml_finish(struct audit_xml *x, const struct run_counts *t,
+		     struct pl_diag *diag)
+{
+	int rc;
+
+	xml_start(x, "totals");
+	xml_attr_uint(x, "pieces", t->letters);
+	xml_attr_uint(x, "pages", t->pages);
+	xml_attr_uint(x, "sheets", t->sheets);
+	xml_end(x);
+	if (x->status == PL_OK)
+		xml_check(x, xmlTextWriterEndDocument(x->writer));
+	xmlFreeTextWriter(x->writer);
+	x->writer = NULL;
+	if (x->af.failed)
+		xml_check(x, -1);
+	rc = xml_status(x, diag);
+	if (rc == PL_OK)
+		rc = atomfile_commit(&x->af, NULL, diag);
 	audit_xml_abort(x);
 	return rc;
 }

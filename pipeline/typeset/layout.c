@@ -2096,9 +2096,8 @@ static int draw_item(struct letter *L, cairo_t *cr, const struct placed *p)
  * Draw every page; a preview (job->stacked) puts each under the one
  * before on one unbounded surface instead of showing pages.
  */
-static int draw_pages(struct letter *L)
+static int draw_pages(struct letter *L, cairo_t *cr)
 {
-	cairo_t *cr = L->job->cr;
 	int rc = PL_OK;
 
 	for (unsigned page = 1; page <= L->npages && rc == PL_OK; page++) {
@@ -2309,7 +2308,13 @@ int layout_letter(const struct letter_job *job, struct letter_ref *ref,
 	}
 	if (rc == PL_OK && job->dump_path)
 		rc = write_dump(&L, job->dump_path);
-	if (rc == PL_OK)
-		rc = draw_pages(&L);
+	if (rc == PL_OK) {
+		/* Only now is the sheet count known: the caller picks the PDF. */
+		cairo_t *cr = job->cr;
+		if (job->pick_target)
+			rc = job->pick_target(job->pick_ctx, ref, &cr, diag);
+		if (rc == PL_OK)
+			rc = draw_pages(&L, cr);
+	}
 	return rc;
 }

@@ -239,7 +239,16 @@ struct letter_job {
 	const char *piece_id;
 	PangoContext *context;
 	struct layout_pool *pool;
-	cairo_t *cr;               /* the PDF's drawing context */
+	cairo_t *cr;               /* where to draw, unless pick_target is set */
+	/*
+	 * Called once the letter is laid out (ref's page_count and
+	 * sheet_count set) and before anything is drawn: sets *cr to the
+	 * context to draw into (typeset.c: the PDF of the letter's group).
+	 * A status other than PL_OK ends the letter, nothing drawn.
+	 */
+	int (*pick_target)(void *ctx, const struct letter_ref *ref, cairo_t **cr,
+			   struct pl_diag *diag);
+	void *pick_ctx;
 	const char *dump_path;     /* NULL: no dump */
 	struct arena *arena;
 	unsigned long imb_serial;  /* this letter's serial (typeset.c counts) */
@@ -257,8 +266,9 @@ struct letter_job {
 
 /*
  * Lay out and draw one letter: fields and slots, measurement, pagination,
- * window checks, then (only when all of that succeeded) the dump and the
- * pages themselves, cairo_show_page after each. Sets page_count,
+ * window checks, then (only when all of that succeeded) the dump, the
+ * target (job->pick_target) and the pages themselves, cairo_show_page
+ * after each. Sets page_count,
  * sheet_count, content_sha256, imb and imb_serial of *ref. Nothing is
  * drawn when an error is found before drawing starts. A recipient block
  * too big for its window is TYPESET_DOES_NOT_FIT with

@@ -2,20 +2,33 @@
  * typeset.c: the typesetter of a run (see typeset.h).
  *
  * It owns the long-lived pieces: the fonts and the pango context
- * (fonts.c), the templates (template.c), the pool of pango layouts, and the
- * one cairo PDF surface every letter is appended to. The PDF is written
- * through core/atomfile: to "<pdf>.lock", checksummed, renamed into place
- * by typeset_finish(); a run that fails leaves no PDF behind. The metadata
- * dates are pinned to the run date, so the same input gives the same bytes.
+ * (fonts.c), the templates (template.c), the pool of pango layouts, and
+ * the cairo PDF surfaces the letters are drawn into: one per print group
+ * (docs/print-bundle.md "Groups and files"), opened when the group's
+ * first letter arrives, so a group with no letter has no file. A letter
+ * is laid out first; only then is its sheet count known, and layout.c
+ * asks pick_target() for the surface of its group (cutting a new part
+ * when the profile's pieces-per-file is reached). Each PDF is written
+ * through core/atomfile: to "<pdf>.lock", checksummed, renamed into
+ * place by typeset_finish(); a run that fails leaves no PDF behind. The
+ * metadata dates are pinned to the run date, so the same input gives the
+ * same bytes.
+ *
+ * cairo writes a page's objects when the page is shown, so the bytes a
+ * PDF receives while one letter is drawn are that letter's pages: their
+ * offset, length and SHA-256 go into its letter_ref (the write callback
+ * feeds the digest while a letter is being drawn).
  *
  * A preview (opts.png_path) draws into an unbounded recording surface
  * instead, each page under the one before; typeset_finish() replays it
  * at 100 dpi onto a white image the height of all pages and writes the
- * PNG through the same atomic file.
+ * PNG through the same atomic file. A preview PDF (opts.pdf_path) is one
+ * file, whatever the sheet count.
  */
 #include "../pl.h"
 #include "typeset-int.h"
 #include "../core/date.h"
+#include "../core/digest.h"
 #include "../core/xalloc.h"
 
 #include <cairo-pdf.h>
@@ -25,6 +38,27 @@
 #define SCHEMA_NAME "template.rng"
 /* The preview PNG: 100 dots per inch, a thin grey line between pages. */
 #define PNG_DPI 100.0
+/* Part numbers are three digits in file names. */
+#define MAX_PARTS 999
+
+#define ENVELOPE_WINDOW "#10-double-window"
+#define ENVELOPE_FLAT "flat"
+
+/* One print group and its PDF part being written. */
+struct ts_group {
+	struct typesetter *ts;             /* back pointer, for the writer */
+	char name[24];                     /* "window-2", "flat" */
+	const char *envelope;              /* static */
+	unsigned part;                     /* of the open PDF; 0: none yet */
+	char *pdf_name;                    /* owned: "window-2-001.pdf" */
+	char *pdf_path;                    /* owned: where it is written */
+	struct atomfile af;
+	cairo_surface_t *surface;          /* owned; NULL when no part is open */
+	cairo_t *cr;                       /* owned */
+	unsigned long pieces;              /* in the open part */
+	unsigned pages;                    /* in the open part */
+	unsigned long bytes;               /* written to the open part */
+};
 
 struct typesetter {
 	struct typeset_opts opts_copy;     /* the caller's struct may be a temporary */
@@ -34,23 +68,46 @@ struct typesetter {
 	struct template **templates;       /* owned array, sorted by file name */
 	size_t ntemplates;
 	struct layout_pool pool;
-	struct atomfile pdf;
+	/* PDF output: max_sheets window groups, then flat (or the one preview PDF). */
+	struct ts_group *groups;           /* owned */
+	size_t ngroups;
+	/* The letter being drawn: its group, where it started, its digest. */
+	struct ts_group *drawing;
+	unsigned long drawing_from;
+	struct digest drawing_digest;
+	/* Preview PNG: a recording surface, written at finish. */
+	struct atomfile png;
 	cairo_surface_t *surface;          /* owned */
 	cairo_t *cr;                       /* owned */
-	unsigned pages_done;               /* pages already in the PDF */
+	unsigned pages_done;               /* PNG: pages already drawn */
 	unsigned long letters_done;        /* letters typeset: the next IMb serial */
 	const char *overflow_field;        /* after TYPESET_DOES_NOT_FIT */
 	bool finished;
 	bool discarding;                   /* typeset_free without finish */
 };
 
-/* cairo's writer: every PDF byte goes through the atomic file. */
+/* cairo's writer: every PDF byte goes through the group's atomic file. */
 static cairo_status_t pdf_write(void *closure, const unsigned char *data,
+				unsigned int length)
+{
+	struct ts_group *g = closure;
+	struct typesetter *ts = g->ts;
+
+	if (ts->discarding || atomfile_write(&g->af, data, length) != PL_OK)
+		return CAIRO_STATUS_WRITE_ERROR;
+	g->bytes += length;
+	if (ts->drawing == g)
+		digest_update(&ts->drawing_digest, data, length);
+	return CAIRO_STATUS_SUCCESS;
+}
+
+/* The PNG's writer. */
+static cairo_status_t png_write(void *closure, const unsigned char *data,
 				unsigned int length)
 {
 	struct typesetter *ts = closure;
 
-	if (ts->discarding || atomfile_write(&ts->pdf, data, length) != PL_OK)
+	if (ts->discarding || atomfile_write(&ts->png, data, length) != PL_OK)
 		return CAIRO_STATUS_WRITE_ERROR;
 	return CAIRO_STATUS_SUCCESS;
 }
@@ -154,7 +211,7 @@ static const struct template *find_template(const struct typesetter *ts,
 static int open_png(struct typesetter *ts, struct pl_diag *diag)
 {
 	const char *path = ts->opts->png_path;
-	int rc = atomfile_open(&ts->pdf, path, diag);
+	int rc = atomfile_open(&ts->png, path, diag);
 
 	if (rc != PL_OK)
 		return rc;
@@ -166,38 +223,151 @@ static int open_png(struct typesetter *ts, struct pl_diag *diag)
 	return PL_OK;
 }
 
-static int open_pdf(struct typesetter *ts, struct pl_diag *diag)
+/*
+ * The groups of the run: window-1 .. window-<max-sheets>, then flat (or,
+ * for a preview PDF, one group writing opts.pdf_path).
+ */
+static void make_groups(struct typesetter *ts)
+{
+	const struct typeset_opts *o = ts->opts;
+	int max = o->agency->print.max_sheets > 0 ? o->agency->print.max_sheets : 1;
+
+	ts->ngroups = o->pdf_dir ? (size_t)max + 1 : 1;
+	ts->groups = xcalloc(ts->ngroups, sizeof(*ts->groups));
+	for (size_t i = 0; i < ts->ngroups; i++) {
+		struct ts_group *g = &ts->groups[i];
+
+		g->ts = ts;
+		if (!o->pdf_dir) {
+			snprintf(g->name, sizeof(g->name), "preview");
+			g->envelope = ENVELOPE_WINDOW;
+		} else if (i < (size_t)max) {
+			snprintf(g->name, sizeof(g->name), "window-%zu", i + 1);
+			g->envelope = ENVELOPE_WINDOW;
+		} else {
+			snprintf(g->name, sizeof(g->name), "flat");
+			g->envelope = ENVELOPE_FLAT;
+		}
+	}
+}
+
+/* Finish the open part of g: cairo writes the shared objects, then commit. */
+static int close_part(struct typesetter *ts, struct ts_group *g, struct pl_diag *diag)
+{
+	cairo_status_t st;
+	int rc = PL_OK;
+
+	if (!g->surface)
+		return PL_OK;
+	cairo_destroy(g->cr);
+	g->cr = NULL;
+	/* Some write errors only show when cairo writes the last objects. */
+	cairo_surface_finish(g->surface);
+	st = cairo_surface_status(g->surface);
+	cairo_surface_destroy(g->surface);
+	g->surface = NULL;
+	if (st != CAIRO_STATUS_SUCCESS)
+		rc = pl_diag_set(diag, PL_RENDER, g->pdf_path, 0, "cannot write PDF '%s': %s",
+				 g->pdf_path, cairo_status_to_string(st));
+	if (rc == PL_OK)
+		rc = atomfile_commit(&g->af, NULL, diag);
+	else
+		atomfile_rollback(&g->af);
+	(void)ts;
+	return rc;
+}
+
+/* Open the next part of g: a new PDF file with pinned metadata. */
+static int open_part(struct typesetter *ts, struct ts_group *g, struct pl_diag *diag)
 {
 	const struct typeset_opts *o = ts->opts;
 	char iso[PL_DATE_ISO_LEN], stamp[32];
 	char *title;
 	int rc;
 
-	if (o->png_path)
-		return open_png(ts, diag);
-	rc = atomfile_open(&ts->pdf, o->pdf_path, diag);
+	if (g->part == MAX_PARTS)
+		return pl_diag_set(diag, PL_LIMIT, o->pdf_dir, 0,
+				   "group '%s' needs more than %d PDF files: raise <pieces-per-file>",
+				   g->name, MAX_PARTS);
+	g->part++;
+	free(g->pdf_name);
+	free(g->pdf_path);
+	if (o->pdf_dir) {
+		g->pdf_name = xasprintf("%s-%03u.pdf", g->name, g->part);
+		g->pdf_path = xasprintf("%s/%s", o->pdf_dir, g->pdf_name);
+	} else {
+		const char *slash = strrchr(o->pdf_path, '/');
+		g->pdf_name = xstrdup(slash ? slash + 1 : o->pdf_path);
+		g->pdf_path = xstrdup(o->pdf_path);
+	}
+	g->pieces = 0;
+	g->pages = 0;
+	g->bytes = 0;
+	rc = atomfile_open(&g->af, g->pdf_path, diag);
 	if (rc != PL_OK)
 		return rc;
-	ts->surface = cairo_pdf_surface_create_for_stream(pdf_write, ts,
-							  TS_PAGE_WIDTH, TS_PAGE_HEIGHT);
-	if (cairo_surface_status(ts->surface) != CAIRO_STATUS_SUCCESS)
-		return pl_diag_set(diag, PL_RENDER, o->pdf_path, 0,
-				   "cannot start PDF '%s': %s", o->pdf_path,
-				   cairo_status_to_string(cairo_surface_status(ts->surface)));
+	g->surface = cairo_pdf_surface_create_for_stream(pdf_write, g,
+							 TS_PAGE_WIDTH, TS_PAGE_HEIGHT);
+	if (cairo_surface_status(g->surface) != CAIRO_STATUS_SUCCESS)
+		return pl_diag_set(diag, PL_RENDER, g->pdf_path, 0,
+				   "cannot start PDF '%s': %s", g->pdf_path,
+				   cairo_status_to_string(cairo_surface_status(g->surface)));
 	/* Pinned dates: the same run gives the same bytes. */
 	snprintf(stamp, sizeof(stamp), "%sT00:00:00Z", date_format_iso(o->run_date, iso));
-	title = xasprintf("fairnotice letters %s %s",
-			  o->agency && o->agency->id ? o->agency->id : "", iso);
-	cairo_pdf_surface_set_metadata(ts->surface, CAIRO_PDF_METADATA_TITLE, title);
-	cairo_pdf_surface_set_metadata(ts->surface, CAIRO_PDF_METADATA_CREATOR, "fairnotice");
-	cairo_pdf_surface_set_metadata(ts->surface, CAIRO_PDF_METADATA_CREATE_DATE, stamp);
-	cairo_pdf_surface_set_metadata(ts->surface, CAIRO_PDF_METADATA_MOD_DATE, stamp);
+	/* A run's files name their group (a preview's name is the caller's). */
+	title = xasprintf("fairnotice letters %s %s%s%s",
+			  o->agency && o->agency->id ? o->agency->id : "", iso,
+			  o->pdf_dir ? " " : "", o->pdf_dir ? g->pdf_name : "");
+	cairo_pdf_surface_set_metadata(g->surface, CAIRO_PDF_METADATA_TITLE, title);
+	cairo_pdf_surface_set_metadata(g->surface, CAIRO_PDF_METADATA_CREATOR, "fairnotice");
+	cairo_pdf_surface_set_metadata(g->surface, CAIRO_PDF_METADATA_CREATE_DATE, stamp);
+	cairo_pdf_surface_set_metadata(g->surface, CAIRO_PDF_METADATA_MOD_DATE, stamp);
 	free(title);
-	ts->cr = cairo_create(ts->surface);
-	if (cairo_status(ts->cr) != CAIRO_STATUS_SUCCESS)
-		return pl_diag_set(diag, PL_RENDER, o->pdf_path, 0,
-				   "cannot draw into PDF '%s': %s", o->pdf_path,
-				   cairo_status_to_string(cairo_status(ts->cr)));
+	g->cr = cairo_create(g->surface);
+	if (cairo_status(g->cr) != CAIRO_STATUS_SUCCESS)
+		return pl_diag_set(diag, PL_RENDER, g->pdf_path, 0,
+				   "cannot draw into PDF '%s': %s", g->pdf_path,
+				   cairo_status_to_string(cairo_status(g->cr)));
+	return PL_OK;
+}
+
+/*
+ * layout.c's pick_target: the letter is laid out; choose its group by
+ * sheet count, cut a new part when the open one is full, and start
+ * counting and hashing the bytes its pages will write.
+ */
+static int pick_target(void *ctx, const struct letter_ref *ref, cairo_t **cr,
+		       struct pl_diag *diag)
+{
+	struct typesetter *ts = ctx;
+	unsigned long per_file = ts->opts->agency->print.pieces_per_file;
+	struct ts_group *g;
+	int rc = PL_OK;
+
+	if (ts->ngroups == 1)
+		g = &ts->groups[0];
+	else if (ref->sheet_count >= 1 && ref->sheet_count < ts->ngroups)
+		g = &ts->groups[ref->sheet_count - 1];
+	else
+		g = &ts->groups[ts->ngroups - 1];      /* flat */
+	if (g->surface && per_file && g->pieces == per_file && ts->opts->pdf_dir)
+		rc = close_part(ts, g, diag);
+	if (rc == PL_OK && !g->surface)
+		rc = open_part(ts, g, diag);
+	if (rc != PL_OK)
+		return rc;
+	ts->drawing = g;
+	ts->drawing_from = g->bytes;
+	digest_init(&ts->drawing_digest);
+	*cr = g->cr;
+	return PL_OK;
+}
+
+static int open_output(struct typesetter *ts, struct pl_diag *diag)
+{
+	if (ts->opts->png_path)
+		return open_png(ts, diag);
+	make_groups(ts);
 	return PL_OK;
 }
 
@@ -212,17 +382,17 @@ int typeset_open(struct typesetter **out, const struct typeset_opts *opts,
 	ts->opts = &ts->opts_copy;
 	opts = ts->opts;
 	arena_init(&ts->tpl_arena);
-	if (!opts->agency || !(opts->pdf_path || opts->png_path) ||
+	if (!opts->agency || !(opts->pdf_dir || opts->pdf_path || opts->png_path) ||
 	    !(opts->templates_dir || (opts->template_file && opts->schema_path)) ||
 	    !opts->fonts_dir || !opts->font_files_dir || opts->run_date == PL_NO_DATE)
 		rc = pl_diag_set(diag, PL_USAGE, NULL, 0,
-				 "typeset options need agency, pdf path, templates, fonts and run date");
+				 "typeset options need agency, pdf folder or path, templates, fonts and run date");
 	if (rc == PL_OK)
 		rc = ts_fonts_load(&ts->fonts, opts->fonts_dir, opts->font_files_dir, diag);
 	if (rc == PL_OK)
 		rc = load_templates(ts, diag);
 	if (rc == PL_OK)
-		rc = open_pdf(ts, diag);
+		rc = open_output(ts, diag);
 	return rc;
 }
 
@@ -237,7 +407,7 @@ int typeset_letter(struct typesetter *ts, const struct account *account,
 	struct letter_job job;
 	int rc;
 
-	if (!ts->cr || ts->finished)
+	if ((!ts->cr && !ts->groups) || ts->finished)
 		PL_BUG("typeset_letter on a typesetter that is not open");
 	memset(ref, 0, sizeof(*ref));
 	/*
@@ -265,6 +435,8 @@ int typeset_letter(struct typesetter *ts, const struct account *account,
 		.context = ts->fonts.context,
 		.pool = &ts->pool,
 		.cr = ts->cr,
+		.pick_target = ts->groups ? pick_target : NULL,
+		.pick_ctx = ts,
 		.dump_path = ts->opts->dump_file ? ts->opts->dump_file :
 			ts->opts->dump_dir
 			? arena_printf(arena, "%s/%s.layout", ts->opts->dump_dir, piece_id)
@@ -283,10 +455,29 @@ int typeset_letter(struct typesetter *ts, const struct account *account,
 		ref->template_id = t->id;
 		ref->template_version = t->version;
 		ref->language = t->language;
-		ref->first_page = ts->pages_done + 1;
-		ts->pages_done += ref->page_count;
+		if (ts->groups) {
+			struct ts_group *g = ts->drawing;
+
+			ref->group = g->name;
+			ref->envelope = g->envelope;
+			ref->pdf = g->pdf_name;
+			ref->first_page = g->pages + 1;
+			ref->pdf_offset = ts->drawing_from;
+			ref->pdf_length = g->bytes - ts->drawing_from;
+			digest_finish(&ts->drawing_digest, ref->pages_sha256);
+			g->pages += ref->page_count;
+			g->pieces++;
+		} else {
+			ref->group = ref->envelope = ref->pdf = "";
+			ref->first_page = ts->pages_done + 1;
+			ts->pages_done += ref->page_count;
+		}
 		ts->letters_done++;
+	} else if (ts->drawing) {
+		digest_finish(&ts->drawing_digest, ref->pages_sha256);
+		ref->pages_sha256[0] = '\0';
 	}
+	ts->drawing = NULL;
 	return rc;
 }
 
@@ -341,7 +532,7 @@ static int finish_png(struct typesetter *ts, struct pl_diag *diag)
 	st = cairo_status(cr);
 	if (st == CAIRO_STATUS_SUCCESS)
 		/* Through the atomic file, like the PDF. */
-		st = cairo_surface_write_to_png_stream(img, pdf_write, ts);
+		st = cairo_surface_write_to_png_stream(img, png_write, ts);
 	if (st != CAIRO_STATUS_SUCCESS)
 		rc = pl_diag_set(diag, PL_RENDER, path, 0, "cannot write preview '%s': %s",
 				 path, cairo_status_to_string(st));
@@ -352,27 +543,29 @@ static int finish_png(struct typesetter *ts, struct pl_diag *diag)
 
 int typeset_finish(struct typesetter *ts, struct pl_diag *diag)
 {
-	const char *path = ts->opts->png_path ? ts->opts->png_path : ts->opts->pdf_path;
 	cairo_status_t st;
 	int rc = PL_OK;
 
-	if (!ts->surface || ts->finished)
+	if ((!ts->surface && !ts->groups) || ts->finished)
 		PL_BUG("typeset_finish on a typesetter that is not open");
 	ts->finished = true;
+	for (size_t i = 0; i < ts->ngroups && rc == PL_OK; i++)
+		rc = close_part(ts, &ts->groups[i], diag);
+	if (!ts->opts->png_path)
+		return rc;
 	cairo_destroy(ts->cr);
 	ts->cr = NULL;
-	if (ts->opts->png_path)
-		rc = finish_png(ts, diag);
-	/* Some write errors only show when cairo writes the last objects. */
+	rc = finish_png(ts, diag);
 	cairo_surface_finish(ts->surface);
 	st = cairo_surface_status(ts->surface);
 	if (rc == PL_OK && st != CAIRO_STATUS_SUCCESS)
-		rc = pl_diag_set(diag, PL_RENDER, path, 0, "cannot write PDF '%s': %s",
-				 path, cairo_status_to_string(st));
+		rc = pl_diag_set(diag, PL_RENDER, ts->opts->png_path, 0,
+				 "cannot write preview '%s': %s", ts->opts->png_path,
+				 cairo_status_to_string(st));
 	if (rc == PL_OK)
-		rc = atomfile_commit(&ts->pdf, NULL, diag);
+		rc = atomfile_commit(&ts->png, NULL, diag);
 	else
-		atomfile_rollback(&ts->pdf);
+		atomfile_rollback(&ts->png);
 	return rc;
 }
 
@@ -381,11 +574,26 @@ void typeset_free(struct typesetter *ts)
 	if (!ts)
 		return;
 	ts->discarding = true;
+	if (ts->drawing)
+		digest_finish(&ts->drawing_digest, (char[PL_SHA256_HEX]){ 0 });
+	for (size_t i = 0; i < ts->ngroups; i++) {
+		struct ts_group *g = &ts->groups[i];
+
+		if (g->cr)
+			cairo_destroy(g->cr);
+		if (g->surface) {
+			cairo_surface_destroy(g->surface);
+			atomfile_rollback(&g->af);
+		}
+		free(g->pdf_name);
+		free(g->pdf_path);
+	}
+	free(ts->groups);
 	if (ts->cr)
 		cairo_destroy(ts->cr);
 	if (ts->surface)
 		cairo_surface_destroy(ts->surface);
-	atomfile_rollback(&ts->pdf);   /* nothing when committed */
+	atomfile_rollback(&ts->png);   /* nothing when committed */
 	layout_pool_release(&ts->pool);
 	free(ts->templates);
 	arena_release(&ts->tpl_arena);

@@ -5,10 +5,12 @@
  * fonts/fonts.list through a private fontconfig configuration (so letters
  * never depend on the machine's fonts, and each font file's SHA-256 is
  * checked), loads every template of the templates directory once, and
- * keeps one pango context and one cairo PDF surface for all letters, so
- * the batch's letters are one combined PDF with pinned metadata dates:
- * the same input gives the same bytes. Input text is text: every field is
- * escaped before it meets pango markup.
+ * keeps one pango context for all letters. Letters go into the PDFs of
+ * the print groups (docs/print-bundle.md): window-N for N sheets up to
+ * the profile's max-sheets, flat beyond, each cut into parts of at most
+ * the profile's pieces-per-file, all with pinned metadata dates: the same
+ * input, in the same order, gives the same bytes. Input text is text:
+ * every field is escaped before it meets pango markup.
  *
  * A preview typesetter (opts.png_path) draws into one PNG instead, the
  * pages one under the other.
@@ -55,7 +57,8 @@ struct typeset_opts {
 	const char *templates_dir;   /* templates/ */
 	const char *fonts_dir;       /* fonts/ (fonts.list, fonts.conf) */
 	const char *font_files_dir;  /* where the font files were copied */
-	const char *pdf_path;        /* the combined PDF to write */
+	const char *pdf_dir;         /* a run: the group PDFs go here (print/) */
+	const char *pdf_path;        /* a preview: this one PDF instead */
 	const struct agency *agency;
 	int run_date;                /* the PDF's pinned creation date */
 	const char *dump_dir;        /* non-NULL: write a layout dump per letter */
@@ -90,7 +93,10 @@ PL_WARN_UNUSED int typeset_open(struct typesetter **out,
  * account. There is no fallback to another language (the verdict's
  * disclosures are in verdict->language): a missing template returns
  * TYPESET_NO_TEMPLATE, having drawn nothing.
- * piece_id (borrowed) is printed on every page. Fills *ref: a letter
+ * piece_id (borrowed) is printed on every page. Fills *ref: its group,
+ * envelope, PDF file and first page there, the byte range of the file its
+ * pages took and the SHA-256 of those bytes (a preview PDF: first page
+ * in the file, group, envelope and pdf ""); a letter
  * whose template <reverse> is filled (state notices on the back of page
  * 1) is duplex, with an even page_count (the last back may be a page that
  * says it is intentionally blank) and sheet_count = page_count / 2; any
@@ -126,7 +132,10 @@ const char *typeset_overflow_field(const struct typesetter *ts);
 bool typeset_template_of(const struct typesetter *ts, size_t i,
 			 const char **letter, const char **language);
 
-/* Finish the PDF surface. PL_RENDER if cairo reports any error. */
+/*
+ * Finish every open PDF (or the preview) and commit the files. PL_RENDER
+ * if cairo reports any error. A run with no letter writes no PDF.
+ */
 PL_WARN_UNUSED int typeset_finish(struct typesetter *ts, struct pl_diag *diag);
 
 void typeset_free(struct typesetter *ts);

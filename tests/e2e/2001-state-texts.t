@@ -8,7 +8,6 @@
 run_demo a
 ok "demo batch completes" test "$RUN_RC" -le 1
 M=$BUNDLE/print/manifest.csv
-PDF=$BUNDLE/print/letters.pdf
 
 # marker name | phrase (a fixed string of the mandated text)
 cat >"$TMP/markers" <<'TXT'
@@ -43,7 +42,7 @@ tail -n +2 "$M" | tr -d '\r' | while IFS=, read -r piece acct pdf first count re
 	# state is column 15; names and addresses may hold quoted commas, so
 	# take it from the audit manifest instead of splitting the CSV here.
 	state=$(grep -o "<account id=\"$acct\"[^>]*" "$BUNDLE/audit/manifest.xml" | grep -o 'jurisdiction="US-[A-Z][A-Z]' | cut -d- -f2)
-	pdftotext -f "$first" -l $((first + count - 1)) "$PDF" - | tr -s ' \n\t' '   ' >"$TMP/letter.txt"
+	pdftotext -f "$first" -l $((first + count - 1)) "$BUNDLE/print/$pdf" - | tr -s ' \n\t' '   ' >"$TMP/letter.txt"
 	want=$(expected "$acct" "$state")
 	while IFS='|' read -r name phrase; do
 		if echo "$want" | grep -qx "$name"; then
@@ -55,9 +54,10 @@ tail -n +2 "$M" | tr -d '\r' | while IFS=, read -r piece acct pdf first count re
 	echo "$tap_n $tap_failed" >"$TMP/counts"
 done
 read tap_n tap_failed <"$TMP/counts"
+all_pdf_text "$BUNDLE" | tr -s ' \n\t' '   ' >"$TMP/all.txt"
 ok "every marker seen at least once across the batch" sh -c '
 	for n in CA-ROSENTHAL CA-TB-D1 CA-TB-D2 CO MA NY WI NM-TB; do
 		phrase=$(grep "^$n|" "'"$TMP"'/markers" | cut -d"|" -f2)
-		pdftotext "'"$PDF"'" - | tr -s " \n\t" "   " | grep -qF -- "$phrase" || { echo "missing $n"; exit 1; }
+		cat "'"$TMP"'/all.txt" | grep -qF -- "$phrase" || { echo "missing $n"; exit 1; }
 	done'
 done_testing

@@ -64,7 +64,6 @@ run_demo a --layout-dumps
 is "the batch runs (exit 0)" "$RUN_RC" 0
 sed 's/^/# /' "$TMP/a/stderr"
 M=$BUNDLE/print/manifest.csv
-PDF=$BUNDLE/print/letters.pdf
 is "11 letters" "$(csv_rows "$M")" 11
 
 # The pages of one account's letter as one line of text ($TMP/ID.txt; table
@@ -72,10 +71,7 @@ is "11 letters" "$(csv_rows "$M")" 11
 # dump.
 for id in $(tail -n +2 "$M" | cut -d, -f2); do
 	row=$(grep ",$id," "$M")
-	first=$(echo "$row" | cut -d, -f4)
-	count=$(echo "$row" | cut -d, -f5)
-	pdftotext -layout -f "$first" -l $((first + count - 1)) "$PDF" - |
-		tr -s ' \n\t\f' '    ' >"$TMP/$id.txt"
+	piece_text "$BUNDLE" "$id" -layout | tr -s ' \n\t\f' '    ' >"$TMP/$id.txt"
 	echo "$row" | cut -d, -f9 >"$TMP/$id.template"
 	cp "$BUNDLE/audit/layout/$(echo "$row" | cut -d, -f1).layout" "$TMP/$id.layout"
 done

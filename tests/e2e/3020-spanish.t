@@ -21,15 +21,12 @@ SAMPLE=$FIXTURES/letters/validation-notice.es.csv
 BATCH=$B run_demo es
 is "run of the two accounts exits 0" "$RUN_RC" 0
 M=$BUNDLE/print/manifest.csv
-PDF=$BUNDLE/print/letters.pdf
 
 # The pdftotext of one account's pages, white space folded; its manifest
 # row's template and language.
 letter_text() {
 	row=$(grep "^[^,]*,$1," "$M")
-	first=$(echo "$row" | cut -d, -f4)
-	count=$(echo "$row" | cut -d, -f5)
-	pdftotext -f "$first" -l $((first + count - 1)) "$PDF" - | tr -s ' \n\t' '   ' >"$TMP/$1.txt"
+	piece_text "$BUNDLE" "$1" | tr -s ' \n\t' '   ' >"$TMP/$1.txt"
 	echo "$row" | cut -d, -f9,10
 }
 

@@ -22,13 +22,15 @@ P=$first/print
 ok "print/control.xml exists" test -f "$P/control.xml"
 ok "print/SHA256SUMS exists" test -f "$P/SHA256SUMS"
 ok "print/bundle.zip exists" test -f "$P/bundle.zip"
+ok "print/manifest.xml exists" test -f "$P/manifest.xml"
+ok "bundle.zip.sha256 checks the zip" sh -c "cd '$P' && sha256sum --strict -c bundle.zip.sha256"
 ok "sha256sum -c print/SHA256SUMS passes" sh -c "cd '$first' && sha256sum --strict -c print/SHA256SUMS"
 
 # Every regular file, sorted bytewise, relative to the bundle directory.
 (cd "$first" && find . -type f | sed 's|^\./||' | LC_ALL=C sort) >"$TMP/files"
-grep -v -x -e print/SHA256SUMS -e print/bundle.zip "$TMP/files" >"$TMP/summed"
+grep -v -x -e print/SHA256SUMS -e print/bundle.zip -e print/bundle.zip.sha256 "$TMP/files" >"$TMP/summed"
 cut -c67- "$P/SHA256SUMS" >"$TMP/sums-paths"
-ok "SHA256SUMS lists every file but itself and the zip, sorted" \
+ok "SHA256SUMS lists every file but itself, the zip and its digest, sorted" \
 	cmp "$TMP/summed" "$TMP/sums-paths"
 ok "SHA256SUMS lines are '<64 hex>  <path>'" \
 	sh -c "! grep -v -E '^[0-9a-f]{64}  [^ ]' '$P/SHA256SUMS'"
@@ -38,18 +40,39 @@ C=$P/control.xml
 rows=$(csv_rows "$P/manifest.csv")
 pages=$(tail -n +2 "$P/manifest.csv" | awk -F, '{ s += $5 } END { print s + 0 }')
 sheets=$(tail -n +2 "$P/manifest.csv" | awk -F, '{ s += $6 } END { print s + 0 }')
-npages=$(qpdf --show-npages "$P/letters.pdf")
+npages=0
+for f in "$P"/*.pdf; do npages=$((npages + $(qpdf --show-npages "$f"))); done
 is "control: batch id is the directory's" "$(attr "$C" control batch)" "$(basename "$first")"
 is "control: total pieces = manifest rows" "$(attr "$C" totals pieces)" "$rows"
 is "control: total pages = manifest page_count sum" "$(attr "$C" totals pages)" "$pages"
-is "control: total pages = PDF page count (qpdf)" "$(attr "$C" totals pages)" "$npages"
+is "control: total pages = the PDFs' page counts (qpdf)" "$(attr "$C" totals pages)" "$npages"
 is "control: total sheets = manifest sheet_count sum" "$(attr "$C" totals sheets)" "$sheets"
-is "control: #10 group pieces" "$(attr "$C" group pieces 'name="#10-double-window"')" "$rows"
-is "control: #10 group pages" "$(attr "$C" group pages 'name="#10-double-window"')" "$npages"
-max=$(attr "$C" group max-sheets 'name="flat"')
-flat=$(tail -n +2 "$P/manifest.csv" | awk -F, -v m="$max" '$6 > m { n++ } END { print n + 0 }')
-is "control: flat group = pieces over max-sheets ($max)" \
-	"$(attr "$C" group pieces 'name="flat"')" "$flat"
+# Per group and per file, against the manifest's rows and each PDF.
+for g in $(grep -o '<group name="[^"]*"' "$C" | cut -d'"' -f2); do
+	n=$(tail -n +2 "$P/manifest.csv" | tr -d '\r' | awk -F, -v g="$g" '$(NF-3) == g' | grep -c '')
+	is "control: group $g pieces = its manifest rows" "$(attr "$C" group pieces "name=\"$g\"")" "$n"
+done
+for f in "$P"/*.pdf; do
+	b=$(basename "$f")
+	is "control: $b pages = qpdf's" "$(attr "$C" file pages "name=\"$b\"")" "$(qpdf --show-npages "$f")"
+done
+is "control: every PDF is a <file>" "$(grep -c '<file ' "$C")" "$(ls "$P"/*.pdf | grep -c '')"
+# print/manifest.xml: the same pieces in the same order.
+is "manifest.xml: the CSV's piece ids in order" \
+	"$(grep -o '<piece id="[^"]*"' "$P/manifest.xml" | cut -d'"' -f2 | tr '\n' ' ')" \
+	"$(tail -n +2 "$P/manifest.csv" | cut -d, -f1 | tr '\n' ' ')"
+is "manifest.xml: the CSV's pages_sha256 in order" \
+	"$(grep -o 'pages-sha256="[^"]*"' "$P/manifest.xml" | cut -d'"' -f2 | tr '\n' ' ')" \
+	"$(tail -n +2 "$P/manifest.csv" | tr -d '\r' | awk -F, '{ print $(NF-2) }' | tr '\n' ' ')"
+ok "manifest.xml is well-formed" xmllint --noout "$P/manifest.xml"
+# Each piece's bytes: the range of its PDF hashes to its pages_sha256.
+bad=
+tail -n +2 "$P/manifest.csv" | tr -d '\r' | awk -F, '{ print $1, $3, $(NF-2), $(NF-1), $NF }' >"$TMP/ranges"
+while read -r id pdf sha off len; do
+	got=$(tail -c +$((off + 1)) "$P/$pdf" | head -c "$len" | sha256sum | cut -c1-64)
+	[ "$got" = "$sha" ] || bad="$bad $id"
+done <"$TMP/ranges"
+is "every piece's byte range hashes to its pages_sha256" "$bad" ""
 is "control: letters = manifest rows" "$(attr "$C" accounts letters)" "$rows"
 is "control: rejected accounts + contacts = audit/rejects.csv rows" \
 	"$(( $(attr "$C" accounts rejected) + $(attr "$C" contacts rejected) ))" \
@@ -62,9 +85,9 @@ if grep -q '<chain head=' "$first/audit/manifest.xml"; then
 fi
 
 # The zip.
-grep -v -x -e print/bundle.zip "$TMP/files" >"$TMP/zipped"
+grep -v -x -e print/bundle.zip -e print/bundle.zip.sha256 "$TMP/files" >"$TMP/zipped"
 unzip -Z1 "$P/bundle.zip" >"$TMP/zip-list"
-ok "zip lists every file but itself, sorted" cmp "$TMP/zipped" "$TMP/zip-list"
+ok "zip lists every file but itself and its digest, sorted" cmp "$TMP/zipped" "$TMP/zip-list"
 ok "unzip -t passes" unzip -tq "$P/bundle.zip"
 bad=
 while read -r f; do

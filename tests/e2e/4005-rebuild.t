@@ -19,7 +19,7 @@ dump >"$TMP/ledger.1"
 
 # Retention: the ledger holds each piece of the manifest with its digest.
 tail -n +2 "$FIRST/print/manifest.csv" | tr -d '\r' |
-	awk -F, '{ print $1 "|" $(NF - 1) }' | sort >"$TMP/manifest.pieces"
+	awk -F, '{ print $1 "|" $(NF - 5) }' | sort >"$TMP/manifest.pieces"
 sqlite3 "$STATE/ledger.sqlite" 'select piece_id, content_sha256 from pieces order by piece_id' \
 	>"$TMP/ledger.pieces"
 ok "retention: every piece of the manifest is in the ledger with its digest" \

@@ -39,22 +39,24 @@ for code in MISSING_FIELD BAD_DATE BAD_AMOUNT BALANCE_MISMATCH UNKNOWN_STATE DUP
 done
 contains "reject names file, line and field" "$A/rejects.csv" "accounts-2026-11-23.csv,22,RR-10041,MISSING_FIELD,last_name"
 
-# The PDF read back.
-PDF=$P/letters.pdf
-ok "qpdf --check passes" qpdf --check "$PDF"
-pages=$(qpdf --show-npages "$PDF")
-sum=$(tail -n +2 "$P/manifest.csv" | awk -F, '{ s += $5 } END { print s }')
-is "PDF pages = sum of page_count" "$pages" "$sum"
-pdffonts "$PDF" >"$TMP/fonts.txt" 2>&1
-ok "pdffonts lists fonts" test "$(tail -n +3 "$TMP/fonts.txt" | grep -c '')" -gt 0
-ok "every font embedded" sh -c "tail -n +3 '$TMP/fonts.txt' | awk '{ if (\$(NF-4) != \"yes\") exit 1 }'"
-ok "only Liberation fonts" sh -c "! tail -n +3 '$TMP/fonts.txt' | grep -v Liberation"
+# The PDFs read back: one per print group (docs/print-bundle.md).
+is "print files: the demo's groups" "$(cd "$P" && ls *.pdf | tr '\n' ' ')" "window-1-001.pdf window-2-001.pdf "
+for PDF in "$P"/*.pdf; do
+	f=$(basename "$PDF")
+	ok "$f: qpdf --check passes" qpdf --check "$PDF"
+	pages=$(qpdf --show-npages "$PDF")
+	sum=$(tail -n +2 "$P/manifest.csv" | awk -F, -v f="$f" '$3 == f { s += $5 } END { print s }')
+	is "$f: pages = sum of its pieces' page_count" "$pages" "$sum"
+	pdffonts "$PDF" >"$TMP/fonts.txt" 2>&1
+	ok "$f: pdffonts lists fonts" test "$(tail -n +3 "$TMP/fonts.txt" | grep -c '')" -gt 0
+	ok "$f: every font embedded" sh -c "tail -n +3 '$TMP/fonts.txt' | awk '{ if (\$(NF-4) != \"yes\") exit 1 }'"
+	ok "$f: only Liberation fonts" sh -c "! tail -n +3 '$TMP/fonts.txt' | grep -v Liberation"
+done
 
-pdftotext -layout "$PDF" "$TMP/all.txt"
-# First letter: its pages only.
-first=$(sed -n 2p "$P/manifest.csv" | cut -d, -f4)
-count=$(sed -n 2p "$P/manifest.csv" | cut -d, -f5)
-pdftotext -f "$first" -l $((first + count - 1)) "$PDF" "$TMP/one.txt"
+for f in "$P"/*.pdf; do pdftotext -layout "$f" -; done >"$TMP/all.txt"
+# The first account's letter (RR-10000): its pages only.
+count=$(grep '^[^,]*,RR-10000,' "$P/manifest.csv" | cut -d, -f5)
+piece_text "$BUNDLE" RR-10000 >"$TMP/one.txt"
 contains "B-1: debt collector statement" "$TMP/one.txt" "Rockville Recovery Services, LLC is a debt collector. We are trying to collect a debt that you owe to"
 contains "B-1: information shows" "$TMP/one.txt" "Our information shows:"
 contains "B-1: total now" "$TMP/one.txt" "Total amount of the debt now:"

@@ -9,5 +9,7 @@ run_demo b
 second=$BUNDLE
 is "same batch id" "$(basename "$first")" "$(basename "$second")"
 ok "bundles are byte-identical" diff -r "$first" "$second"
-ok "PDFs are byte-identical" cmp "$first/print/letters.pdf" "$second/print/letters.pdf"
+for f in "$first"/print/*.pdf; do
+	ok "$(basename "$f") is byte-identical" cmp "$f" "$second/print/$(basename "$f")"
+done
 done_testing

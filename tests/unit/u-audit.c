@@ -316,6 +316,9 @@ static void make_batch(struct batch *b)
 			l->template_version = "1";
 			l->first_page = page;
 			l->page_count = l->sheet_count = 2;
+			l->group = "window-2";
+			l->envelope = "#10-double-window";
+			l->pdf = "window-2-001.pdf";
 			page += 2;
 			memset(l->content_sha256, 'a' + i, 64);
 			l->language = "en";
@@ -346,7 +349,6 @@ static struct bundle_opts opts_for(const char *dir)
 		.run_date = d("2026-11-23"), .mail_date = d("2026-11-24"),
 		.rules_digest = "0123456789abcdef0123456789abcdef"
 				"0123456789abcdef0123456789abcdef",
-		.pdf_name = "letters.pdf",
 	};
 	return o;
 }

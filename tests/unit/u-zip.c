@@ -312,9 +312,19 @@ out:
 
 static const char manifest_csv[] =
 	"piece_id,account_id,pdf,first_page,page_count,sheet_count,envelope,name\r\n"
-	"p1,a1,letters.pdf,1,2,1,#10-double-window,\"Doe, Jane\"\r\n"
-	"p2,a2,letters.pdf,3,3,2,#10-double-window,\"O\"\"Brien\r\nSean\"\r\n"
-	"p3,a3,letters.pdf,6,14,7,#10-double-window,plain\r\n";
+	"p1,a1,window-1-001.pdf,1,2,1,#10-double-window,\"Doe, Jane\"\r\n"
+	"p2,a2,window-2-001.pdf,1,3,2,#10-double-window,\"O\"\"Brien\r\nSean\"\r\n"
+	"p3,a3,flat-001.pdf,1,14,7,flat,plain\r\n";
+
+/* The three pieces above as typeset gave them to bundle_add(). */
+static const struct letter_ref pieces[] = {
+	{ .piece_id = "p1", .pdf = "window-1-001.pdf", .group = "window-1",
+	  .envelope = "#10-double-window", .page_count = 2, .sheet_count = 1 },
+	{ .piece_id = "p2", .pdf = "window-2-001.pdf", .group = "window-2",
+	  .envelope = "#10-double-window", .page_count = 3, .sheet_count = 2 },
+	{ .piece_id = "p3", .pdf = "flat-001.pdf", .group = "flat",
+	  .envelope = "flat", .page_count = 14, .sheet_count = 7 },
+};
 
 static struct agency agency;
 
@@ -334,9 +344,11 @@ static void staging(const char *dir)
 	p = xasprintf("%s/print/manifest.csv", dir);
 	write_bytes(p, manifest_csv, strlen(manifest_csv));
 	free(p);
-	p = xasprintf("%s/print/letters.pdf", dir);
-	write_bytes(p, "%PDF-1.5 not really\n", 20);
-	free(p);
+	for (size_t i = 0; i < PL_ARRAY_SIZE(pieces); i++) {
+		p = xasprintf("%s/print/%s", dir, pieces[i].pdf);
+		write_bytes(p, "%PDF-1.5 not really\n", 20);
+		free(p);
+	}
 	p = xasprintf("%s/audit/manifest.xml", dir);
 	write_bytes(p, "<audit-manifest/>\n", 18);
 	free(p);
@@ -350,17 +362,28 @@ static int seal(const char *dir, unsigned long pages, struct pl_diag *diag)
 	struct bundle_opts opts = {
 		.staging_dir = dir, .batch_id = "test-20261123-0001",
 		.agency = &agency, .run_date = d("2026-11-23"),
-		.mail_date = d("2026-11-24"), .rules_digest = "feed", .pdf_name = "letters.pdf",
+		.mail_date = d("2026-11-24"), .rules_digest = "feed",
 	};
+	struct print_files files = { 0 };
 	struct run_counts t = {
 		.read = 5, .letters = 3, .suppressed = 1, .rejected = 1,
 		.pages = pages, .sheets = 10, .contacts_read = 2, .contacts_rejected = 1,
 	};
-	char head[PL_SHA256_HEX];
+	char head[PL_SHA256_HEX], zip_sha[PL_SHA256_HEX];
+	int rc;
 
 	memset(head, 'a', 64);
 	head[64] = '\0';
-	return control_write(dir, &opts, &t, head, diag);
+	/* In piece order, the flat one first: control.xml sorts the groups. */
+	print_files_add(&files, &pieces[2]);
+	print_files_add(&files, &pieces[0]);
+	print_files_add(&files, &pieces[1]);
+	rc = control_write(dir, &opts, &t, &files, head, zip_sha, diag);
+	print_files_release(&files);
+	if (rc == PL_OK && !sh("cd '%s/print' && test \"$(sha256sum bundle.zip)\" = \"$(cat bundle.zip.sha256)\" "
+			       "&& grep -q '^%s  bundle.zip$' bundle.zip.sha256", dir, zip_sha))
+		PL_BUG("bundle.zip.sha256 is not the zip's digest");
+	return rc;
 }
 
 static void test_control(void)
@@ -384,12 +407,17 @@ static void test_control(void)
 	free(p);
 	xml = xrealloc(xml, len + 1);
 	xml[len] = '\0';
-	ok(strstr((char *)xml, "<group name=\"#10-double-window\" pdf=\"letters.pdf\" "
-		  "pieces=\"3\" pages=\"19\" sheets=\"10\"/>"),
-	   "control: the window group counted from the manifest");
-	ok(strstr((char *)xml, "<group name=\"flat\" within=\"#10-double-window\" "
-		  "max-sheets=\"6\" pieces=\"1\"/>"),
-	   "control: the piece over max-sheets counted as flat");
+	ok(strstr((char *)xml, "<group name=\"window-1\" envelope=\"#10-double-window\" "
+		  "sheets=\"1\" pieces=\"1\" pages=\"2\" sheet-total=\"1\">\n"
+		  "    <file name=\"window-1-001.pdf\" pieces=\"1\" pages=\"2\" "
+		  "sheet-total=\"1\" first-piece=\"p1\" last-piece=\"p1\"/>"),
+	   "control: the one-sheet group and its file");
+	ok(strstr((char *)xml, "<group name=\"flat\" envelope=\"flat\" min-sheets=\"7\" "
+		  "pieces=\"1\" pages=\"14\" sheet-total=\"7\">"),
+	   "control: the piece over max-sheets in the flat group");
+	ok(strstr((char *)xml, "window-1") < strstr((char *)xml, "window-2") &&
+	   strstr((char *)xml, "window-2") < strstr((char *)xml, "\"flat\""),
+	   "control: groups by sheet count, flat last");
 	ok(strstr((char *)xml, "<totals pieces=\"3\" pages=\"19\" sheets=\"10\"/>"),
 	   "control: grand totals");
 	ok(strstr((char *)xml, "<accounts read=\"5\" letters=\"3\" suppressed=\"1\" "
@@ -402,13 +430,14 @@ static void test_control(void)
 	ok(sh("cd '%s' && sha256sum --quiet -c print/SHA256SUMS", dir),
 	   "control: sha256sum -c print/SHA256SUMS passes");
 	ok(sh("cd '%s' && test \"$(cut -c67- print/SHA256SUMS | tr '\\n' ' ')\" = "
-	      "'audit/manifest.xml contact-plan.csv print/control.xml print/letters.pdf "
-	      "print/manifest.csv '", dir),
-	   "control: sums sorted by path, without themselves and the zip");
+	      "'audit/manifest.xml contact-plan.csv print/control.xml print/flat-001.pdf "
+	      "print/manifest.csv print/window-1-001.pdf print/window-2-001.pdf '", dir),
+	   "control: sums sorted by path, without themselves, the zip and its digest");
 	ok(sh("unzip -tq '%s/print/bundle.zip' >/dev/null", dir), "control: unzip -t passes");
 	ok(sh("test \"$(unzip -Z1 '%s/print/bundle.zip' | tr '\\n' ' ')\" = "
 	      "'audit/manifest.xml contact-plan.csv print/SHA256SUMS print/control.xml "
-	      "print/letters.pdf print/manifest.csv '", dir),
+	      "print/flat-001.pdf print/manifest.csv print/window-1-001.pdf "
+	      "print/window-2-001.pdf '", dir),
 	   "control: the zip holds every file but itself, sorted");
 	ok(sh("cd '%s' && unzip -p print/bundle.zip print/SHA256SUMS | cmp - print/SHA256SUMS", dir),
 	   "control: the zipped SHA256SUMS is the file");
