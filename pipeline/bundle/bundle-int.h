@@ -37,11 +37,12 @@ static inline const char *bundle_str(const char *s)
  * PRAGMA user_version of the schema this program writes. Version 1 had
  * pieces and batches; version 2 adds the contacts table and the contact
  * counts of batches; version 3 the counters table (each agency's next IMb
- * serial) and the IMb of each piece. ledger_open() migrates an older
- * ledger in place.
+ * serial) and the IMb of each piece; version 4 the retention columns of
+ * pieces (print group, sheets, pages digest and byte range, audit record
+ * hash, rules digest, decision trace) and the bundle zip's digest of
+ * batches. ledger_open() migrates an older ledger in place.
  */
-#define LEDGER_SCHEMA_VERSION 3
-#define LEDGER_FILE "ledger.sqlite"
+#define LEDGER_SCHEMA_VERSION 4
 /*
  * The letter code whose earliest issue ledger_history() reports. It names
  * a template of decide's vocabulary, not a legal text.

@@ -41,6 +41,9 @@
 struct ledger;
 struct bundle;
 
+/* The contact ledger's file in the state directory. */
+#define LEDGER_FILE "ledger.sqlite"
+
 /* ---- the contact ledger ---- */
 
 /* Open (creating if needed) state_dir/ledger.sqlite. */

@@ -7,7 +7,11 @@
  * next IMb serial number (table counters), so decide can tell a first
  * validation notice from a repeat, count contacts against the contact
  * limits, a re-run of a batch issues nothing twice, and no two pieces of
- * an agency carry the same Intelligent Mail barcode. The database runs
+ * an agency carry the same Intelligent Mail barcode. It is also the
+ * record kept for retention (docs/print-bundle.md "Retention"): each
+ * piece keeps where it is in the bundle, its digests and its decision
+ * trace, so `fairnotice explain --piece` answers from the ledger alone
+ * years after the batch folder is gone (ledger_piece_get()). The database runs
  * in WAL mode with synchronous=FULL: a reader
  * (another run's ledger_history(), an auditor's sqlite3 shell) sees the
  * last committed batch while a batch is being written, and a committed
@@ -26,7 +30,9 @@
  */
 #include "../pl.h"
 #include "bundle-int.h"
+#include "../core/buf.h"
 #include "../core/date.h"
+#include "../core/digest.h"
 #include "../core/xalloc.h"
 
 
@@ -113,11 +119,34 @@ static const char migrate_v3_sql[] =
 	"ALTER TABLE pieces ADD COLUMN imb TEXT NOT NULL DEFAULT '';\n"
 	"PRAGMA user_version = 3;\n";
 
+/*
+ * Version 4: retention (docs/print-bundle.md "Retention"). Each piece
+ * keeps where it is in the bundle (print group, sheets, the byte range of
+ * its pdf written for its pages and the SHA-256 of those bytes), the hash
+ * of its audit record, the rules digest it was decided under and its
+ * decision trace (see bundle.h, struct ledger_piece_record); each batch
+ * keeps the SHA-256 of print/bundle.zip. Pieces and batches of earlier
+ * versions have '' in the text columns and 0 in the numbers (pdf_length
+ * 0: no byte range known).
+ */
+static const char migrate_v4_sql[] =
+	"ALTER TABLE pieces ADD COLUMN print_group TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE pieces ADD COLUMN sheet_count INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE pieces ADD COLUMN pages_sha256 TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE pieces ADD COLUMN pdf_offset INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE pieces ADD COLUMN pdf_length INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE pieces ADD COLUMN audit_hash TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE pieces ADD COLUMN rules_digest TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE pieces ADD COLUMN trace TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE batches ADD COLUMN bundle_sha256 TEXT NOT NULL DEFAULT '';\n"
+	"PRAGMA user_version = 4;\n";
+
 /* migrations[v] takes a ledger from version v to v + 1. */
 static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
 	schema_v1_sql,
 	migrate_v2_sql,
 	migrate_v3_sql,
+	migrate_v4_sql,
 };
 
 static const char batch_done_sql[] =
@@ -153,8 +182,10 @@ static const char insert_piece_sql[] =
 	"INSERT INTO pieces (piece_id, batch_id, agency_id, account_id,"
 	" consumer_id, letter_code, template_id, template_version, language,"
 	" mail_date, validation_end_date, content_sha256, pdf, first_page,"
-	" page_count, imb) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-	" ?12, ?13, ?14, ?15, ?16)";
+	" page_count, imb, print_group, sheet_count, pages_sha256, pdf_offset,"
+	" pdf_length, audit_hash, rules_digest, trace) VALUES (?1, ?2, ?3, ?4,"
+	" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+	" ?20, ?21, ?22, ?23, ?24)";
 static const char insert_contact_sql[] =
 	"INSERT INTO contacts (batch_id, agency_id, consumer_id, account_id,"
 	" date, at, channel, kind, file, line)"
@@ -162,8 +193,8 @@ static const char insert_contact_sql[] =
 static const char insert_batch_sql[] =
 	"INSERT INTO batches (batch_id, agency_id, run_date, mail_date,"
 	" rules_digest, letters, suppressed, deferred, rejected,"
-	" contacts_imported, contacts_rejected)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+	" contacts_imported, contacts_rejected, bundle_sha256)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 static const char imb_serial_get_sql[] =
 	"SELECT next_imb_serial FROM counters WHERE agency_id = ?1";
 /* The counter only moves up: a batch never hands out a serial twice. */
@@ -720,6 +751,112 @@ int ledger_batch_serial_base(struct ledger *ledger, const char *batch_id,
 	return rc;
 }
 
+/* ---- retention: one piece, years later ---- */
+
+/*
+ * The piece and its batch. A LEFT JOIN: a piece of the open batch
+ * transaction (seen only through this connection) has no batches row yet,
+ * and answers with an empty run date and bundle digest. A piece of a
+ * ledger older than version 4 did not keep its rules digest, but its
+ * batch did (since version 1): the batch's answers for it.
+ */
+static const char piece_get_sql[] =
+	"SELECT p.piece_id, p.batch_id, p.agency_id, p.account_id,"
+	" p.consumer_id, p.letter_code, p.template_id, p.template_version,"
+	" p.language, b.run_date, p.mail_date, p.validation_end_date, p.pdf,"
+	" p.print_group, p.first_page, p.page_count, p.sheet_count,"
+	" p.pdf_offset, p.pdf_length, p.content_sha256, p.pages_sha256, p.imb,"
+	" p.audit_hash,"
+	" CASE WHEN p.rules_digest = '' THEN coalesce(b.rules_digest, '')"
+	"  ELSE p.rules_digest END,"
+	" coalesce(b.bundle_sha256, ''), p.trace"
+	" FROM pieces p LEFT JOIN batches b ON b.batch_id = p.batch_id"
+	" WHERE p.piece_id = ?1";
+
+/* Column col as an arena string, "" for NULL. */
+static const char *column_str(sqlite3_stmt *st, int col, struct arena *arena)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+
+	return arena_strdup(arena, s ? s : "");
+}
+
+/* Column col as a count; false when it is not one (negative, text). */
+static bool column_count(sqlite3_stmt *st, int col, unsigned long max,
+			 unsigned long *out)
+{
+	sqlite3_int64 v = sqlite3_column_int64(st, col);
+	int type = sqlite3_column_type(st, col);
+
+	*out = 0;
+	if (type == SQLITE_NULL)
+		return true;
+	if (type != SQLITE_INTEGER || v < 0 || (uint64_t)v > max)
+		return false;
+	*out = (unsigned long)v;
+	return true;
+}
+
+int ledger_piece_get(struct ledger *ledger, const char *piece_id,
+		     struct arena *arena, struct ledger_piece_record *out,
+		     struct pl_diag *diag)
+{
+	/* One question per explain: prepared for this call only. */
+	sqlite3_stmt *st = NULL;
+	int rc = prepare_once(ledger, piece_get_sql, piece_id, &st, diag);
+	int step = SQLITE_DONE;
+
+	memset(out, 0, sizeof(*out));
+	out->run_date = out->mail_date = out->validation_end_date = PL_NO_DATE;
+	if (rc == PL_OK)
+		step = sqlite3_step(st);
+	if (rc == PL_OK && step == SQLITE_DONE)
+		rc = PL_DONE;
+	else if (rc == PL_OK && step != SQLITE_ROW)
+		rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+				 "cannot read piece '%s' in the contact ledger: %s",
+				 bundle_str(piece_id), sqlite3_errmsg(ledger->db));
+	if (rc == PL_OK) {
+		unsigned long first = 0, pages = 0, sheets = 0;
+
+		out->piece_id = column_str(st, 0, arena);
+		out->batch_id = column_str(st, 1, arena);
+		out->agency_id = column_str(st, 2, arena);
+		out->account_id = column_str(st, 3, arena);
+		out->consumer_id = column_str(st, 4, arena);
+		out->letter_code = column_str(st, 5, arena);
+		out->template_id = column_str(st, 6, arena);
+		out->template_version = column_str(st, 7, arena);
+		out->language = column_str(st, 8, arena);
+		out->run_date = column_date(st, 9);
+		out->mail_date = column_date(st, 10);
+		out->validation_end_date = column_date(st, 11);
+		out->pdf = column_str(st, 12, arena);
+		out->print_group = column_str(st, 13, arena);
+		out->content_sha256 = column_str(st, 19, arena);
+		out->pages_sha256 = column_str(st, 20, arena);
+		out->imb = column_str(st, 21, arena);
+		out->audit_hash = column_str(st, 22, arena);
+		out->rules_digest = column_str(st, 23, arena);
+		out->bundle_sha256 = column_str(st, 24, arena);
+		out->trace = column_str(st, 25, arena);
+		if (!column_count(st, 14, UINT_MAX, &first) ||
+		    !column_count(st, 15, UINT_MAX, &pages) ||
+		    !column_count(st, 16, UINT_MAX, &sheets) ||
+		    !column_count(st, 17, ULONG_MAX, &out->pdf_offset) ||
+		    !column_count(st, 18, ULONG_MAX, &out->pdf_length))
+			rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+					 "piece '%s' has a page or byte count in the "
+					 "contact ledger that is not a count",
+					 out->piece_id);
+		out->first_page = (unsigned)first;
+		out->page_count = (unsigned)pages;
+		out->sheet_count = (unsigned)sheets;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- the batch transaction (for bundle.c) ---- */
 
 int ledger_txn_rewind(struct ledger *ledger, const char *batch_id,
@@ -752,14 +889,83 @@ int ledger_txn_begin(struct ledger *ledger, struct pl_diag *diag)
 	return rc;
 }
 
+/*
+ * One field of a trace line: CR, LF and TAB become spaces, so a line of
+ * the trace is always one hit or one disclosure.
+ */
+static int trace_add_field(struct buf *trace, const char *s)
+{
+	int rc = PL_OK;
+
+	for (s = bundle_str(s); rc == PL_OK && *s; s++)
+		rc = buf_addch(trace, *s == '\n' || *s == '\r' || *s == '\t' ? ' ' : *s);
+	return rc;
+}
+
+/*
+ * The decision trace of a verdict (bundle.h, struct ledger_piece_record):
+ * "rule <id> [<citation>] <file>:<line> <title>" per rule hit in firing
+ * order, then "disclosure <slot> <rule> <text-sha256>" per disclosure
+ * placed. The text digest is the one the audit manifest gives as
+ * text-sha256 (manifest.c): SHA-256 of the disclosure text as placed, so
+ * the two agree. "" for a NULL verdict. PL_LIMIT past the cap.
+ */
+static int trace_build(struct buf *trace, const struct verdict *v)
+{
+	int rc = PL_OK;
+
+	for (size_t i = 0; v && rc == PL_OK && i < v->nhits; i++) {
+		const struct rule_hit *h = &v->hits[i];
+
+		rc = buf_addstr(trace, "rule ");
+		if (rc == PL_OK)
+			rc = trace_add_field(trace, h->rule_id);
+		if (rc == PL_OK)
+			rc = buf_addstr(trace, " [");
+		if (rc == PL_OK)
+			rc = trace_add_field(trace, h->citation);
+		if (rc == PL_OK)
+			rc = buf_addstr(trace, "] ");
+		if (rc == PL_OK)
+			rc = trace_add_field(trace, h->source_file);
+		if (rc == PL_OK)
+			rc = buf_addf(trace, ":%u ", h->source_line);
+		if (rc == PL_OK)
+			rc = trace_add_field(trace, h->title);
+		if (rc == PL_OK)
+			rc = buf_addch(trace, '\n');
+	}
+	for (size_t i = 0; v && rc == PL_OK && i < v->ndisclosures; i++) {
+		const struct disclosure *d = &v->disclosures[i];
+		const char *text = bundle_str(d->text);
+		char sha[PL_SHA256_HEX];
+
+		sha256_hex(text, strlen(text), sha);
+		rc = buf_addstr(trace, "disclosure ");
+		if (rc == PL_OK)
+			rc = trace_add_field(trace, d->slot);
+		if (rc == PL_OK)
+			rc = buf_addch(trace, ' ');
+		if (rc == PL_OK)
+			rc = trace_add_field(trace, d->rule_id);
+		if (rc == PL_OK)
+			rc = buf_addf(trace, " %s\n", sha);
+	}
+	return rc;
+}
+
 int ledger_txn_add_piece(struct ledger *ledger, const struct ledger_piece *p,
 			 struct pl_diag *diag)
 {
 	sqlite3_stmt *st = ledger->insert_piece;
+	struct buf trace = BUF_INIT(PL_MAX_TRACE_BYTES);
 	int rc = PL_OK;
 
 	if (!ledger->in_txn)
 		PL_BUG("piece '%s' added outside a batch transaction", p->piece_id);
+	if ((uint64_t)p->pdf_offset > (uint64_t)INT64_MAX ||
+	    (uint64_t)p->pdf_length > (uint64_t)INT64_MAX)
+		PL_BUG("byte range of piece '%s' overflows SQLite", p->piece_id);
 	bind_text(st, 1, p->piece_id);
 	bind_text(st, 2, p->batch_id);
 	bind_text(st, 3, p->agency_id);
@@ -776,13 +982,28 @@ int ledger_txn_add_piece(struct ledger *ledger, const struct ledger_piece *p,
 	sqlite3_bind_int64(st, 14, p->first_page);
 	sqlite3_bind_int64(st, 15, p->page_count);
 	bind_text(st, 16, p->imb);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	bind_text(st, 17, p->print_group);
+	sqlite3_bind_int64(st, 18, p->sheet_count);
+	bind_text(st, 19, p->pages_sha256);
+	sqlite3_bind_int64(st, 20, (sqlite3_int64)p->pdf_offset);
+	sqlite3_bind_int64(st, 21, (sqlite3_int64)p->pdf_length);
+	bind_text(st, 22, p->audit_hash);
+	bind_text(st, 23, p->rules_digest);
+	rc = trace_build(&trace, p->verdict);
+	if (rc != PL_OK)
+		rc = pl_diag_set(diag, rc, ledger->path, 0,
+				 "decision trace of piece '%s' of account '%s' is "
+				 "longer than %zu bytes", p->piece_id, p->account_id,
+				 (size_t)PL_MAX_TRACE_BYTES);
+	/* STATIC: trace outlives the step; bindings are cleared below. */
+	bind_text(st, 24, buf_str(&trace));
+	if (rc == PL_OK && sqlite3_step(st) != SQLITE_DONE)
 		rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
 				 "cannot record piece '%s' of account '%s' in the "
 				 "contact ledger: %s", p->piece_id, p->account_id,
 				 sqlite3_errmsg(ledger->db));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	finish(st);
+	buf_release(&trace);
 	return rc;
 }
 
@@ -840,6 +1061,7 @@ int ledger_txn_commit(struct ledger *ledger, const struct ledger_batch *b,
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)b->rejected);
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)b->contacts_imported);
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)b->contacts_rejected);
+	bind_text(st, 12, b->bundle_sha256);
 	rc = step_done(ledger, st, "record the batch", diag);
 	if (rc == PL_OK) {
 		if ((uint64_t)b->imb_serial_next > (uint64_t)INT64_MAX)

@@ -2,13 +2,19 @@
  * explain.c: the plain-words trace of one account (see explain.h).
  *
  * Everything printed comes from the verdict decide produced and the rules
- * it names; this file only words it. The wording is for people, not for
+ * it names, or, for a piece issued long ago, from what the contact ledger
+ * kept of it; this file only words it. The wording is for people, not for
  * scripts: the audit manifest is the machine-readable record.
  */
 #include "../pl.h"
 #include "explain.h"
+#include "../bundle/bundle.h"
+#include "../core/arena.h"
 #include "../core/date.h"
 #include "../core/money.h"
+#include "../core/xalloc.h"
+
+#include <sys/stat.h>
 
 static const char *outcome_words(enum outcome o)
 {
@@ -122,4 +128,122 @@ void explain_print(const struct run_explained *what, void *ctx)
 	fprintf(out, "rules set: %zu rules, digest %s; history %s\n", what->rules_count,
 		what->rules_digest, what->used_ledger ? "from the contact ledger" :
 		"not consulted (no --state)");
+}
+
+/* ---- a piece, from the ledger alone ---- */
+
+/* What a ledger older than schema version 4 did not keep reads so. */
+static const char *kept(const char *s)
+{
+	return s && *s ? s : "(not kept)";
+}
+
+/* The length of the line at s, without its '\n'. */
+static int line_len(const char *s)
+{
+	const char *nl = strchr(s, '\n');
+
+	return (int)(nl ? (size_t)(nl - s) : strlen(s));
+}
+
+/*
+ * The decision trace as the ledger kept it (bundle.h): rule lines in
+ * firing order, then disclosure lines. A line of neither kind (a newer
+ * program's) is printed as it is, never dropped.
+ */
+static void print_trace(FILE *out, const char *trace)
+{
+	size_t nrules = 0, ntexts = 0, n = 0;
+	const char *s;
+
+	for (s = trace; *s; s += line_len(s) + (s[line_len(s)] == '\n')) {
+		if (!strncmp(s, "rule ", 5))
+			nrules++;
+		else if (!strncmp(s, "disclosure ", 11))
+			ntexts++;
+	}
+	if (!*trace) {
+		fputs("decision trace: (not kept)\n", out);
+		return;
+	}
+	fprintf(out, "rules that fired, in order (%zu): id [citation] source title\n",
+		nrules);
+	for (s = trace; *s; s += line_len(s) + (s[line_len(s)] == '\n'))
+		if (!strncmp(s, "rule ", 5))
+			fprintf(out, "  %zu. %.*s\n", ++n, line_len(s) - 5, s + 5);
+	fprintf(out, "texts placed in the letter (%zu): slot, rule, SHA-256 of the text\n",
+		ntexts);
+	for (s = trace; *s; s += line_len(s) + (s[line_len(s)] == '\n'))
+		if (!strncmp(s, "disclosure ", 11))
+			fprintf(out, "  %.*s\n", line_len(s) - 11, s + 11);
+		else if (strncmp(s, "rule ", 5))
+			fprintf(out, "  %.*s\n", line_len(s), s);
+}
+
+static void print_piece(FILE *out, const struct ledger_piece_record *p)
+{
+	char d1[PL_DATE_ISO_LEN], d2[PL_DATE_ISO_LEN], d3[PL_DATE_ISO_LEN];
+
+	fprintf(out, "piece %s of batch %s (agency %s)\n", p->piece_id,
+		p->batch_id, p->agency_id);
+	fprintf(out, "dates: run %s, mail %s, validation period ends %s\n",
+		iso(p->run_date, d1), iso(p->mail_date, d2),
+		iso(p->validation_end_date, d3));
+	fprintf(out, "account %s, consumer %s\n", p->account_id, p->consumer_id);
+	fprintf(out, "letter: %s, template %s version %s, language %s\n",
+		p->letter_code, p->template_id, p->template_version, p->language);
+	fprintf(out, "in the bundle: print/%s, pages %u-%u (%u page%s), ", p->pdf,
+		p->first_page, p->first_page + p->page_count - (p->page_count > 0),
+		p->page_count, p->page_count == 1 ? "" : "s");
+	if (p->sheet_count)
+		fprintf(out, "%u sheet%s", p->sheet_count, p->sheet_count == 1 ? "" : "s");
+	else
+		fputs("sheets (not kept)", out);
+	fprintf(out, ", group %s\n", kept(p->print_group));
+	if (p->pdf_length)
+		fprintf(out, "  bytes %lu-%lu of print/%s (%lu bytes), their SHA-256 %s\n",
+			p->pdf_offset, p->pdf_offset + p->pdf_length - 1, p->pdf,
+			p->pdf_length, kept(p->pages_sha256));
+	else
+		fprintf(out, "  byte range (not kept), SHA-256 of its pages %s\n",
+			kept(p->pages_sha256));
+	fprintf(out, "  IMb %s\n", *p->imb ? p->imb : "none");
+	fprintf(out, "  SHA-256 of the laid-out text %s\n", kept(p->content_sha256));
+	print_trace(out, p->trace);
+	fprintf(out, "audit record hash: %s\n", kept(p->audit_hash));
+	fprintf(out, "rules set digest: %s\n", kept(p->rules_digest));
+	fprintf(out, "bundle zip SHA-256 (print/bundle.zip): %s\n", kept(p->bundle_sha256));
+	fprintf(out, "to check the bundle, if you still have it: fairnotice verify OUT/%s\n",
+		p->batch_id);
+}
+
+int explain_piece(const char *state_dir, const char *piece_id, FILE *out,
+		  struct pl_diag *diag)
+{
+	char *path = xasprintf("%s/%s", state_dir, LEDGER_FILE);
+	struct ledger *ledger = NULL;
+	struct ledger_piece_record rec;
+	struct arena arena;
+	struct stat st;
+	int rc = PL_OK;
+
+	arena_init(&arena);
+	/* ledger_open() creates a missing ledger: ask first. */
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		rc = pl_diag_set(diag, PL_USAGE, NULL, 0,
+				 "no contact ledger at '%s' (--state names the "
+				 "directory the runs kept it in)", path);
+	if (rc == PL_OK)
+		rc = ledger_open(&ledger, state_dir, diag);
+	if (rc == PL_OK)
+		rc = ledger_piece_get(ledger, piece_id, &arena, &rec, diag);
+	if (rc == PL_DONE)
+		pl_diag_set(diag, PL_DONE, NULL, 0, "no piece '%s' in the ledger at '%s'",
+			    piece_id, path);
+	if (rc == PL_OK)
+		print_piece(out, &rec);
+	ledger_close(ledger);
+	arena_release(&arena);
+	free(path);
+	return rc;
 }

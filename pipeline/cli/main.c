@@ -29,6 +29,7 @@ static const char usage_text[] =
 	"                        [--rebuild]\n"
 	"       fairnotice check --batch DIR [--date YYYY-MM-DD] [--rules DIR]\n"
 	"       fairnotice explain --batch DIR [--state DIR] [--date YYYY-MM-DD] ACCOUNT_ID\n"
+	"       fairnotice explain --state DIR --piece PIECE_ID\n"
 	"       fairnotice rules lint [--rules DIR] [--batch DIR]\n"
 	"       fairnotice preview TEMPLATE_FILE --account FILE.csv [--agency agency.xml]\n"
 	"                        [--date YYYY-MM-DD] (--png OUT.png | --pdf OUT.pdf)\n"
@@ -44,7 +45,10 @@ static const char usage_text[] =
 	"check  validates and decides the batch, reports every record that would\n"
 	"       not get a letter, and writes nothing\n"
 	"explain  prints why one account got what it got: the decision, the rules\n"
-	"       that fired with their citations, the dates, the contact plan\n"
+	"       that fired with their citations, the dates, the contact plan;\n"
+	"       with --piece, what the contact ledger kept of a piece issued\n"
+	"       before (dates, letter, place in the bundle, rules, digests),\n"
+	"       even when the batch folder is gone; exit 1 when it has no such piece\n"
 	"rules lint  checks the rule set (and the agency's licences, with --batch)\n"
 	"preview  renders the first account of FILE.csv with one template file (its\n"
 	"       own letter and language), as a PNG (pages one under the other, 100\n"
@@ -201,6 +205,50 @@ static int cmd_check(int argc, char **argv)
 	return exit_for(rc, &result, &diag);
 }
 
+/*
+ * explain --state DIR --piece PIECE_ID: from the ledger alone, so no
+ * other option applies. Exit 0: printed; 1: no such piece; 2: usage (or
+ * no ledger in DIR); 3: the ledger cannot be read.
+ */
+static int cmd_explain_piece(int argc, char **argv)
+{
+	const char *state_dir = NULL, *piece_id = NULL;
+	struct pl_diag diag = { 0 };
+	char msg[1024];
+	int rc;
+
+	for (int i = 0; i < argc; i++) {
+		const char **slot = NULL;
+
+		if (!strcmp(argv[i], "--state"))
+			slot = &state_dir;
+		else if (!strcmp(argv[i], "--piece"))
+			slot = &piece_id;
+		else
+			die(EXIT_USAGE, "explain --piece takes only --state, not '%s'", argv[i]);
+		if (i + 1 >= argc)
+			die(EXIT_USAGE, "option '%s' needs a value", argv[i]);
+		*slot = argv[++i];
+	}
+	if (!state_dir || !piece_id)
+		die(EXIT_USAGE, "explain --piece needs --state and a piece id");
+	rc = explain_piece(state_dir, piece_id, stdout, &diag);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "fairnotice: cannot write to standard output\n");
+		return EXIT_FATAL;
+	}
+	if (rc == PL_DONE) {
+		fprintf(stderr, "fairnotice: %s\n", diag.message);
+		return EXIT_REJECTS;
+	}
+	if (rc != PL_OK) {
+		fprintf(stderr, "fairnotice: %s: %s\n", pl_strerror(rc),
+			pl_diag_format(&diag, msg, sizeof(msg)));
+		return PL_CLASS(rc) == PL_USAGE ? EXIT_USAGE : EXIT_FATAL;
+	}
+	return EXIT_COMPLETE;
+}
+
 static int cmd_explain(int argc, char **argv)
 {
 	struct cli cli = { 0 };
@@ -209,6 +257,9 @@ static int cmd_explain(int argc, char **argv)
 	char msg[1024];
 	int rc;
 
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], "--piece"))
+			return cmd_explain_piece(argc, argv);
 	parse_options(argc, argv, &cli, &account_id);
 	if (!cli.opts.batch_dir || !account_id)
 		die(EXIT_USAGE, "explain needs --batch and an account id");

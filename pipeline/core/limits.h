@@ -26,6 +26,9 @@
 #define PL_MAX_RULE_HITS          64       /* rules fired for one account */
 #define PL_MAX_DISCLOSURES        64       /* disclosure texts in one letter */
 #define PL_MAX_PAGES_PER_LETTER   12
+/* The ledger's decision trace of a piece: a line per rule hit and per
+ * disclosure, each well under 8 KiB; past it the piece is refused. */
+#define PL_MAX_TRACE_BYTES        ((PL_MAX_RULE_HITS + PL_MAX_DISCLOSURES) * (size_t)8192)
 #define PL_ARENA_BLOCK_BYTES      65536
 #define PL_MAX_ARENA_BYTES        (8L << 20)
 

@@ -19,10 +19,10 @@ dump >"$TMP/ledger.1"
 
 # Retention: the ledger holds each piece of the manifest with its digest.
 tail -n +2 "$FIRST/print/manifest.csv" | tr -d '\r' |
-	awk -F, '{ print $1 "|" $(NF - 5) }' | sort >"$TMP/manifest.pieces"
-sqlite3 "$STATE/ledger.sqlite" 'select piece_id, content_sha256 from pieces order by piece_id' \
+	awk -F, '{ print $1 "|" $3 "|" $(NF - 5) "|" $(NF - 2) "|" $(NF - 1) "|" $NF }' | sort >"$TMP/manifest.pieces"
+sqlite3 "$STATE/ledger.sqlite" 'select piece_id, pdf, content_sha256, pages_sha256, pdf_offset, pdf_length from pieces order by piece_id' \
 	>"$TMP/ledger.pieces"
-ok "retention: every piece of the manifest is in the ledger with its digest" \
+ok "retention: every piece of the manifest is in the ledger with its digests and bytes" \
 	cmp "$TMP/manifest.pieces" "$TMP/ledger.pieces"
 
 # Without --rebuild: nothing to do, nothing changes.

@@ -219,9 +219,12 @@ static void batch_init(struct batch *t, const char *piece, const char *acct1)
 	t->letter = (struct letter_ref){
 		.piece_id = piece, .template_id = "validation-notice.en",
 		.template_version = "1.0", .first_page = 1, .page_count = 2,
-		.sheet_count = 2, .language = "en",
+		.sheet_count = 2, .language = "en", .group = "window-2",
+		.envelope = "#10-double-window", .pdf = "window-2-001.pdf",
+		.pdf_offset = 0, .pdf_length = 1234,
 	};
 	memcpy(t->letter.content_sha256, t->sha, PL_SHA256_HEX);
+	memset(t->letter.pages_sha256, 'b', PL_SHA256_HEX - 1);
 
 	/* 2: suppressed by a hold */
 	account_defaults(&t->acct[1], "A-1002", 3);
@@ -287,7 +290,6 @@ static struct bundle_opts opts_for(const char *staging, const char *batch_id)
 		.run_date = date("2026-11-23"), .mail_date = date("2026-11-24"),
 		.rules_digest = "0123456789abcdef0123456789abcdef"
 				"0123456789abcdef0123456789abcdef",
-		.pdf_name = "letters.pdf",
 	};
 	o.staging_dir = xasprintf("%s/%s", root, staging);
 	return o;
@@ -312,12 +314,13 @@ static const char want_manifest[] =
 	"piece_id,account_id,pdf,first_page,page_count,sheet_count,envelope,"
 	"mail_class,template,language,name,address_line1,address_line2,city,"
 	"state,postal_code,imb,template_version,mail_date,validation_end_date,"
-	"content_sha256,sides\r\n"
-	"P-0001,A-1001,letters.pdf,1,2,2,#10-double-window,first-class,"
+	"content_sha256,sides,group,pages_sha256,pdf_offset,pdf_length\r\n"
+	"P-0001,A-1001,window-2-001.pdf,1,2,2,#10-double-window,first-class,"
 	"validation-notice.en,en,\"Ann \"\"Nan\"\" O'Lee Jr., PhD\","
 	"\"12 Elm St\nApt 4\",\"=HYPERLINK(\"\"x\"\")\",Albany,NY,12207-1234,,"
 	"1.0,2026-11-24,2027-01-01,"
-	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,simplex\r\n";
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,simplex,window-2,"
+	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb,0,1234\r\n";
 
 static const char want_suppressed[] =
 	"account_id,outcome,reason_code,citation,message,deferred_until,file,line\r\n"
@@ -659,7 +662,7 @@ static void test_batch(void)
 	make_staging("s1");
 
 	ok(ledger_open(&l1, state, &diag) == PL_OK, "ledger: open creates the ledger");
-	is_int(sql_int("state", "PRAGMA user_version"), 3, "ledger: schema version");
+	is_int(sql_int("state", "PRAGMA user_version"), 4, "ledger: schema version");
 	ok(!ledger_batch_done(l1, "B1", NULL), "ledger: new batch not done");
 	ok(bundle_begin(&b, &o, l1, &diag) == PL_OK, "bundle: begin");
 	ok(ledger_open(&l2, state, &diag) == PL_OK,
@@ -669,7 +672,7 @@ static void test_batch(void)
 	ok(rc == PL_OK, "bundle: add four accounts");
 	if (rc != PL_OK)
 		printf("#   %s\n", diag.message);
-	ok(locks_under_root() == 5, "bundle: five lock files while open");
+	ok(locks_under_root() == 6, "bundle: six lock files while open");
 
 	ok(ledger_history(l1, "acme-collect", "A-1001", run, &arena, &h, &diag) == PL_OK,
 	   "ledger: history inside the transaction");
@@ -1322,7 +1325,7 @@ static void test_migrate_v1(void)
 	rc = ledger_open(&l, state, &diag);
 	if (!ok(rc == PL_OK, "migrate: ledger_open migrates it"))
 		printf("#   %s\n", diag.message);
-	is_int(sql_int("state12", "PRAGMA user_version"), 3, "migrate: now version 3");
+	is_int(sql_int("state12", "PRAGMA user_version"), 4, "migrate: now version 4");
 	is_int(sql_int("state12", "SELECT count(*) FROM counters"), 0,
 	       "migrate: an empty counters table");
 	is_int(sql_int("state12", "SELECT count(*) FROM pieces WHERE imb = ''"), 1,
@@ -1375,12 +1378,12 @@ static void test_migrate_v1(void)
 	l = NULL;
 
 	/* A ledger from a newer program is refused, not touched. */
-	is_int(make_db("state13", "CREATE TABLE future (x); PRAGMA user_version = 4;"),
-	       SQLITE_OK, "newer: a version 4 ledger by hand");
+	is_int(make_db("state13", "CREATE TABLE future (x); PRAGMA user_version = 5;"),
+	       SQLITE_OK, "newer: a version 5 ledger by hand");
 	is_int(ledger_open(&l, newer, &diag), PL_MANIFEST_LEDGER, "newer: refused");
-	is_str(diag.message, "contact ledger schema version 4 is newer than this "
-	       "program's (3)", "newer: message");
-	is_int(sql_int("state13", "PRAGMA user_version"), 4, "newer: left as it was");
+	is_str(diag.message, "contact ledger schema version 5 is newer than this "
+	       "program's (4)", "newer: message");
+	is_int(sql_int("state13", "PRAGMA user_version"), 5, "newer: left as it was");
 
 	arena_release(&arena);
 	free((char *)o.staging_dir);
@@ -1633,7 +1636,7 @@ static void test_migrate_v2(void)
 	rc = ledger_open(&l, state, &diag);
 	if (!ok(rc == PL_OK, "migrate v2: ledger_open migrates it"))
 		printf("#   %s\n", diag.message);
-	is_int(sql_int("state21", "PRAGMA user_version"), 3, "migrate v2: now version 3");
+	is_int(sql_int("state21", "PRAGMA user_version"), 4, "migrate v2: now version 4");
 	is_int(sql_int("state21", "SELECT count(*) FROM pieces WHERE piece_id = 'P-OLD-2' "
 		       "AND imb = ''"), 1, "migrate v2: the old piece kept, without an IMb");
 	is_int(sql_int("state21", "SELECT count(*) FROM contacts"), 1,
