@@ -70,6 +70,7 @@ struct ledger {
 	sqlite3_stmt *history_count;
 	sqlite3_stmt *history_events;
 	sqlite3_stmt *insert_piece;
+	sqlite3_stmt *insert_trace;
 	sqlite3_stmt *insert_contact;
 	sqlite3_stmt *insert_batch;
 	sqlite3_stmt *imb_serial_get;

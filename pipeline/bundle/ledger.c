@@ -128,6 +128,11 @@ static const char migrate_v3_sql[] =
  * keeps the SHA-256 of print/bundle.zip. Pieces and batches of earlier
  * versions have '' in the text columns and 0 in the numbers (pdf_length
  * 0: no byte range known).
+ *
+ * Traces are kept once each, in traces, named by their SHA-256: most
+ * accounts of one state and debt type fire the same rules, so a night of
+ * a million letters adds a few hundred traces, not a million (a trace is
+ * some 3 KB; a piece row keeps its 64-character name).
  */
 static const char migrate_v4_sql[] =
 	"ALTER TABLE pieces ADD COLUMN print_group TEXT NOT NULL DEFAULT '';\n"
@@ -137,7 +142,11 @@ static const char migrate_v4_sql[] =
 	"ALTER TABLE pieces ADD COLUMN pdf_length INTEGER NOT NULL DEFAULT 0;\n"
 	"ALTER TABLE pieces ADD COLUMN audit_hash TEXT NOT NULL DEFAULT '';\n"
 	"ALTER TABLE pieces ADD COLUMN rules_digest TEXT NOT NULL DEFAULT '';\n"
-	"ALTER TABLE pieces ADD COLUMN trace TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE pieces ADD COLUMN trace_sha256 TEXT NOT NULL DEFAULT '';\n"
+	"CREATE TABLE traces (\n"
+	"  sha256 TEXT PRIMARY KEY NOT NULL,\n"
+	"  trace TEXT NOT NULL\n"
+	") WITHOUT ROWID;\n"
 	"ALTER TABLE batches ADD COLUMN bundle_sha256 TEXT NOT NULL DEFAULT '';\n"
 	"PRAGMA user_version = 4;\n";
 
@@ -183,9 +192,12 @@ static const char insert_piece_sql[] =
 	" consumer_id, letter_code, template_id, template_version, language,"
 	" mail_date, validation_end_date, content_sha256, pdf, first_page,"
 	" page_count, imb, print_group, sheet_count, pages_sha256, pdf_offset,"
-	" pdf_length, audit_hash, rules_digest, trace) VALUES (?1, ?2, ?3, ?4,"
+	" pdf_length, audit_hash, rules_digest, trace_sha256) VALUES (?1, ?2, ?3, ?4,"
 	" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
 	" ?20, ?21, ?22, ?23, ?24)";
+/* A trace already kept (the same decision of another piece) stays as it is. */
+static const char insert_trace_sql[] =
+	"INSERT OR IGNORE INTO traces (sha256, trace) VALUES (?1, ?2)";
 static const char insert_contact_sql[] =
 	"INSERT INTO contacts (batch_id, agency_id, consumer_id, account_id,"
 	" date, at, channel, kind, file, line)"
@@ -413,6 +425,8 @@ int ledger_open(struct ledger **out, const char *state_dir, struct pl_diag *diag
 	if (rc == PL_OK)
 		rc = prepare(ledger, insert_piece_sql, &ledger->insert_piece, diag);
 	if (rc == PL_OK)
+		rc = prepare(ledger, insert_trace_sql, &ledger->insert_trace, diag);
+	if (rc == PL_OK)
 		rc = prepare(ledger, insert_contact_sql, &ledger->insert_contact, diag);
 	if (rc == PL_OK)
 		rc = prepare(ledger, insert_batch_sql, &ledger->insert_batch, diag);
@@ -439,6 +453,7 @@ void ledger_close(struct ledger *ledger)
 	sqlite3_finalize(ledger->insert_batch);
 	sqlite3_finalize(ledger->insert_contact);
 	sqlite3_finalize(ledger->insert_piece);
+	sqlite3_finalize(ledger->insert_trace);
 	sqlite3_finalize(ledger->history_events);
 	sqlite3_finalize(ledger->history_count);
 	sqlite3_finalize(ledger->history_last);
@@ -769,8 +784,9 @@ static const char piece_get_sql[] =
 	" p.audit_hash,"
 	" CASE WHEN p.rules_digest = '' THEN coalesce(b.rules_digest, '')"
 	"  ELSE p.rules_digest END,"
-	" coalesce(b.bundle_sha256, ''), p.trace"
+	" coalesce(b.bundle_sha256, ''), coalesce(t.trace, '')"
 	" FROM pieces p LEFT JOIN batches b ON b.batch_id = p.batch_id"
+	" LEFT JOIN traces t ON t.sha256 = p.trace_sha256"
 	" WHERE p.piece_id = ?1";
 
 /* Column col as an arena string, "" for NULL. */
@@ -959,6 +975,7 @@ int ledger_txn_add_piece(struct ledger *ledger, const struct ledger_piece *p,
 {
 	sqlite3_stmt *st = ledger->insert_piece;
 	struct buf trace = BUF_INIT(PL_MAX_TRACE_BYTES);
+	char trace_sha[PL_SHA256_HEX] = "";
 	int rc = PL_OK;
 
 	if (!ledger->in_txn)
@@ -995,8 +1012,22 @@ int ledger_txn_add_piece(struct ledger *ledger, const struct ledger_piece *p,
 				 "decision trace of piece '%s' of account '%s' is "
 				 "longer than %zu bytes", p->piece_id, p->account_id,
 				 (size_t)PL_MAX_TRACE_BYTES);
-	/* STATIC: trace outlives the step; bindings are cleared below. */
-	bind_text(st, 24, buf_str(&trace));
+	if (rc == PL_OK) {
+		/* The trace is kept once, under its digest (migrate_v4_sql). */
+		sqlite3_stmt *tst = ledger->insert_trace;
+
+		sha256_hex(buf_str(&trace), trace.len, trace_sha);
+		bind_text(tst, 1, trace_sha);
+		bind_text(tst, 2, buf_str(&trace));
+		if (sqlite3_step(tst) != SQLITE_DONE)
+			rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
+					 "cannot record the decision trace of piece '%s' "
+					 "in the contact ledger: %s", p->piece_id,
+					 sqlite3_errmsg(ledger->db));
+		finish(tst);
+	}
+	/* STATIC: the digest outlives the step; bindings are cleared below. */
+	bind_text(st, 24, trace_sha);
 	if (rc == PL_OK && sqlite3_step(st) != SQLITE_DONE)
 		rc = pl_diag_set(diag, PL_MANIFEST_LEDGER, ledger->path, 0,
 				 "cannot record piece '%s' of account '%s' in the "

@@ -140,7 +140,7 @@ static void test_migrate_v3(void)
 	is_sql("v3", "SELECT piece_id || ' ' || imb || ' ' || first_page FROM pieces",
 	       "P-OLD-3 0123 3", "migrate v3: its old columns as they were");
 	is_sql("v3", "SELECT '[' || print_group || pages_sha256 || audit_hash ||"
-	       " rules_digest || trace || ']' FROM pieces", "[]",
+	       " rules_digest || trace_sha256 || ']' FROM pieces", "[]",
 	       "migrate v3: '' in the new text columns");
 	is_sql("v3", "SELECT sheet_count + pdf_offset + pdf_length FROM pieces", "0",
 	       "migrate v3: 0 in the new counts");
@@ -273,6 +273,15 @@ static void test_round_trip(void)
 		rc = ledger_txn_add_piece(l, &p, &diag);
 	if (!ok(rc == PL_OK, "round trip: add the piece"))
 		printf("#   %s\n", diag.message);
+	/* A second piece decided the same way: its trace is kept once. */
+	if (rc == PL_OK) {
+		struct ledger_piece twin = p;
+
+		twin.piece_id = "B-1-000002";
+		twin.account_id = "A-2";
+		rc = ledger_txn_add_piece(l, &twin, &diag);
+	}
+	ok(rc == PL_OK, "round trip: a second piece with the same decision");
 
 	/* Inside the transaction the piece is there, its batch not yet. */
 	if (rc == PL_OK)
@@ -286,6 +295,9 @@ static void test_round_trip(void)
 		printf("#   %s\n", diag.message);
 	ledger_close(l);
 	l = NULL;
+	is_sql("rt", "SELECT count(*) || ' ' || count(DISTINCT trace_sha256) FROM pieces",
+	       "2 1", "round trip: two pieces, one trace name");
+	is_sql("rt", "SELECT count(*) FROM traces", "1", "round trip: the trace kept once");
 
 	/* A new connection, as explain years later. */
 	if (rc == PL_OK)
@@ -355,7 +367,8 @@ static void test_empty_values(void)
 		rc = ledger_txn_commit(l, &b, &diag);
 	if (!ok(rc == PL_OK, "empty: a piece without a verdict commits"))
 		printf("#   %s\n", diag.message);
-	is_sql("empty", "SELECT count(*) FROM pieces WHERE trace = '' AND"
+	is_sql("empty", "SELECT count(*) FROM pieces p JOIN traces t"
+	       " ON t.sha256 = p.trace_sha256 WHERE t.trace = '' AND"
 	       " print_group = '' AND audit_hash = '' AND rules_digest = ''", "1",
 	       "empty: '' for the missing strings");
 	is_sql("empty", "SELECT count(*) FROM batches WHERE bundle_sha256 = ''", "1",
