@@ -77,10 +77,19 @@ struct bundle {
 	struct atomfile summary;         /* owned */
 	struct buf name;                 /* owned scratch: the consumer's name */
 	struct run_counts tally;         /* what bundle_add*() saw */
+	struct file_tally *inputs;       /* owned: the same, per input file */
+	size_t ninputs, alloc_inputs;
 	struct run_counts totals;        /* fixed by bundle_finish() */
 	unsigned long review_letters;    /* letters with verdict->needs_review */
 	unsigned long imb_floor;         /* next IMb serial, read under the lock */
 	unsigned long imb_top;           /* one past the highest serial added */
+};
+
+/* The outcomes of one input file's records (summary.txt). */
+struct file_tally {
+	char *file;                      /* owned: batch-relative name */
+	bool contacts;                   /* a contacts file: read = imported + rejected */
+	unsigned long read, letters, suppressed, deferred, rejected;
 };
 
 /* ---- helpers ---- */
@@ -250,6 +259,41 @@ static int check_imb(struct bundle *b, const struct bundle_entry *e,
 	return PL_OK;
 }
 
+/* Count one record of input file `file` (the last one, most of the time). */
+static void count_input(struct bundle *b, const char *file, bool contacts,
+			enum outcome outcome)
+{
+	struct file_tally *t = NULL;
+
+	for (size_t i = b->ninputs; i > 0 && !t; i--)
+		if (b->inputs[i - 1].contacts == contacts &&
+		    !strcmp(b->inputs[i - 1].file, file))
+			t = &b->inputs[i - 1];
+	if (!t) {
+		if (b->ninputs == b->alloc_inputs) {
+			b->alloc_inputs = b->alloc_inputs ? 2 * b->alloc_inputs : 4;
+			b->inputs = xrealloc(b->inputs, b->alloc_inputs * sizeof(*b->inputs));
+		}
+		t = &b->inputs[b->ninputs++];
+		memset(t, 0, sizeof(*t));
+		t->file = xstrdup(file);
+		t->contacts = contacts;
+	}
+	t->read++;
+	switch (outcome) {
+	case OUTCOME_LETTER:     t->letters++; break;
+	case OUTCOME_SUPPRESSED: t->suppressed++; break;
+	case OUTCOME_DEFERRED:   t->deferred++; break;
+	case OUTCOME_REJECTED:   t->rejected++; break;
+	}
+}
+
+static int compare_inputs(const void *a, const void *b)
+{
+	return strcmp(((const struct file_tally *)a)->file,
+		      ((const struct file_tally *)b)->file);
+}
+
 /* ---- begin ---- */
 
 int bundle_begin(struct bundle **out, const struct bundle_opts *opts,
@@ -331,6 +375,8 @@ int bundle_add_contact(struct bundle *b, const struct contact_event *event,
 					    b->opts.agency->id, event, diag);
 	}
 	b->tally.contacts_read++;
+	count_input(b, bundle_str(event->file), true,
+		    event->rejected ? OUTCOME_REJECTED : OUTCOME_LETTER);
 	if (rc != PL_OK)
 		b->state = BUNDLE_FAILED;
 	return rc;
@@ -386,6 +432,7 @@ int bundle_add(struct bundle *b, const struct account *account,
 			break;
 		}
 		b->tally.read++;
+		count_input(b, e.file, false, e.outcome);
 	}
 	/* Every account decide saw gets a plan, whatever its outcome. */
 	if (rc == PL_OK && verdict && e.outcome != OUTCOME_REJECTED) {
@@ -462,8 +509,7 @@ static int write_summary(struct bundle *b,
 				     "sheets:        %lu\n"
 				     "contacts read: %lu (%lu imported, %lu rejected)\n"
 				     "review flags:  %lu (letters a needs-review rule touched)\n"
-				     "\n"
-				     "files (sha256):\n",
+				     "\n",
 				     b->opts.batch_id, bundle_str(b->opts.agency->id),
 				     date_format_iso(b->opts.run_date, run),
 				     date_format_iso(b->opts.mail_date, mail),
@@ -472,6 +518,24 @@ static int write_summary(struct bundle *b,
 				     t->pages, t->sheets, t->contacts_read,
 				     t->contacts_read - t->contacts_rejected,
 				     t->contacts_rejected, b->review_letters);
+	/* Read = letters + suppressed + deferred + rejected, file by file. */
+	if (rc == PL_OK && b->ninputs)
+		qsort(b->inputs, b->ninputs, sizeof(*b->inputs), compare_inputs);
+	if (rc == PL_OK)
+		rc = atomfile_printf(af, "records by input file:\n");
+	for (size_t i = 0; rc == PL_OK && i < b->ninputs; i++) {
+		const struct file_tally *f = &b->inputs[i];
+		if (f->contacts)
+			rc = atomfile_printf(af, "  %s: read %lu = %lu contact events "
+					     "imported + %lu rejected\n", f->file, f->read,
+					     f->letters, f->rejected);
+		else
+			rc = atomfile_printf(af, "  %s: read %lu = %lu letters + %lu suppressed + "
+					     "%lu deferred + %lu rejected\n", f->file, f->read,
+					     f->letters, f->suppressed, f->deferred, f->rejected);
+	}
+	if (rc == PL_OK)
+		rc = atomfile_printf(af, "\nfiles (sha256):\n");
 	/* sha256sum's format, so `sha256sum -c` can check the bundle. */
 	for (int i = 0; rc == PL_OK && i < FILE_COUNT; i++)
 		rc = atomfile_printf(af, "%s  %s\n", sums[i], file_names[i]);
@@ -582,6 +646,9 @@ void bundle_free(struct bundle *b)
 	audit_xml_abort(&b->audit);
 	audit_xml_abort(&b->print_xml);
 	print_files_release(&b->print_files);
+	for (size_t i = 0; i < b->ninputs; i++)
+		free(b->inputs[i].file);
+	free(b->inputs);
 	for (int i = FILE_COUNT - 1; i >= 0; i--)
 		atomfile_rollback(&b->files[i]);
 	if (b->state != BUNDLE_COMMITTED)

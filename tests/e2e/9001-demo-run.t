@@ -86,4 +86,8 @@ is "ledger holds 39 pieces" "$pieces" 39
 distinct=$(sqlite3 "$TMP/a/state/ledger.sqlite" "select count(distinct account_id) from pieces")
 is "one piece per account" "$distinct" 39
 
+contains "summary: read = outcomes for the account file" "$A/summary.txt" \
+	"accounts-2026-11-23.csv: read 60 = 39 letters + 8 suppressed + 5 deferred + 8 rejected"
+contains "summary: read = imported + rejected for the contacts file" "$A/summary.txt" \
+	"contacts-2026-11-23.csv: read 10 = 8 contact events imported + 2 rejected"
 done_testing
