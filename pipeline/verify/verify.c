@@ -2,38 +2,55 @@
  * verify.c: the auditor's check of a bundle, recomputed from its bytes.
  *
  * verify_bundle() trusts nothing the run left behind but the files of
- * the bundle, and checks them against each other in five passes:
+ * the bundle, and checks them against each other and against the
+ * contract of docs/print-bundle.md, in passes:
  *
  *   1. print/SHA256SUMS: every listed digest recomputed, and every file
- *      of the bundle (but the list itself and the zip) listed once;
+ *      of the bundle (but the list itself, the zip and the zip's digest)
+ *      listed once; print/bundle.zip.sha256 recomputed;
  *   2. audit/manifest.xml, streamed with libxml2's xmlTextReader: the
  *      hash chain recomputed record by record (the rule of
  *      docs/audit-chain.md, implemented here a second time, on purpose,
- *      independently of the writer in bundle/manifest.c), and <totals>
- *      against the records counted by outcome;
- *   3. print/manifest.csv: every row against the audit record of its
- *      piece (outcome letter, account, pdf, first page, page count,
- *      sheets), no row without a record and no letter record without a
- *      row, pages of each PDF contiguous from 1 without overlap, and the
- *      PDF's own page count (see pdf_page_count() for the method);
- *   4. print/control.xml: the totals against manifest.csv and the PDF,
- *      the audit chain's head against the last record's hash;
- *   5. print/bundle.zip: the whole archive parsed byte for byte (local
+ *      independently of the writer in bundle/manifest.c), <totals>
+ *      against the records counted by outcome, and each <letter> kept;
+ *   3. print/control.xml read (max-sheets and pieces-per-file, which
+ *      the grouping rules need), then print/manifest.csv: every row's
+ *      group against its sheets, envelope and PDF name, rows in piece-id
+ *      order, every row against the audit record of its piece (every
+ *      value the <letter> carries), no row without a record and no
+ *      letter record without a row;
+ *   4. the PDFs: every PDF of print/ named <group>-NNN.pdf, parts from 001
+ *      without gaps, pieces in the part pieces-per-file puts them in;
+ *      per PDF, pages contiguous from 1, byte ranges consecutive from 0
+ *      and inside the file, each range's SHA-256 against pages_sha256
+ *      (streamed), piece ids ascending and postal codes in presort
+ *      order, and the PDF's own page count (see pdf_page_count());
+ *   5. print/manifest.xml, streamed: the same pieces in the same order
+ *      with the same values as manifest.csv, and its <totals>;
+ *   6. print/control.xml: the groups exactly those of manifest.csv in
+ *      order, totals per group and per file, the totals the sums, the
+ *      outcome counts against the audit records, the chain's head;
+ *   7. print/bundle.zip: the whole archive parsed byte for byte (local
  *      headers, data, central directory, end record, nothing in between),
  *      each entry inflated and its CRC-32 checked against the central
  *      directory and against zlib's crc32 of the file on disk, and the
- *      entries exactly the files of the bundle.
+ *      entries exactly the files of the bundle but the zip and its digest.
  *
  * Memory stays flat in the number of accounts: the XML and CSV files are
- * streamed, and the rows the cross-checks join on go into a private
- * SQLite database on a temporary file (sqlite3_open_v2 with an empty
- * name), whose page cache is bounded; the joins are SQL.
+ * streamed, PDF byte ranges are hashed in chunks, and the rows the
+ * cross-checks join on go into a private SQLite database on a temporary
+ * file (sqlite3_open_v2 with an empty name), whose page cache is
+ * bounded; the joins are SQL. Only control.xml (a few lines per group)
+ * is read whole.
  *
  * Every difference is one line on out, "problem: <what> (at
  * <file>[:<line>])", with the bundle-relative file and, where there is
  * one, the line of the record (the audit record's line in
- * audit/manifest.xml, the CSV row's line, the SHA256SUMS line); messages
- * about an audit record name its account.
+ * audit/manifest.xml, the CSV row's line, the <piece>'s line in
+ * print/manifest.xml, the SHA256SUMS line); messages about a piece name
+ * it, messages about an audit record name its account. A range whose
+ * bytes do not hash to pages_sha256 is reported at its PDF with the
+ * piece's id: that is how a changed byte of a PDF is pinned to a letter.
  */
 #include "../pl.h"
 #include "verify.h"
@@ -53,18 +70,30 @@
 
 #define SUMS_FILE "print/SHA256SUMS"
 #define ZIP_FILE "print/bundle.zip"
+#define ZIP_SUM_FILE "print/bundle.zip.sha256"
 #define CONTROL_FILE "print/control.xml"
 #define CSV_FILE "print/manifest.csv"
+#define PRINT_XML_FILE "print/manifest.xml"
 #define AUDIT_FILE "audit/manifest.xml"
+
+#define PRINT_NS "urn:fairnotice:print-manifest:1"
+#define ENVELOPE_WINDOW "#10-double-window"
+#define ENVELOPE_FLAT "flat"
 
 /* The longest SHA256SUMS line: a digest, two spaces, a path, LF. */
 #define SUMS_MAX_LINE (PL_SHA256_HEX + 2 + PL_MAX_PATH + 2)
-/* Files and directories of one bundle (a handful today). */
+/* Files and directories of one bundle (a few dozen). */
 #define MAX_BUNDLE_FILES 65535
-/* control.xml is a few hundred bytes; a cap for a hostile one. */
-#define CONTROL_MAX_BYTES (1L << 20)
+/* control.xml is a few lines per group and file; a cap for a hostile one. */
+#define CONTROL_MAX_BYTES (4L << 20)
 /* Bytes of a PDF object read to find its dictionary's keys. */
 #define PDF_OBJ_WINDOW 4096
+/* Bytes of a PDF hashed at a time (a piece's range is streamed). */
+#define RANGE_CHUNK 65536
+/* The rank of the flat group, after every window-N (N is below it). */
+#define FLAT_RANK 1000000UL
+/* The longest group name ("window-999999"). */
+#define GROUP_MAX 32
 
 struct verify {
 	const char *dir;
@@ -80,9 +109,16 @@ struct verify {
 	unsigned long records;
 	/* The root's attributes the control file repeats; owned, or NULL. */
 	char *root_attr[5];
+	/* What the control file says the grouping is (0: it does not say). */
+	xmlDoc *control;                 /* owned, or NULL when unreadable */
+	unsigned long max_sheets;
+	unsigned long pieces_per_file;
 	/* What the CSV pass found. */
 	bool csv_read;
 	unsigned long csv_pieces, csv_pages, csv_sheets;
+	/* What the PDF pass found: pages of every PDF read, all read. */
+	unsigned long pdf_pages;
+	bool pdf_pages_known;
 	struct pl_diag *diag;
 };
 
@@ -131,6 +167,88 @@ static bool is_hex64(const char *s)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	return s[64] == '\0';
+}
+
+/*
+ * The groups of docs/print-bundle.md: "window-N" (N >= 1, no leading
+ * zero) ranks N, "flat" ranks after every window group; 0 for any other
+ * name. *sheets (may be NULL) gets N, or 0 for flat.
+ */
+static unsigned long group_rank(const char *g, unsigned long *sheets)
+{
+	unsigned long n;
+
+	if (sheets)
+		*sheets = 0;
+	if (!strcmp(g, "flat"))
+		return FLAT_RANK;
+	if (strncmp(g, "window-", 7) || g[7] == '0' || !parse_ulong(g + 7, &n) ||
+	    n == 0 || n >= FLAT_RANK)
+		return 0;
+	if (sheets)
+		*sheets = n;
+	return n;
+}
+
+/*
+ * A print file's name, "<group>-NNN.pdf": its group (a valid one, into
+ * group) and part number (three digits or more, from 1, no zero padding
+ * past three). false for any other name.
+ */
+static bool pdf_name_parse(const char *name, char group[GROUP_MAX], unsigned long *part)
+{
+	size_t len = strlen(name), dash, digits;
+
+	if (len < 9 || strcmp(name + len - 4, ".pdf"))
+		return false;
+	for (dash = len - 4; dash > 0 && name[dash - 1] != '-'; dash--)
+		;
+	if (dash < 2)
+		return false;
+	dash--;   /* at the '-' */
+	digits = len - 4 - dash - 1;
+	if (digits < 3 || dash >= GROUP_MAX || (digits > 3 && name[dash + 1] == '0'))
+		return false;
+	*part = 0;
+	for (size_t i = dash + 1; i < len - 4; i++) {
+		if (name[i] < '0' || name[i] > '9' || *part > 100000000UL)
+			return false;
+		*part = *part * 10 + (unsigned long)(name[i] - '0');
+	}
+	memcpy(group, name, dash);
+	group[dash] = '\0';
+	return *part > 0 && group_rank(group, NULL) != 0;
+}
+
+/*
+ * Piece ids ("<batch-id>-000001") in their order: by length, then
+ * bytewise, so a seventh digit still sorts after six. <0, 0, >0.
+ */
+static int piece_cmp(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+/*
+ * The presort key of a postal code: its 5-digit ZIP then its +4 (the
+ * digits after the first five, when there are four), so "12345" sorts
+ * before "12345-0001" and both before "12346". Other characters are
+ * left out.
+ */
+static void postal_key(const char *code, char key[10])
+{
+	size_t n = 0;
+
+	for (; *code && n < 9; code++)
+		if (*code >= '0' && *code <= '9')
+			key[n++] = *code;
+	if (n != 5 && n != 9)
+		n = n > 5 ? 5 : n;
+	key[n] = '\0';
 }
 
 /* ====================================================================
@@ -198,14 +316,15 @@ static bool bundle_has(const struct verify *v, const char *rel)
 	return bsearch(&rel, v->files, v->nfiles, sizeof(*v->files), cmp_str) != NULL;
 }
 
+
 /* ====================================================================
- * 1. print/SHA256SUMS
+ * 1. print/SHA256SUMS and print/bundle.zip.sha256
  * ==================================================================== */
 
-/* Files the list does not cover: itself, and the zip made after it. */
+/* Files the list does not cover: itself, the zip made after it, the zip's digest. */
 static bool sums_exempt(const char *rel)
 {
-	return !strcmp(rel, SUMS_FILE) || !strcmp(rel, ZIP_FILE);
+	return !strcmp(rel, SUMS_FILE) || !strcmp(rel, ZIP_FILE) || !strcmp(rel, ZIP_SUM_FILE);
 }
 
 static void check_sums(struct verify *v)
@@ -282,31 +401,182 @@ out:
 	free(path);
 }
 
+/*
+ * print/bundle.zip.sha256: exactly one line "<sha-256>  bundle.zip\n"
+ * (`sha256sum -c` run in print/), the digest that of the zip.
+ */
+static void check_zip_sum(struct verify *v)
+{
+	static const char tail[] = "  bundle.zip\n";
+	char *path = bundle_path(v, ZIP_SUM_FILE), *zip = bundle_path(v, ZIP_FILE);
+	char text[128], want[PL_SHA256_HEX], got[PL_SHA256_HEX];
+	FILE *fp = NULL;
+	size_t len;
+
+	if (!bundle_has(v, ZIP_SUM_FILE) || !(fp = fopen(path, "rb"))) {
+		problem(v, ZIP_SUM_FILE, 0, "the zip's digest is missing");
+		goto out;
+	}
+	v->report->files_checked++;
+	len = fread(text, 1, sizeof(text) - 1, fp);
+	text[len] = '\0';
+	if (ferror(fp)) {
+		problem(v, ZIP_SUM_FILE, 0, "cannot read the file");
+		goto out;
+	}
+	if (len != 64 + sizeof(tail) - 1 || strlen(text) != len ||
+	    strcmp(text + 64, tail)) {
+		problem(v, ZIP_SUM_FILE, 1, "the file is not one line '<sha-256>  bundle.zip'");
+		goto out;
+	}
+	memcpy(want, text, 64);
+	want[64] = '\0';
+	if (!is_hex64(want)) {
+		problem(v, ZIP_SUM_FILE, 1, "'%s' is not a lowercase sha-256", want);
+		goto out;
+	}
+	if (!bundle_has(v, ZIP_FILE))
+		goto out;   /* check_zip() says the zip is missing */
+	if (sha256_file(zip, got) != PL_OK)
+		problem(v, ZIP_FILE, 0, "cannot read the file");
+	else if (strcmp(got, want))
+		problem(v, ZIP_SUM_FILE, 1, "print/bundle.zip has sha-256 %s, the file says %s",
+			got, want);
+out:
+	if (fp)
+		fclose(fp);
+	free(zip);
+	free(path);
+}
+
+/* ====================================================================
+ * The columns of print/manifest.csv, and where the other files have them
+ * ==================================================================== */
+
+enum col {
+	COL_PIECE, COL_ACCOUNT, COL_PDF, COL_FIRST, COL_PAGES, COL_SHEETS,
+	COL_ENVELOPE, COL_MAIL_CLASS, COL_TEMPLATE, COL_LANGUAGE, COL_NAME,
+	COL_LINE1, COL_LINE2, COL_CITY, COL_STATE, COL_POSTAL, COL_IMB,
+	COL_TVERSION, COL_MAIL_DATE, COL_VEND, COL_CONTENT, COL_SIDES,
+	COL_GROUP, COL_PAGES_SHA, COL_OFFSET, COL_LENGTH, COL_COUNT
+};
+
+/* Where print/manifest.xml has a column. */
+enum xml_place {
+	XML_NONE,
+	XML_ATTR,       /* an attribute of <piece>; absent means "" */
+	XML_ATTR_OPT,   /* an attribute of <piece> the contract does not show: compared when there */
+	XML_ADDRESS,    /* a child element of <piece><address> */
+	XML_ROOT,       /* an attribute of <print-manifest>, the same for every row */
+};
+
+/* Where the audit record of a piece has a column. */
+enum audit_place {
+	AUDIT_NONE,
+	AUDIT_LETTER,   /* an attribute of <letter> */
+	AUDIT_ACCOUNT,  /* an attribute of <account> (only id) */
+	AUDIT_DATES,    /* an attribute of <dates> */
+};
+
+static const struct column {
+	const char *csv;            /* its name in the header (docs/print-bundle.md) */
+	const char *sql;            /* its column in csv_row and audit_letter */
+	enum xml_place xml_place;
+	const char *xml;            /* its name in print/manifest.xml */
+	enum audit_place audit_place;
+	const char *audit;          /* its attribute in audit/manifest.xml */
+} columns[COL_COUNT] = {
+	[COL_PIECE]      = { "piece_id", "piece_id", XML_ATTR, "id", AUDIT_LETTER, "piece" },
+	[COL_ACCOUNT]    = { "account_id", "account_id", XML_ATTR, "account", AUDIT_ACCOUNT, "id" },
+	[COL_PDF]        = { "pdf", "pdf", XML_ATTR, "pdf", AUDIT_LETTER, "pdf" },
+	[COL_FIRST]      = { "first_page", "first_page", XML_ATTR, "first-page", AUDIT_LETTER, "first-page" },
+	[COL_PAGES]      = { "page_count", "page_count", XML_ATTR, "pages", AUDIT_LETTER, "pages" },
+	[COL_SHEETS]     = { "sheet_count", "sheet_count", XML_ATTR, "sheets", AUDIT_LETTER, "sheets" },
+	[COL_ENVELOPE]   = { "envelope", "envelope", XML_ATTR, "envelope", AUDIT_NONE, NULL },
+	[COL_MAIL_CLASS] = { "mail_class", "mail_class", XML_ROOT, "mail-class", AUDIT_NONE, NULL },
+	[COL_TEMPLATE]   = { "template", "template", XML_ATTR, "template", AUDIT_LETTER, "template" },
+	[COL_LANGUAGE]   = { "language", "language", XML_ATTR, "language", AUDIT_LETTER, "language" },
+	[COL_NAME]       = { "name", "name", XML_ADDRESS, "name", AUDIT_NONE, NULL },
+	[COL_LINE1]      = { "address_line1", "address_line1", XML_ADDRESS, "line1", AUDIT_NONE, NULL },
+	[COL_LINE2]      = { "address_line2", "address_line2", XML_ADDRESS, "line2", AUDIT_NONE, NULL },
+	[COL_CITY]       = { "city", "city", XML_ADDRESS, "city", AUDIT_NONE, NULL },
+	[COL_STATE]      = { "state", "state", XML_ADDRESS, "state", AUDIT_NONE, NULL },
+	[COL_POSTAL]     = { "postal_code", "postal_code", XML_ADDRESS, "postal-code", AUDIT_NONE, NULL },
+	[COL_IMB]        = { "imb", "imb", XML_ATTR, "imb", AUDIT_LETTER, "imb" },
+	[COL_TVERSION]   = { "template_version", "template_version", XML_ATTR, "template-version",
+			     AUDIT_LETTER, "template-version" },
+	[COL_MAIL_DATE]  = { "mail_date", "mail_date", XML_ROOT, "mail-date", AUDIT_DATES, "mail" },
+	[COL_VEND]       = { "validation_end_date", "validation_end_date", XML_ATTR_OPT,
+			     "validation-end-date", AUDIT_DATES, "validation-end" },
+	[COL_CONTENT]    = { "content_sha256", "content_sha256", XML_ATTR_OPT, "content-sha256",
+			     AUDIT_LETTER, "content-sha256" },
+	[COL_SIDES]      = { "sides", "sides", XML_ATTR, "sides", AUDIT_NONE, NULL },
+	[COL_GROUP]      = { "group", "grp", XML_ATTR, "group", AUDIT_LETTER, "group" },
+	[COL_PAGES_SHA]  = { "pages_sha256", "pages_sha256", XML_ATTR, "pages-sha256",
+			     AUDIT_LETTER, "pages-sha256" },
+	[COL_OFFSET]     = { "pdf_offset", "pdf_offset", XML_ATTR, "pdf-offset", AUDIT_LETTER, "pdf-offset" },
+	[COL_LENGTH]     = { "pdf_length", "pdf_length", XML_ATTR, "pdf-length", AUDIT_LETTER, "pdf-length" },
+};
+
+/* The numeric columns, parsed into the n_* columns of csv_row. */
+static const enum col number_cols[] = { COL_FIRST, COL_PAGES, COL_SHEETS, COL_OFFSET, COL_LENGTH };
+static const char *const number_sql[] = { "n_first", "n_pages", "n_sheets", "n_offset", "n_length" };
+
 /* ====================================================================
  * The private database of the cross-checks
  * ==================================================================== */
 
-static const char schema_sql[] =
-	"PRAGMA journal_mode=OFF;"
-	"PRAGMA synchronous=OFF;"
-	"CREATE TABLE audit_letter(piece TEXT, account TEXT, pdf TEXT,"
-	" first INTEGER, pages INTEGER, sheets INTEGER, line INTEGER);"
-	"CREATE TABLE csv_row(piece TEXT, account TEXT, pdf TEXT,"
-	" first INTEGER, pages INTEGER, sheets INTEGER, line INTEGER);"
-	"BEGIN;";
+/*
+ * csv_row: every row of manifest.csv with the header's field count, its
+ * fields as text (for the comparisons) and, when good (every number
+ * parses, pages from 1), the numbers, the group's rank and the part of
+ * its PDF (for the sums and orders). audit_letter: every <letter> of the
+ * audit manifest, as text, with the line of its record.
+ */
+static char *schema_sql(void)
+{
+	struct buf b;
+	char *sql;
+
+	buf_init(&b, 1L << 16);
+	if (buf_addstr(&b, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+		       "CREATE TABLE csv_row(seq INTEGER PRIMARY KEY, line INTEGER,"
+		       " good INTEGER") != PL_OK)
+		PL_BUG("schema");
+	for (int i = 0; i < COL_COUNT; i++)
+		if (buf_addf(&b, ", %s TEXT", columns[i].sql) != PL_OK)
+			PL_BUG("schema");
+	for (size_t i = 0; i < PL_ARRAY_SIZE(number_sql); i++)
+		if (buf_addf(&b, ", %s INTEGER", number_sql[i]) != PL_OK)
+			PL_BUG("schema");
+	if (buf_addstr(&b, ", grank INTEGER, part INTEGER, postal_key TEXT);"
+		       "CREATE TABLE audit_letter(line INTEGER") != PL_OK)
+		PL_BUG("schema");
+	for (int i = 0; i < COL_COUNT; i++)
+		if (columns[i].audit_place != AUDIT_NONE &&
+		    buf_addf(&b, ", %s TEXT", columns[i].sql) != PL_OK)
+			PL_BUG("schema");
+	if (buf_addstr(&b, ");"
+		       "CREATE TABLE pdf_file(name TEXT, grp TEXT, grank INTEGER, part INTEGER);"
+		       "BEGIN;") != PL_OK)
+		PL_BUG("schema");
+	sql = buf_detach(&b, NULL);
+	return sql;
+}
 
 static int db_open(struct verify *v)
 {
-	char *err = NULL;
+	char *err = NULL, *sql = schema_sql();
 	int rc = PL_OK;
 
 	if (sqlite3_open_v2("", &v->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL) != SQLITE_OK ||
-	    sqlite3_exec(v->db, schema_sql, NULL, NULL, &err) != SQLITE_OK)
+	    sqlite3_exec(v->db, sql, NULL, NULL, &err) != SQLITE_OK)
 		rc = pl_diag_set(v->diag, PL_MANIFEST, NULL, 0,
 				 "cannot open a temporary database: %s",
 				 err ? err : sqlite3_errmsg(v->db));
 	sqlite3_free(err);
+	free(sql);
 	return rc;
 }
 
@@ -316,6 +586,32 @@ static sqlite3_stmt *db_prepare(struct verify *v, const char *sql)
 
 	if (sqlite3_prepare_v2(v->db, sql, -1, &st, NULL) != SQLITE_OK)
 		PL_BUG("cannot prepare '%s': %s", sql, sqlite3_errmsg(v->db));
+	return st;
+}
+
+/* "INSERT INTO table VALUES (?, ...)" with one ? per column of table. */
+static sqlite3_stmt *db_prepare_insert(struct verify *v, const char *table)
+{
+	char *sql = xasprintf("SELECT count(*) FROM pragma_table_info('%s')", table);
+	sqlite3_stmt *st = db_prepare(v, sql);
+	struct buf b;
+	int n = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	free(sql);
+	buf_init(&b, 4096);
+	if (buf_addf(&b, "INSERT INTO %s VALUES (", table) != PL_OK)
+		PL_BUG("insert");
+	for (int i = 0; i < n; i++)
+		if (buf_addstr(&b, i ? ",?" : "?") != PL_OK)
+			PL_BUG("insert");
+	if (buf_addstr(&b, ")") != PL_OK)
+		PL_BUG("insert");
+	sql = buf_detach(&b, NULL);
+	st = db_prepare(v, sql);
+	free(sql);
 	return st;
 }
 
@@ -334,13 +630,18 @@ static const char *col_text(sqlite3_stmt *st, int i)
 	return s ? (const char *)s : "";
 }
 
+static unsigned long col_ulong(sqlite3_stmt *st, int i)
+{
+	return (unsigned long)sqlite3_column_int64(st, i);
+}
+
 /* ====================================================================
  * 2. audit/manifest.xml: the chain and the totals
  * ==================================================================== */
 
 /* Deepest element inside an audit record (<account> is 1; today 3). */
 #define CHAIN_DEPTH 16
-/* Most attributes of one element (<letter> has 13) and text of one. */
+/* Most attributes of one element (<letter> has 17) and text of one. */
 #define CHAIN_MAX_ATTRS 64
 #define CHAIN_MAX_TEXT (1L << 20)
 #define AUDIT_NS "urn:fairnotice:audit:1"
@@ -375,6 +676,7 @@ struct audit_pass {
 	unsigned long line;
 	int outcome;                     /* enum audit_outcome, or -1 */
 	unsigned letters_in_record;
+	char *dates[2];                  /* xmlFree: <dates> mail, validation-end */
 	bool totals_seen;
 };
 
@@ -629,6 +931,9 @@ static void audit_account_begin(struct audit_pass *a)
 	snprintf(a->account, sizeof(a->account), "%s", id ? id : "");
 	a->outcome = -1;
 	a->letters_in_record = 0;
+	xmlFree(a->dates[0]);
+	xmlFree(a->dates[1]);
+	a->dates[0] = a->dates[1] = NULL;
 	for (int i = 0; i < OUT_COUNT; i++)
 		if (outcome && !strcmp(outcome, outcome_words[i]))
 			a->outcome = i;
@@ -642,12 +947,21 @@ static void audit_account_begin(struct audit_pass *a)
 	xmlFree(outcome);
 }
 
+/* <dates> of the record: the two a letter's row repeats. */
+static void audit_dates(struct audit_pass *a)
+{
+	xmlFree(a->dates[0]);
+	xmlFree(a->dates[1]);
+	a->dates[0] = attr(a, "mail");
+	a->dates[1] = attr(a, "validation-end");
+}
+
 static void audit_letter(struct audit_pass *a)
 {
-	char *piece = attr(a, "piece"), *pdf = attr(a, "pdf");
 	unsigned long first = 0, pages = 0, sheets = 0;
 	char what[PL_MAX_FIELD_BYTES + 32];
 	sqlite3_stmt *st = a->insert;
+	int k = 2;
 
 	snprintf(what, sizeof(what), "account '%s'", a->account);
 	a->letters_in_record++;
@@ -660,16 +974,24 @@ static void audit_letter(struct audit_pass *a)
 		a->pages += pages;
 		a->sheets += sheets;
 	}
-	sqlite3_bind_text(st, 1, piece ? piece : "", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, a->account, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, pdf ? pdf : "", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)first);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)pages);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)sheets);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)a->line);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)a->line);
+	for (int i = 0; i < COL_COUNT; i++) {
+		const struct column *c = &columns[i];
+		char *value = NULL;
+		const char *text = "";
+
+		if (c->audit_place == AUDIT_NONE)
+			continue;
+		if (c->audit_place == AUDIT_LETTER)
+			text = value = attr(a, c->audit);
+		else if (c->audit_place == AUDIT_ACCOUNT)
+			text = a->account;
+		else
+			text = a->dates[!strcmp(c->audit, "mail") ? 0 : 1];
+		sqlite3_bind_text(st, k++, text ? text : "", -1, SQLITE_TRANSIENT);
+		xmlFree(value);
+	}
 	db_step_done(a->v, st);
-	xmlFree(piece);
-	xmlFree(pdf);
 }
 
 static void audit_account_end(struct audit_pass *a)
@@ -736,7 +1058,7 @@ static void check_audit(struct verify *v)
 		problem(v, AUDIT_FILE, 0, "the audit manifest is missing");
 		goto out;
 	}
-	a.insert = db_prepare(v, "INSERT INTO audit_letter VALUES (?,?,?,?,?,?,?)");
+	a.insert = db_prepare_insert(v, "audit_letter");
 	/* No network, no DTD, no entities: the file is data. */
 	a.reader = xmlReaderForFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
 	if (!a.reader) {
@@ -781,6 +1103,9 @@ static void check_audit(struct verify *v)
 		} else if (type == XML_READER_TYPE_ELEMENT && depth == 2 && in_account &&
 			   !strcmp(name, "letter")) {
 			audit_letter(&a);
+		} else if (type == XML_READER_TYPE_ELEMENT && depth == 2 && in_account &&
+			   !strcmp(name, "dates")) {
+			audit_dates(&a);
 		} else if (type == XML_READER_TYPE_ELEMENT && depth == 1 &&
 			   !strcmp(name, "totals")) {
 			audit_totals(&a);
@@ -804,6 +1129,8 @@ static void check_audit(struct verify *v)
 	snprintf(v->chain_head, sizeof(v->chain_head), "%s", a.prev);
 out:
 	chain_release(&a);
+	xmlFree(a.dates[0]);
+	xmlFree(a.dates[1]);
 	if (a.reader)
 		xmlFreeTextReader(a.reader);
 	sqlite3_finalize(a.insert);
@@ -811,16 +1138,209 @@ out:
 }
 
 /* ====================================================================
- * 3. print/manifest.csv against the audit records and the PDFs
+ * 3. print/control.xml read, then print/manifest.csv
  * ==================================================================== */
 
-/* The first columns of print/manifest.csv (shared/DESIGN.md "Outputs"). */
-enum { COL_PIECE, COL_ACCOUNT, COL_PDF, COL_FIRST, COL_PAGES, COL_SHEETS,
-       COL_ENVELOPE, COL_NEEDED };
-static const char *const csv_columns[COL_NEEDED] = {
-	"piece_id", "account_id", "pdf", "first_page", "page_count",
-	"sheet_count", "envelope",
-};
+#define CONTROL_NS "urn:fairnotice:control:1"
+
+/* A count attribute of a control element; a problem when it is not one. */
+static unsigned long control_count(struct verify *v, xmlNode *node, const char *name,
+				   bool *good)
+{
+	char *s = xmlsafe_attr_dup(node, name);
+	unsigned long n = 0;
+
+	if (!parse_ulong(s, &n)) {
+		problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(node),
+			"<%s> %s='%s' is not a number", (const char *)node->name, name, s);
+		*good = false;
+	}
+	free(s);
+	return n;
+}
+
+static void control_expect(struct verify *v, xmlNode *node, const char *name,
+			   unsigned long want, const char *whose)
+{
+	bool good = true;
+	unsigned long got = control_count(v, node, name, &good);
+
+	if (good && got != want)
+		problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(node),
+			"<%s> %s=%lu but %s has %lu", (const char *)node->name, name,
+			got, whose, want);
+}
+
+/* A string attribute of a control element against what it must be. */
+static void control_expect_str(struct verify *v, xmlNode *node, const char *name,
+			       const char *want, const char *whose)
+{
+	char *got = xmlsafe_attr_dup(node, name);
+
+	if (strcmp(got, want))
+		problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(node),
+			"<%s> %s='%s' but %s has '%s'", (const char *)node->name, name,
+			got, whose, want);
+	free(got);
+}
+
+/* The element child of parent named name whose attribute key is value. */
+static xmlNode *control_find(xmlNode *parent, const char *name, const char *key,
+			     const char *value)
+{
+	for (xmlNode *n = parent->children; n; n = n->next) {
+		xmlChar *s;
+		bool hit;
+
+		if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name))
+			continue;
+		if (!key)
+			return n;
+		s = xmlGetProp(n, (const xmlChar *)key);
+		hit = s && !strcmp((const char *)s, value);
+		xmlFree(s);
+		if (hit)
+			return n;
+	}
+	return NULL;
+}
+
+/*
+ * Parse print/control.xml into v->control and read what the grouping
+ * rules of the CSV pass need: pieces-per-file (an attribute of <control>,
+ * only when the profile sets it) and max-sheets (an attribute of
+ * <control> when there is one, else one less than the flat group's
+ * min-sheets; 0 when neither says).
+ */
+static void control_read(struct verify *v)
+{
+	char *path = bundle_path(v, CONTROL_FILE);
+	struct pl_diag d = { 0 };
+	xmlNode *root, *flat;
+	bool good = true;
+
+	if (!bundle_has(v, CONTROL_FILE)) {
+		problem(v, CONTROL_FILE, 0, "the control file is missing");
+		goto out;
+	}
+	if (xmlsafe_read(path, CONTROL_MAX_BYTES, &v->control, &d) != PL_OK) {
+		problem(v, CONTROL_FILE, d.line, "the control file does not parse: %s", d.message);
+		v->control = NULL;
+		goto out;
+	}
+	root = xmlDocGetRootElement(v->control);
+	if (!root || strcmp((const char *)root->name, "control") || !root->ns ||
+	    strcmp((const char *)root->ns->href, CONTROL_NS)) {
+		problem(v, CONTROL_FILE, 0, "the root element is not <control xmlns=\"%s\">",
+			CONTROL_NS);
+		xmlFreeDoc(v->control);
+		v->control = NULL;
+		goto out;
+	}
+	if (xmlHasProp(root, (const xmlChar *)"pieces-per-file")) {
+		v->pieces_per_file = control_count(v, root, "pieces-per-file", &good);
+		if (good && v->pieces_per_file == 0)
+			problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(root),
+				"<control> pieces-per-file='0'");
+	}
+	if (xmlHasProp(root, (const xmlChar *)"max-sheets")) {
+		v->max_sheets = control_count(v, root, "max-sheets", &good);
+	} else if ((flat = control_find(root, "group", "name", "flat")) &&
+		   xmlHasProp(flat, (const xmlChar *)"min-sheets")) {
+		unsigned long min = control_count(v, flat, "min-sheets", &good);
+
+		v->max_sheets = min ? min - 1 : 0;
+	}
+	if (v->max_sheets == 0 && xmlHasProp(root, (const xmlChar *)"max-sheets"))
+		problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(root),
+			"<control> max-sheets='0'");
+out:
+	free(path);
+}
+
+/*
+ * Inserted in csv_row: the row's fields, and when good its numbers, the
+ * rank of its group and the part of its PDF.
+ */
+static void csv_insert(struct verify *v, sqlite3_stmt *st, unsigned long seq,
+		       const struct csv_record *rec, bool good,
+		       const unsigned long *numbers, unsigned long rank,
+		       unsigned long part, const char *key)
+{
+	int k = 1;
+
+	sqlite3_bind_int64(st, k++, (sqlite3_int64)seq);
+	sqlite3_bind_int64(st, k++, (sqlite3_int64)rec->line);
+	sqlite3_bind_int(st, k++, good);
+	for (int i = 0; i < COL_COUNT; i++)
+		sqlite3_bind_text(st, k++, rec->field[i], -1, SQLITE_TRANSIENT);
+	for (size_t i = 0; i < PL_ARRAY_SIZE(number_cols); i++) {
+		if (good)
+			sqlite3_bind_int64(st, k, (sqlite3_int64)numbers[i]);
+		k++;
+	}
+	if (rank)
+		sqlite3_bind_int64(st, k, (sqlite3_int64)rank);
+	k++;
+	if (part)
+		sqlite3_bind_int64(st, k, (sqlite3_int64)part);
+	k++;
+	sqlite3_bind_text(st, k, key, -1, SQLITE_TRANSIENT);
+	db_step_done(v, st);
+}
+
+/*
+ * The rules one row obeys by itself: its group is one of
+ * docs/print-bundle.md and agrees with its sheets (window-N: exactly N,
+ * N up to max-sheets; flat: over max-sheets) and its envelope; its PDF
+ * is a file of its group; its pages_sha256 is a digest. Returns the
+ * group's rank (0 when the group is not one) and *part the PDF's part
+ * (0 when the name is not <group>-NNN.pdf).
+ */
+static unsigned long csv_row_rules(struct verify *v, const struct csv_record *rec,
+				   bool good, unsigned long sheets, unsigned long *part)
+{
+	const char *piece = rec->field[COL_PIECE], *grp = rec->field[COL_GROUP];
+	const char *envelope = rec->field[COL_ENVELOPE];
+	unsigned long n, rank = group_rank(grp, &n);
+	unsigned long line = rec->line;
+	char pdf_group[GROUP_MAX];
+
+	*part = 0;
+	if (!rank) {
+		problem(v, CSV_FILE, line, "piece '%s': group '%s' is not window-N or flat",
+			piece, grp);
+	} else if (rank != FLAT_RANK) {
+		if (v->max_sheets && n > v->max_sheets)
+			problem(v, CSV_FILE, line,
+				"piece '%s': group '%s' but max-sheets is %lu in %s", piece,
+				grp, v->max_sheets, CONTROL_FILE);
+		if (good && sheets != n)
+			problem(v, CSV_FILE, line, "piece '%s': sheet_count %lu but group '%s'",
+				piece, sheets, grp);
+		if (strcmp(envelope, ENVELOPE_WINDOW))
+			problem(v, CSV_FILE, line, "piece '%s': envelope '%s' but group '%s'",
+				piece, envelope, grp);
+	} else {
+		if (good && v->max_sheets && sheets <= v->max_sheets)
+			problem(v, CSV_FILE, line,
+				"piece '%s': sheet_count %lu in group 'flat' but max-sheets is %lu in %s",
+				piece, sheets, v->max_sheets, CONTROL_FILE);
+		if (strcmp(envelope, ENVELOPE_FLAT))
+			problem(v, CSV_FILE, line, "piece '%s': envelope '%s' but group 'flat'",
+				piece, envelope);
+	}
+	if (!pdf_name_parse(rec->field[COL_PDF], pdf_group, part))
+		problem(v, CSV_FILE, line, "piece '%s': pdf '%s' is not named <group>-NNN.pdf",
+			piece, rec->field[COL_PDF]);
+	else if (rank && strcmp(pdf_group, grp))
+		problem(v, CSV_FILE, line, "piece '%s': pdf '%s' is not a file of group '%s'",
+			piece, rec->field[COL_PDF], grp);
+	if (!is_hex64(rec->field[COL_PAGES_SHA]))
+		problem(v, CSV_FILE, line, "piece '%s': pages_sha256 '%s' is not a lowercase sha-256",
+			piece, rec->field[COL_PAGES_SHA]);
+	return rank;
+}
 
 static void check_csv(struct verify *v)
 {
@@ -829,19 +1349,23 @@ static void check_csv(struct verify *v)
 	struct csv_reader r;
 	const struct csv_record *rec;
 	sqlite3_stmt *insert = NULL;
-	size_t columns = 0;
+	size_t ncolumns = 0;
 	bool header = true, reader = false;
+	unsigned long seq = 0;
+	char prev_piece[PL_MAX_FIELD_BYTES + 1] = "";
 	int rc;
 
 	if (!bundle_has(v, CSV_FILE) || !(fp = fopen(path, "rb"))) {
 		problem(v, CSV_FILE, 0, "the piece manifest is missing");
 		goto out;
 	}
-	insert = db_prepare(v, "INSERT INTO csv_row VALUES (?,?,?,?,?,?,?)");
+	insert = db_prepare_insert(v, "csv_row");
 	csv_init(&r, fp, 0);
 	reader = true;
 	while ((rc = csv_next(&r, &rec)) == PL_OK) {
-		unsigned long n[COL_NEEDED] = { 0 };
+		unsigned long n[PL_ARRAY_SIZE(number_cols)] = { 0 };
+		unsigned long rank, part;
+		char key[10];
 		bool good = true;
 
 		if (rec->problem != CSV_FINE) {
@@ -851,45 +1375,49 @@ static void check_csv(struct verify *v)
 		}
 		if (header) {
 			header = false;
-			columns = rec->nfields;
-			for (size_t i = 0; i < COL_NEEDED; i++)
-				if (i >= rec->nstored || strcmp(rec->field[i], csv_columns[i])) {
+			ncolumns = rec->nfields;
+			/* More columns may follow (shared/DESIGN.md); these come first. */
+			for (size_t i = 0; i < COL_COUNT; i++)
+				if (i >= rec->nstored || strcmp(rec->field[i], columns[i].csv)) {
 					problem(v, CSV_FILE, rec->line,
 						"header column %zu is not '%s'", i + 1,
-						csv_columns[i]);
+						columns[i].csv);
 					goto out;
 				}
 			continue;
 		}
-		if (rec->nfields != columns || rec->nstored < COL_NEEDED) {
+		if (rec->nfields != ncolumns || rec->nstored < COL_COUNT) {
 			problem(v, CSV_FILE, rec->line, "row has %zu fields, the header %zu",
-				rec->nfields, columns);
+				rec->nfields, ncolumns);
 			continue;
 		}
-		for (int i = COL_FIRST; i <= COL_SHEETS; i++)
-			if (!parse_ulong(rec->field[i], &n[i])) {
+		for (size_t i = 0; i < PL_ARRAY_SIZE(number_cols); i++)
+			if (!parse_ulong(rec->field[number_cols[i]], &n[i])) {
 				problem(v, CSV_FILE, rec->line, "piece '%s': %s '%s' is not a number",
-					rec->field[COL_PIECE], csv_columns[i], rec->field[i]);
+					rec->field[COL_PIECE], columns[number_cols[i]].csv,
+					rec->field[number_cols[i]]);
 				good = false;
 			}
-		if (good && (n[COL_FIRST] == 0 || n[COL_PAGES] == 0)) {
-			problem(v, CSV_FILE, rec->line, "piece '%s': no pages",
+		/* n[] follows number_cols: first, pages, sheets, offset, length. */
+		if (good && (n[0] == 0 || n[1] == 0 || n[4] == 0)) {
+			problem(v, CSV_FILE, rec->line, "piece '%s': no pages or no bytes",
 				rec->field[COL_PIECE]);
 			good = false;
 		}
-		if (!good)
-			continue;
-		v->csv_pieces++;
-		v->csv_pages += n[COL_PAGES];
-		v->csv_sheets += n[COL_SHEETS];
-		sqlite3_bind_text(insert, 1, rec->field[COL_PIECE], -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(insert, 2, rec->field[COL_ACCOUNT], -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(insert, 3, rec->field[COL_PDF], -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(insert, 4, (sqlite3_int64)n[COL_FIRST]);
-		sqlite3_bind_int64(insert, 5, (sqlite3_int64)n[COL_PAGES]);
-		sqlite3_bind_int64(insert, 6, (sqlite3_int64)n[COL_SHEETS]);
-		sqlite3_bind_int64(insert, 7, (sqlite3_int64)rec->line);
-		db_step_done(v, insert);
+		/* docs/print-bundle.md: one row per piece, in piece-id order. */
+		if (seq && piece_cmp(prev_piece, rec->field[COL_PIECE]) >= 0)
+			problem(v, CSV_FILE, rec->line,
+				"piece '%s' follows '%s': rows are not in piece-id order",
+				rec->field[COL_PIECE], prev_piece);
+		snprintf(prev_piece, sizeof(prev_piece), "%s", rec->field[COL_PIECE]);
+		rank = csv_row_rules(v, rec, good, n[2], &part);
+		postal_key(rec->field[COL_POSTAL], key);
+		if (good) {
+			v->csv_pieces++;
+			v->csv_pages += n[1];
+			v->csv_sheets += n[2];
+		}
+		csv_insert(v, insert, ++seq, rec, good, n, rank, part, key);
 	}
 	if (rc != PL_DONE)
 		problem(v, CSV_FILE, 0, "cannot read the file: %s", strerror(r.io_errno));
@@ -907,67 +1435,85 @@ out:
 }
 
 /*
- * The rows against the audit records, joined on the piece id. Only
- * meaningful when both files were read (a half-read side would report
- * every row of the other).
+ * The rows against the audit records, joined on the piece id: every
+ * column the audit record carries (columns[], audit_place) the same.
+ * Only meaningful when both files were read (a half-read side would
+ * report every row of the other).
  */
 static void check_pieces(struct verify *v)
 {
+	struct buf sql;
 	sqlite3_stmt *st;
+	char *text;
 
-	sqlite3_exec(v->db, "CREATE INDEX audit_piece ON audit_letter(piece);"
-		     "CREATE INDEX csv_piece ON csv_row(piece);", NULL, NULL, NULL);
-	st = db_prepare(v, "SELECT piece, line, count(*) FROM csv_row GROUP BY piece"
+	sqlite3_exec(v->db, "CREATE INDEX audit_piece ON audit_letter(piece_id);"
+		     "CREATE INDEX csv_piece ON csv_row(piece_id);", NULL, NULL, NULL);
+	st = db_prepare(v, "SELECT piece_id, min(line), count(*) FROM csv_row GROUP BY piece_id"
 			" HAVING count(*) > 1 ORDER BY min(line)");
 	while (sqlite3_step(st) == SQLITE_ROW)
-		problem(v, CSV_FILE, (unsigned long)sqlite3_column_int64(st, 1),
-			"piece '%s' has %d rows", col_text(st, 0), sqlite3_column_int(st, 2));
+		problem(v, CSV_FILE, col_ulong(st, 1), "piece '%s' has %d rows",
+			col_text(st, 0), sqlite3_column_int(st, 2));
 	sqlite3_finalize(st);
-	st = db_prepare(v, "SELECT piece, line, count(*) FROM audit_letter GROUP BY piece"
+	st = db_prepare(v, "SELECT piece_id, min(line), count(*) FROM audit_letter GROUP BY piece_id"
 			" HAVING count(*) > 1 ORDER BY min(line)");
 	while (sqlite3_step(st) == SQLITE_ROW)
-		problem(v, AUDIT_FILE, (unsigned long)sqlite3_column_int64(st, 1),
-			"piece '%s' has %d letter records", col_text(st, 0),
-			sqlite3_column_int(st, 2));
+		problem(v, AUDIT_FILE, col_ulong(st, 1), "piece '%s' has %d letter records",
+			col_text(st, 0), sqlite3_column_int(st, 2));
 	sqlite3_finalize(st);
 
-	st = db_prepare(v, "SELECT c.piece, c.line FROM csv_row c WHERE NOT EXISTS"
-			" (SELECT 1 FROM audit_letter a WHERE a.piece = c.piece) ORDER BY c.line");
+	st = db_prepare(v, "SELECT c.piece_id, c.line FROM csv_row c WHERE NOT EXISTS"
+			" (SELECT 1 FROM audit_letter a WHERE a.piece_id = c.piece_id) ORDER BY c.line");
 	while (sqlite3_step(st) == SQLITE_ROW)
-		problem(v, CSV_FILE, (unsigned long)sqlite3_column_int64(st, 1),
+		problem(v, CSV_FILE, col_ulong(st, 1),
 			"piece '%s' has no audit record of outcome letter", col_text(st, 0));
 	sqlite3_finalize(st);
-	st = db_prepare(v, "SELECT a.piece, a.line, a.account FROM audit_letter a WHERE NOT EXISTS"
-			" (SELECT 1 FROM csv_row c WHERE c.piece = a.piece) ORDER BY a.line");
+	st = db_prepare(v, "SELECT a.piece_id, a.line, a.account_id FROM audit_letter a WHERE NOT EXISTS"
+			" (SELECT 1 FROM csv_row c WHERE c.piece_id = a.piece_id) ORDER BY a.line");
 	while (sqlite3_step(st) == SQLITE_ROW)
-		problem(v, AUDIT_FILE, (unsigned long)sqlite3_column_int64(st, 1),
+		problem(v, AUDIT_FILE, col_ulong(st, 1),
 			"account '%s': piece '%s' has no row in %s", col_text(st, 2),
 			col_text(st, 0), CSV_FILE);
 	sqlite3_finalize(st);
 
-	st = db_prepare(v, "SELECT c.piece, c.line, a.line, a.account,"
-			" c.account, a.account, c.pdf, a.pdf, c.first, a.first,"
-			" c.pages, a.pages, c.sheets, a.sheets"
-			" FROM csv_row c JOIN audit_letter a ON a.piece = c.piece ORDER BY c.line");
+	/* c.piece, c.line, a.line, a.account, then c.X, a.X for each column. */
+	buf_init(&sql, 1L << 16);
+	if (buf_addstr(&sql, "SELECT c.piece_id, c.line, a.line, a.account_id") != PL_OK)
+		PL_BUG("sql");
+	for (int i = 0; i < COL_COUNT; i++)
+		if (columns[i].audit_place != AUDIT_NONE &&
+		    buf_addf(&sql, ", c.%s, a.%s", columns[i].sql, columns[i].sql) != PL_OK)
+			PL_BUG("sql");
+	if (buf_addstr(&sql, " FROM csv_row c JOIN audit_letter a ON a.piece_id = c.piece_id"
+		       " ORDER BY c.line, a.line") != PL_OK)
+		PL_BUG("sql");
+	text = buf_detach(&sql, NULL);
+	st = db_prepare(v, text);
+	free(text);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		static const char *const what[] = {
-			"account_id", "pdf", "first_page", "page_count", "sheet_count",
-		};
-		for (int i = 0; i < 5; i++) {
-			const char *mine = col_text(st, 4 + 2 * i);
-			const char *theirs = col_text(st, 5 + 2 * i);
+		int k = 4;
 
+		for (int i = 0; i < COL_COUNT; i++) {
+			const char *mine, *theirs;
+
+			if (columns[i].audit_place == AUDIT_NONE)
+				continue;
+			mine = col_text(st, k);
+			theirs = col_text(st, k + 1);
+			k += 2;
 			if (strcmp(mine, theirs))
-				problem(v, CSV_FILE, (unsigned long)sqlite3_column_int64(st, 1),
+				problem(v, CSV_FILE, col_ulong(st, 1),
 					"piece '%s': %s '%s' but '%s' in the record of account '%s' at %s:%lu",
-					col_text(st, 0), what[i], mine, theirs, col_text(st, 3),
-					AUDIT_FILE, (unsigned long)sqlite3_column_int64(st, 2));
+					col_text(st, 0), columns[i].csv, mine, theirs,
+					col_text(st, 3), AUDIT_FILE, col_ulong(st, 2));
 		}
 	}
 	sqlite3_finalize(st);
 }
 
-/* ---- the PDFs ---- */
+/* ====================================================================
+ * 4. The PDFs
+ * ==================================================================== */
+
 
 /*
  * Find "key" in the dictionary text s (a window of one object) followed by
@@ -1106,161 +1652,853 @@ out:
 	return ok;
 }
 
+
 /*
- * Per PDF named by the rows: pages contiguous from 1 in row order of
- * first_page, no overlap, and the file's page count equal to the pages
- * the rows cover.
+ * The print files as a set: every PDF of print/ named <group>-NNN.pdf and
+ * holding pieces, each group's parts numbered from 001 without a gap,
+ * every PDF a row names there, no file over pieces-per-file, and each
+ * piece in the part pieces-per-file puts it in: part n holds the
+ * group's pieces (n-1)*K+1 ... n*K in piece-id order (without K, all in
+ * part 001).
  */
-static void check_pages(struct verify *v, unsigned long *letters_pdf_pages)
+static void check_pdf_files(struct verify *v)
 {
-	sqlite3_stmt *st = db_prepare(v, "SELECT pdf, first, pages, line, piece FROM csv_row"
-				      " ORDER BY pdf, first, line");
-	char pdf[PL_MAX_PATH] = "";
-	unsigned long next = 1, prev_line = 0;
-	bool more = true;
+	sqlite3_stmt *ins = db_prepare_insert(v, "pdf_file"), *st;
+	unsigned long k = v->pieces_per_file;
+	char grp[GROUP_MAX] = "";
+	unsigned long next = 1, at = 0;
+	char prev_name[PL_MAX_PATH] = "";
 
-	while (more) {
-		more = sqlite3_step(st) == SQLITE_ROW;
-		if (pdf[0] && (!more || strcmp(col_text(st, 0), pdf))) {
-			/* The end of one PDF's rows. */
-			char *rel = xasprintf("print/%s", pdf);
-			char *path = bundle_path(v, rel);
-			unsigned long pages = 0;
+	for (size_t i = 0; i < v->nfiles; i++) {
+		const char *f = v->files[i], *name = f + 6;
+		char g[GROUP_MAX];
+		unsigned long part;
+		size_t len = strlen(f);
 
-			if (strstr(pdf, "..") || strchr(pdf, '/') || !bundle_has(v, rel))
-				problem(v, CSV_FILE, prev_line, "pdf '%s' is not a file of the bundle", pdf);
-			else if (!pdf_page_count(path, &pages))
-				problem(v, rel, 0, "cannot read the page count (trailer, catalog, page tree)");
-			else if (pages != next - 1)
-				problem(v, rel, 0, "the PDF has %lu pages, the rows of %s cover %lu",
-					pages, CSV_FILE, next - 1);
-			if (!strcmp(pdf, "letters.pdf"))
-				*letters_pdf_pages = pages;
-			free(path);
-			free(rel);
-			next = 1;
+		if (strncmp(f, "print/", 6) || strchr(name, '/') || len < 10 ||
+		    strcmp(f + len - 4, ".pdf"))
+			continue;
+		if (!pdf_name_parse(name, g, &part)) {
+			problem(v, f, 0, "a print file not named <group>-NNN.pdf");
+			continue;
 		}
-		if (!more)
-			break;
-		snprintf(pdf, sizeof(pdf), "%s", col_text(st, 0));
-		{
-			unsigned long first = (unsigned long)sqlite3_column_int64(st, 1);
-			unsigned long count = (unsigned long)sqlite3_column_int64(st, 2);
-			unsigned long line = (unsigned long)sqlite3_column_int64(st, 3);
+		sqlite3_bind_text(ins, 1, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 2, g, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(ins, 3, (sqlite3_int64)group_rank(g, NULL));
+		sqlite3_bind_int64(ins, 4, (sqlite3_int64)part);
+		db_step_done(v, ins);
+	}
+	sqlite3_finalize(ins);
 
-			if (first < next)
-				problem(v, CSV_FILE, line,
-					"piece '%s': pages %lu-%lu overlap the row at line %lu",
-					col_text(st, 4), first, first + count - 1, prev_line);
-			else if (first > next)
-				problem(v, CSV_FILE, line,
-					"piece '%s': pages %lu-%lu of '%s' belong to no row",
-					col_text(st, 4), next, first - 1, pdf);
-			if (first + count > next)
-				next = first + count;
-			prev_line = line;
+	/* Parts from 001 without a gap (a missing file between two is named). */
+	st = db_prepare(v, "SELECT grp, part, name FROM pdf_file ORDER BY grank, part");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		unsigned long part = col_ulong(st, 1);
+
+		if (strcmp(grp, col_text(st, 0))) {
+			snprintf(grp, sizeof(grp), "%s", col_text(st, 0));
+			next = 1;
+			prev_name[0] = '\0';
+		}
+		if (part > next) {
+			char *missing = xasprintf("print/%s-%03lu.pdf", grp, next);
+
+			if (prev_name[0])
+				problem(v, missing, 0, "part %lu of group '%s' is missing: %s is followed by %s",
+					next, grp, prev_name, col_text(st, 2));
+			else
+				problem(v, missing, 0, "part %lu of group '%s' is missing: its first file is %s",
+					next, grp, col_text(st, 2));
+			free(missing);
+		}
+		next = part + 1;
+		snprintf(prev_name, sizeof(prev_name), "%s", col_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	if (!v->csv_read)
+		return;
+
+	st = db_prepare(v, "SELECT name FROM pdf_file f WHERE NOT EXISTS"
+			" (SELECT 1 FROM csv_row c WHERE c.pdf = f.name) ORDER BY name");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char *rel = xasprintf("print/%s", col_text(st, 0));
+
+		problem(v, rel, 0, "the PDF holds no piece of %s", CSV_FILE);
+		free(rel);
+	}
+	sqlite3_finalize(st);
+	st = db_prepare(v, "SELECT pdf, min(line) FROM csv_row GROUP BY pdf ORDER BY min(line)");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *pdf = col_text(st, 0);
+		char *rel = xasprintf("print/%s", pdf);
+
+		if (strstr(pdf, "..") || strchr(pdf, '/') || !bundle_has(v, rel))
+			problem(v, CSV_FILE, col_ulong(st, 1), "pdf '%s' is not a file of the bundle", pdf);
+		free(rel);
+	}
+	sqlite3_finalize(st);
+	if (k) {
+		st = db_prepare(v, "SELECT pdf, count(*) FROM csv_row GROUP BY pdf"
+				" HAVING count(*) > ? ORDER BY min(line)");
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)k);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char *rel = xasprintf("print/%s", col_text(st, 0));
+
+			problem(v, rel, 0, "the PDF holds %lu pieces, over pieces-per-file %lu in %s",
+				col_ulong(st, 1), k, CONTROL_FILE);
+			free(rel);
+		}
+		sqlite3_finalize(st);
+	}
+
+	/* Each group's pieces in piece-id order, part by part. */
+	grp[0] = '\0';
+	st = db_prepare(v, "SELECT grp, part, piece_id, line, pdf FROM csv_row"
+			" WHERE grank IS NOT NULL AND part IS NOT NULL ORDER BY grank, seq");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		unsigned long part = col_ulong(st, 1), want;
+
+		if (strcmp(grp, col_text(st, 0))) {
+			snprintf(grp, sizeof(grp), "%s", col_text(st, 0));
+			at = 0;
+		} else if (at == ULONG_MAX) {
+			continue;   /* this group's first misplaced piece is reported */
+		}
+		at++;
+		want = k ? (at - 1) / k + 1 : 1;
+		if (part != want) {
+			if (k)
+				problem(v, CSV_FILE, col_ulong(st, 3),
+					"piece '%s' is in '%s', but as piece %lu of group '%s' with %lu pieces per file it belongs in part %03lu",
+					col_text(st, 2), col_text(st, 4), at, grp, k, want);
+			else
+				problem(v, CSV_FILE, col_ulong(st, 3),
+					"piece '%s' is in '%s', but %s sets no pieces-per-file: group '%s' is one file, part 001",
+					col_text(st, 2), col_text(st, 4), CONTROL_FILE, grp);
+			at = ULONG_MAX;
 		}
 	}
 	sqlite3_finalize(st);
+}
+
+/*
+ * SHA-256 of bytes [offset, offset + length) of fp, read in chunks.
+ * false when they cannot all be read.
+ */
+static bool hash_range(FILE *fp, unsigned char *chunk, unsigned long offset,
+		       unsigned long length, char hex[PL_SHA256_HEX])
+{
+	struct digest d;
+	bool ok = fseeko(fp, (off_t)offset, SEEK_SET) == 0;
+
+	digest_init(&d);
+	while (ok && length) {
+		size_t want = length < RANGE_CHUNK ? (size_t)length : RANGE_CHUNK;
+
+		ok = fread(chunk, 1, want, fp) == want;
+		if (ok)
+			digest_update(&d, chunk, want);
+		length -= want;
+	}
+	digest_finish(&d, hex);
+	return ok;
+}
+
+/* One PDF being walked by check_pdf_rows(). */
+struct pdf_walk {
+	char name[PL_MAX_PATH];      /* within print/; "" before the first */
+	char *rel;                   /* owned: "print/<name>" */
+	FILE *fp;                    /* owned, or NULL when not a readable file of the bundle */
+	unsigned long size;          /* its bytes */
+	unsigned long next_page;     /* the page the next piece must start at */
+	unsigned long next_byte;     /* the byte the next range must start at */
+	unsigned long prev_line;     /* the row before in this PDF */
+	char prev_piece[PL_MAX_FIELD_BYTES + 1];
+	char prev_postal[PL_MAX_FIELD_BYTES + 1];
+	char prev_key[10];
+};
+
+static void pdf_walk_begin(struct verify *v, struct pdf_walk *w, const char *name)
+{
+	struct stat st;
+	char *path;
+
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	w->rel = xasprintf("print/%s", name);
+	w->fp = NULL;
+	w->size = 0;
+	w->next_page = 1;
+	w->next_byte = 0;
+	w->prev_line = 0;
+	w->prev_piece[0] = w->prev_postal[0] = w->prev_key[0] = '\0';
+	if (strstr(name, "..") || strchr(name, '/') || !bundle_has(v, w->rel))
+		return;   /* check_pdf_files() says so */
+	path = bundle_path(v, w->rel);
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (w->fp = fopen(path, "rb")))
+		w->size = (unsigned long)st.st_size;
+	else
+		problem(v, w->rel, 0, "cannot read the file");
+	free(path);
+}
+
+/* The end of one PDF's rows: its page count against them. */
+static void pdf_walk_end(struct verify *v, struct pdf_walk *w)
+{
+	unsigned long pages = 0;
+	char *path;
+
+	if (!w->name[0])
+		return;
+	if (w->fp) {
+		fclose(w->fp);
+		path = bundle_path(v, w->rel);
+		if (!pdf_page_count(path, &pages)) {
+			problem(v, w->rel, 0, "cannot read the page count (trailer, catalog, page tree)");
+			v->pdf_pages_known = false;
+		} else {
+			v->pdf_pages += pages;
+			if (pages != w->next_page - 1)
+				problem(v, w->rel, 0, "the PDF has %lu pages, the rows of %s cover %lu",
+					pages, CSV_FILE, w->next_page - 1);
+		}
+		free(path);
+	} else {
+		v->pdf_pages_known = false;
+	}
+	free(w->rel);
+	w->rel = NULL;
+	w->fp = NULL;
+	w->name[0] = '\0';
+}
+
+/*
+ * Per PDF named by the rows, its pieces in page order: pages contiguous
+ * from 1 without overlap; byte ranges consecutive from 0, without
+ * overlap, inside the file, each hashing to its pages_sha256; piece ids
+ * ascending and postal codes not descending (presort); the file's page
+ * count the pages the rows cover.
+ */
+static void check_pdf_rows(struct verify *v)
+{
+	sqlite3_stmt *st = db_prepare(v, "SELECT pdf, n_first, n_pages, line, piece_id,"
+				      " n_offset, n_length, pages_sha256, postal_code, postal_key"
+				      " FROM csv_row WHERE good ORDER BY pdf, n_first, line");
+	unsigned char *chunk = xmalloc(RANGE_CHUNK);
+	struct pdf_walk w = { .name = "" };
+
+	v->pdf_pages_known = true;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *pdf = col_text(st, 0), *piece = col_text(st, 4);
+		const char *want = col_text(st, 7), *postal = col_text(st, 8);
+		const char *key = col_text(st, 9);
+		unsigned long first = col_ulong(st, 1), count = col_ulong(st, 2);
+		unsigned long line = col_ulong(st, 3);
+		unsigned long offset = col_ulong(st, 5), length = col_ulong(st, 6);
+		char got[PL_SHA256_HEX];
+
+		if (strcmp(pdf, w.name)) {
+			pdf_walk_end(v, &w);
+			pdf_walk_begin(v, &w, pdf);
+		}
+		/* Pages. */
+		if (first < w.next_page)
+			problem(v, CSV_FILE, line,
+				"piece '%s': pages %lu-%lu overlap the row at line %lu",
+				piece, first, first + count - 1, w.prev_line);
+		else if (first > w.next_page)
+			problem(v, CSV_FILE, line,
+				"piece '%s': pages %lu-%lu of '%s' belong to no row",
+				piece, w.next_page, first - 1, pdf);
+		if (first + count > w.next_page)
+			w.next_page = first + count;
+		/* Bytes. */
+		if (offset < w.next_byte)
+			problem(v, CSV_FILE, line,
+				"piece '%s': bytes %lu-%lu of '%s' overlap the piece before (to byte %lu, row at line %lu)",
+				piece, offset, offset + length - 1, pdf, w.next_byte - 1, w.prev_line);
+		else if (offset > w.next_byte)
+			problem(v, CSV_FILE, line,
+				"piece '%s': bytes %lu-%lu of '%s' belong to no piece",
+				piece, w.next_byte, offset - 1, pdf);
+		if (offset + length > w.next_byte)
+			w.next_byte = offset + length;
+		if (w.fp && (offset > w.size || length > w.size - offset))
+			problem(v, CSV_FILE, line,
+				"piece '%s': bytes %lu-%lu lie past the end of '%s' (%lu bytes)",
+				piece, offset, offset + length - 1, pdf, w.size);
+		else if (w.fp && !hash_range(w.fp, chunk, offset, length, got))
+			problem(v, w.rel, 0, "piece '%s': cannot read bytes %lu-%lu", piece,
+				offset, offset + length - 1);
+		else if (w.fp && strcmp(got, want))
+			problem(v, w.rel, 0,
+				"piece '%s': bytes %lu-%lu hash to %s, not pages_sha256 %s of %s:%lu",
+				piece, offset, offset + length - 1, got, want, CSV_FILE, line);
+		/* Presort: ids ascend, ZIP then +4 does not descend. */
+		if (w.prev_piece[0] && piece_cmp(w.prev_piece, piece) >= 0)
+			problem(v, CSV_FILE, line, "piece '%s' follows piece '%s' in '%s': ids do not ascend",
+				piece, w.prev_piece, pdf);
+		if (w.prev_piece[0] && strcmp(w.prev_key, key) > 0)
+			problem(v, CSV_FILE, line,
+				"piece '%s': postal code '%s' follows '%s' of piece '%s' in '%s': not in presort order",
+				piece, postal, w.prev_postal, w.prev_piece, pdf);
+		snprintf(w.prev_piece, sizeof(w.prev_piece), "%s", piece);
+		snprintf(w.prev_postal, sizeof(w.prev_postal), "%s", postal);
+		snprintf(w.prev_key, sizeof(w.prev_key), "%s", key);
+		w.prev_line = line;
+	}
+	pdf_walk_end(v, &w);
+	sqlite3_finalize(st);
+	free(chunk);
 }
 
 /* ====================================================================
- * 4. print/control.xml
+ * 5. print/manifest.xml against print/manifest.csv
  * ==================================================================== */
 
-/* A count attribute of a control element; a problem when it is not one. */
-static unsigned long control_count(struct verify *v, xmlNode *node, const char *name,
-				   bool *good)
-{
-	char *s = xmlsafe_attr_dup(node, name);
-	unsigned long n = 0;
+/* Most text of one <address> child kept while reading it. */
+#define ADDRESS_MAX_TEXT PL_MAX_FIELD_BYTES
 
-	if (!parse_ulong(s, &n)) {
-		problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(node),
-			"<%s> %s='%s' is not a number", (const char *)node->name, name, s);
-		*good = false;
-	}
-	free(s);
-	return n;
-}
-
-static void control_expect(struct verify *v, xmlNode *node, const char *name,
-			   unsigned long want, const char *whose)
-{
-	bool good = true;
-	unsigned long got = control_count(v, node, name, &good);
-
-	if (good && got != want)
-		problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(node),
-			"<%s> %s=%lu but %s has %lu", (const char *)node->name, name,
-			got, whose, want);
-}
-
-/* The element child of parent named name whose attribute key is value. */
-static xmlNode *control_find(xmlNode *parent, const char *name, const char *key,
-			     const char *value)
-{
-	for (xmlNode *n = parent->children; n; n = n->next) {
-		xmlChar *s;
-		bool hit;
-
-		if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name))
-			continue;
-		if (!key)
-			return n;
-		s = xmlGetProp(n, (const xmlChar *)key);
-		hit = s && !strcmp((const char *)s, value);
-		xmlFree(s);
-		if (hit)
-			return n;
-	}
-	return NULL;
-}
-
-struct pdf_sums {
-	unsigned long pieces, pages, sheets;
+struct print_pass {
+	struct verify *v;
+	xmlTextReaderPtr reader;         /* owned */
+	sqlite3_stmt *rows;              /* owned: csv_row in file order */
+	char err[256];                   /* first parse error, or "" */
+	unsigned long err_line;
+	char *root[COL_COUNT];           /* owned: XML_ROOT values, by column */
+	/* The <piece> being read, and the row it is compared with. */
+	bool in_piece, have_row, same_piece, address_seen;
+	unsigned long line, row_line;
+	char id[PL_MAX_FIELD_BYTES + 1];
+	int address_col;                 /* the <address> child open, or -1 */
+	bool seen[COL_COUNT];            /* address children met */
+	struct buf text;                 /* owned: that child's text */
+	unsigned long pieces, pages, sheets, rows_left;
+	bool totals_seen;
 };
 
-static void pdf_sums(struct verify *v, const char *pdf, struct pdf_sums *out)
+static void print_error(void *arg, const char *msg, xmlParserSeverities severity,
+			xmlTextReaderLocatorPtr loc)
 {
-	sqlite3_stmt *st = db_prepare(v, "SELECT count(*), total(pages), total(sheets)"
-				      " FROM csv_row WHERE pdf = ?");
+	struct print_pass *p = arg;
+	size_t n;
 
-	sqlite3_bind_text(st, 1, pdf, -1, SQLITE_TRANSIENT);
-	memset(out, 0, sizeof(*out));
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		out->pieces = (unsigned long)sqlite3_column_int64(st, 0);
-		out->pages = (unsigned long)sqlite3_column_double(st, 1);
-		out->sheets = (unsigned long)sqlite3_column_double(st, 2);
-	}
-	sqlite3_finalize(st);
+	if (p->err[0] || (severity != XML_PARSER_SEVERITY_ERROR &&
+			  severity != XML_PARSER_SEVERITY_VALIDITY_ERROR))
+		return;
+	snprintf(p->err, sizeof(p->err), "%s", msg ? msg : "error");
+	n = strlen(p->err);
+	while (n && (p->err[n - 1] == '\n' || p->err[n - 1] == ' '))
+		p->err[--n] = '\0';
+	p->err_line = loc ? (unsigned long)xmlTextReaderLocatorLineNumber(loc) : 0;
 }
 
-static void check_control(struct verify *v, unsigned long letters_pdf_pages,
-			  bool have_pdf_pages)
+static unsigned long print_line(struct print_pass *p)
+{
+	xmlNode *node = xmlTextReaderCurrentNode(p->reader);
+	long line = node ? xmlGetLineNo(node) : -1;
+
+	if (line <= 0)
+		line = xmlTextReaderGetParserLineNumber(p->reader);
+	return line > 0 ? (unsigned long)line : 0;
+}
+
+/* The row's value of column c (1 + c in the rows statement). */
+static const char *row_value(struct print_pass *p, int c)
+{
+	return col_text(p->rows, 2 + c);
+}
+
+/* The XML value of column c against the row's; what says where it is in the XML. */
+static void print_compare(struct print_pass *p, int c, const char *what, const char *value)
+{
+	const char *want = row_value(p, c);
+
+	if (strcmp(value, want))
+		problem(p->v, PRINT_XML_FILE, p->line,
+			"piece '%s': %s '%s' but %s '%s' in %s:%lu", p->id, what, value,
+			columns[c].csv, want, CSV_FILE, p->row_line);
+}
+
+/* At a <piece> start tag: the next row, and every attribute against it. */
+static void print_piece_begin(struct print_pass *p)
+{
+	char *id = (char *)xmlTextReaderGetAttribute(p->reader, (const xmlChar *)"id");
+	bool present[COL_COUNT] = { false };
+
+	p->line = print_line(p);
+	p->in_piece = true;
+	p->address_seen = false;
+	p->address_col = -1;
+	memset(p->seen, 0, sizeof(p->seen));
+	snprintf(p->id, sizeof(p->id), "%s", id ? (char *)id : "");
+	xmlFree(id);
+	p->pieces++;
+	p->have_row = sqlite3_step(p->rows) == SQLITE_ROW;
+	p->same_piece = false;
+	if (!p->have_row) {
+		problem(p->v, PRINT_XML_FILE, p->line, "piece '%s' has no row in %s (it has %lu)",
+			p->id, CSV_FILE, p->pieces - 1);
+		goto count;
+	}
+	p->rows_left--;
+	p->row_line = col_ulong(p->rows, 0);
+	if (strcmp(p->id, row_value(p, COL_PIECE))) {
+		/* Out of step: the values would differ, say it once. */
+		problem(p->v, PRINT_XML_FILE, p->line,
+			"piece '%s' where %s:%lu has piece '%s': not the same pieces in the same order",
+			p->id, CSV_FILE, p->row_line, row_value(p, COL_PIECE));
+		goto count;
+	}
+	p->same_piece = true;
+	while (xmlTextReaderMoveToNextAttribute(p->reader) == 1) {
+		const char *name = (const char *)xmlTextReaderConstName(p->reader);
+		const char *value = (const char *)xmlTextReaderConstValue(p->reader);
+		int c;
+
+		if (xmlTextReaderIsNamespaceDecl(p->reader))
+			continue;
+		for (c = 0; c < COL_COUNT; c++)
+			if ((columns[c].xml_place == XML_ATTR || columns[c].xml_place == XML_ATTR_OPT) &&
+			    !strcmp(columns[c].xml, name))
+				break;
+		if (c == COL_COUNT) {
+			problem(p->v, PRINT_XML_FILE, p->line,
+				"piece '%s': attribute '%s' has no column in %s", p->id, name, CSV_FILE);
+			continue;
+		}
+		present[c] = true;
+		print_compare(p, c, name, value ? value : "");
+	}
+	xmlTextReaderMoveToElement(p->reader);
+	/* An attribute the contract shows but the piece leaves out is "". */
+	for (int c = 0; c < COL_COUNT; c++)
+		if (columns[c].xml_place == XML_ATTR && !present[c])
+			print_compare(p, c, columns[c].xml, "");
+	/* The root's values hold for every row. */
+	for (int c = 0; c < COL_COUNT; c++)
+		if (columns[c].xml_place == XML_ROOT && strcmp(p->root[c], row_value(p, c)))
+			problem(p->v, CSV_FILE, p->row_line,
+				"piece '%s': %s '%s' but <print-manifest %s='%s'> in %s",
+				p->id, columns[c].csv, row_value(p, c), columns[c].xml,
+				p->root[c], PRINT_XML_FILE);
+count:
+	{
+		unsigned long n;
+		char *s = (char *)xmlTextReaderGetAttribute(p->reader, (const xmlChar *)"pages");
+
+		if (parse_ulong(s, &n))
+			p->pages += n;
+		xmlFree(s);
+		s = (char *)xmlTextReaderGetAttribute(p->reader, (const xmlChar *)"sheets");
+		if (parse_ulong(s, &n))
+			p->sheets += n;
+		xmlFree(s);
+	}
+}
+
+/* At </piece> (or after <piece/>): the address was all there. */
+static void print_piece_end(struct print_pass *p)
+{
+	p->in_piece = false;
+	if (!p->same_piece)
+		return;
+	if (!p->address_seen) {
+		problem(p->v, PRINT_XML_FILE, p->line, "piece '%s' has no <address>", p->id);
+		return;
+	}
+	for (int c = 0; c < COL_COUNT; c++)
+		if (columns[c].xml_place == XML_ADDRESS && !p->seen[c]) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "<address> without <%s>: text", columns[c].xml);
+			print_compare(p, c, what, "");
+		}
+}
+
+/* An element inside <piece>: <address> and its children. */
+static void print_piece_element(struct print_pass *p, int depth, const char *name)
+{
+	if (depth == 2) {
+		if (strcmp(name, "address"))
+			problem(p->v, PRINT_XML_FILE, print_line(p),
+				"piece '%s': unknown element <%s>", p->id, name);
+		else
+			p->address_seen = true;
+		return;
+	}
+	if (depth != 3)
+		return;
+	for (int c = 0; c < COL_COUNT; c++)
+		if (columns[c].xml_place == XML_ADDRESS && !strcmp(columns[c].xml, name)) {
+			if (p->seen[c])
+				problem(p->v, PRINT_XML_FILE, print_line(p),
+					"piece '%s': a second <%s>", p->id, name);
+			p->seen[c] = true;
+			p->address_col = c;
+			buf_clear(&p->text);
+			return;
+		}
+	problem(p->v, PRINT_XML_FILE, print_line(p), "piece '%s': unknown element <%s>",
+		p->id, name);
+}
+
+static void print_address_end(struct print_pass *p)
+{
+	char what[64];
+	int c = p->address_col;
+
+	p->address_col = -1;
+	if (c < 0 || !p->same_piece)
+		return;
+	snprintf(what, sizeof(what), "<%s>", columns[c].xml);
+	print_compare(p, c, what, buf_str(&p->text));
+}
+
+static void print_totals(struct print_pass *p)
+{
+	static const char *const names[] = { "pieces", "pages", "sheets" };
+	unsigned long want[] = { p->pieces, p->pages, p->sheets };
+	unsigned long line = print_line(p);
+
+	if (p->totals_seen)
+		problem(p->v, PRINT_XML_FILE, line, "a second <totals>");
+	p->totals_seen = true;
+	for (size_t i = 0; i < PL_ARRAY_SIZE(names); i++) {
+		char *s = (char *)xmlTextReaderGetAttribute(p->reader, (const xmlChar *)names[i]);
+		unsigned long n;
+
+		if (!parse_ulong(s, &n))
+			problem(p->v, PRINT_XML_FILE, line, "<totals> %s='%s' is not a number",
+				names[i], s ? s : "");
+		else if (n != want[i])
+			problem(p->v, PRINT_XML_FILE, line, "<totals> %s=%lu but the pieces have %lu",
+				names[i], n, want[i]);
+		xmlFree(s);
+	}
+}
+
+/* The root: its namespace, and the values it holds for every piece. */
+static bool print_root(struct print_pass *p, const char *name)
+{
+	static const struct { const char *attr; int audit; } same[] = {
+		{ "batch", 0 }, { "agency", 1 }, { "mail-date", 3 },
+	};
+	const char *ns = (const char *)xmlTextReaderConstNamespaceUri(p->reader);
+
+	if (strcmp(name, "print-manifest") || !ns || strcmp(ns, PRINT_NS)) {
+		problem(p->v, PRINT_XML_FILE, print_line(p),
+			"the root element is not <print-manifest xmlns=\"%s\">", PRINT_NS);
+		return false;
+	}
+	for (int c = 0; c < COL_COUNT; c++) {
+		char *s;
+
+		if (columns[c].xml_place != XML_ROOT)
+			continue;
+		s = (char *)xmlTextReaderGetAttribute(p->reader, (const xmlChar *)columns[c].xml);
+		p->root[c] = xstrdup(s ? s : "");
+		xmlFree(s);
+	}
+	/* The batch it is of: the audit manifest's (verify.root_attr). */
+	for (size_t i = 0; p->v->audit_read && i < PL_ARRAY_SIZE(same); i++) {
+		char *s = (char *)xmlTextReaderGetAttribute(p->reader, (const xmlChar *)same[i].attr);
+		const char *want = p->v->root_attr[same[i].audit];
+
+		if (strcmp(s ? s : "", want))
+			problem(p->v, PRINT_XML_FILE, print_line(p),
+				"<print-manifest> %s '%s' but '%s' in %s", same[i].attr,
+				s ? s : "", want, AUDIT_FILE);
+		xmlFree(s);
+	}
+	return true;
+}
+
+static void check_print_xml(struct verify *v)
+{
+	struct print_pass p = { .v = v, .address_col = -1 };
+	char *path = bundle_path(v, PRINT_XML_FILE);
+	struct buf sql;
+	char *text;
+	int ret;
+
+	buf_init(&p.text, ADDRESS_MAX_TEXT);
+	if (!bundle_has(v, PRINT_XML_FILE)) {
+		problem(v, PRINT_XML_FILE, 0, "the XML piece manifest is missing");
+		goto out;
+	}
+	buf_init(&sql, 1L << 16);
+	if (buf_addstr(&sql, "SELECT line, seq") != PL_OK)
+		PL_BUG("sql");
+	for (int c = 0; c < COL_COUNT; c++)
+		if (buf_addf(&sql, ", %s", columns[c].sql) != PL_OK)
+			PL_BUG("sql");
+	if (buf_addstr(&sql, " FROM csv_row ORDER BY seq") != PL_OK)
+		PL_BUG("sql");
+	text = buf_detach(&sql, NULL);
+	p.rows = db_prepare(v, text);
+	free(text);
+	{
+		sqlite3_stmt *st = db_prepare(v, "SELECT count(*) FROM csv_row");
+
+		if (sqlite3_step(st) == SQLITE_ROW)
+			p.rows_left = col_ulong(st, 0);
+		sqlite3_finalize(st);
+	}
+	p.reader = xmlReaderForFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA |
+				    XML_PARSE_BIG_LINES);
+	if (!p.reader) {
+		problem(v, PRINT_XML_FILE, 0, "cannot open the XML piece manifest");
+		goto out;
+	}
+	xmlTextReaderSetErrorHandler(p.reader, print_error, &p);
+	while ((ret = xmlTextReaderRead(p.reader)) == 1) {
+		int type = xmlTextReaderNodeType(p.reader);
+		int depth = xmlTextReaderDepth(p.reader);
+		const char *name = (const char *)xmlTextReaderConstLocalName(p.reader);
+		bool empty = type == XML_READER_TYPE_ELEMENT && xmlTextReaderIsEmptyElement(p.reader);
+
+		if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
+			problem(v, PRINT_XML_FILE, 0, "the XML piece manifest has a DOCTYPE");
+			break;
+		}
+		if (type == XML_READER_TYPE_ELEMENT && depth == 0) {
+			if (!print_root(&p, name))
+				break;
+		} else if (type == XML_READER_TYPE_ELEMENT && depth == 1 && !strcmp(name, "piece")) {
+			if (p.totals_seen)
+				problem(v, PRINT_XML_FILE, print_line(&p), "a <piece> after <totals>");
+			print_piece_begin(&p);
+			if (empty)
+				print_piece_end(&p);
+		} else if (type == XML_READER_TYPE_END_ELEMENT && depth == 1 && p.in_piece) {
+			print_piece_end(&p);
+		} else if (type == XML_READER_TYPE_ELEMENT && depth == 1 && !strcmp(name, "totals")) {
+			print_totals(&p);
+		} else if (type == XML_READER_TYPE_ELEMENT && depth == 1) {
+			problem(v, PRINT_XML_FILE, print_line(&p), "unknown element <%s>", name);
+		} else if (type == XML_READER_TYPE_ELEMENT && p.in_piece) {
+			print_piece_element(&p, depth, name);
+			if (empty && depth == 3)
+				print_address_end(&p);
+		} else if (type == XML_READER_TYPE_END_ELEMENT && depth == 3 && p.in_piece) {
+			print_address_end(&p);
+		} else if ((type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
+			    type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE ||
+			    type == XML_READER_TYPE_WHITESPACE) &&
+			   p.address_col >= 0 && depth == 4) {
+			const char *t = (const char *)xmlTextReaderConstValue(p.reader);
+
+			if (t && buf_addstr(&p.text, t) != PL_OK)
+				problem(v, PRINT_XML_FILE, print_line(&p),
+					"piece '%s': address text over %d bytes", p.id,
+					ADDRESS_MAX_TEXT);
+		}
+	}
+	if (ret != 0 || p.err[0]) {
+		problem(v, PRINT_XML_FILE, p.err_line, "the XML piece manifest does not parse: %s",
+			p.err[0] ? p.err : "read error");
+		goto out;
+	}
+	if (!p.totals_seen)
+		problem(v, PRINT_XML_FILE, 0, "the XML piece manifest has no <totals>");
+	while (p.rows_left && sqlite3_step(p.rows) == SQLITE_ROW) {
+		problem(v, CSV_FILE, col_ulong(p.rows, 0), "piece '%s' has no <piece> in %s",
+			row_value(&p, COL_PIECE), PRINT_XML_FILE);
+		p.rows_left--;
+	}
+out:
+	for (int c = 0; c < COL_COUNT; c++)
+		free(p.root[c]);
+	buf_release(&p.text);
+	if (p.reader)
+		xmlFreeTextReader(p.reader);
+	sqlite3_finalize(p.rows);
+	free(path);
+}
+
+/* ====================================================================
+ * 6. print/control.xml
+ * ==================================================================== */
+
+/* The sums of the rows of one group or one file. */
+struct row_sums {
+	unsigned long pieces, pages, sheets;
+	char first[PL_MAX_FIELD_BYTES + 1], last[PL_MAX_FIELD_BYTES + 1];
+};
+
+/* The good rows whose column (grp or pdf) is value. */
+static void row_sums(struct verify *v, const char *column, const char *value,
+		     struct row_sums *out)
+{
+	char *sql = xasprintf("SELECT count(*), total(n_pages), total(n_sheets),"
+			      " (SELECT piece_id FROM csv_row WHERE good AND %s = ?1 ORDER BY seq LIMIT 1),"
+			      " (SELECT piece_id FROM csv_row WHERE good AND %s = ?1 ORDER BY seq DESC LIMIT 1)"
+			      " FROM csv_row WHERE good AND %s = ?1", column, column, column);
+	sqlite3_stmt *st = db_prepare(v, sql);
+
+	sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->pieces = col_ulong(st, 0);
+		out->pages = (unsigned long)sqlite3_column_double(st, 1);
+		out->sheets = (unsigned long)sqlite3_column_double(st, 2);
+		snprintf(out->first, sizeof(out->first), "%s", col_text(st, 3));
+		snprintf(out->last, sizeof(out->last), "%s", col_text(st, 4));
+	}
+	sqlite3_finalize(st);
+	free(sql);
+}
+
+/* pieces, pages and sheet-total (sheets for <totals>) against sums. */
+static void control_expect_sums(struct verify *v, xmlNode *n, const char *sheets_name,
+				const struct row_sums *s, const char *whose)
+{
+	control_expect(v, n, "pieces", s->pieces, whose);
+	control_expect(v, n, "pages", s->pages, whose);
+	control_expect(v, n, sheets_name, s->sheets, whose);
+}
+
+/* The <file> children of one <group>: exactly its PDFs, in part order. */
+static void control_files(struct verify *v, xmlNode *group, const char *name)
+{
+	sqlite3_stmt *st = db_prepare(v, "SELECT pdf FROM csv_row WHERE good AND grp = ?"
+				      " GROUP BY pdf ORDER BY min(part), pdf");
+	xmlNode *n = group->children;
+	char whose[PL_MAX_PATH + 64];
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *pdf = col_text(st, 0);
+		struct row_sums s;
+		char *got;
+
+		while (n && n->type != XML_ELEMENT_NODE)
+			n = n->next;
+		if (!n || strcmp((const char *)n->name, "file")) {
+			problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(group),
+				"<group name=\"%s\"> has no <file name=\"%s\"> (in its place in part order)",
+				name, pdf);
+			break;
+		}
+		got = xmlsafe_attr_dup(n, "name");
+		if (strcmp(got, pdf)) {
+			problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(n),
+				"<file name=\"%s\"> where %s's next file of group '%s' is '%s'",
+				got, CSV_FILE, name, pdf);
+			free(got);
+			break;
+		}
+		free(got);
+		row_sums(v, "pdf", pdf, &s);
+		snprintf(whose, sizeof(whose), "%s (file %s)", CSV_FILE, pdf);
+		control_expect_sums(v, n, "sheet-total", &s, whose);
+		control_expect_str(v, n, "first-piece", s.first, whose);
+		control_expect_str(v, n, "last-piece", s.last, whose);
+		n = n->next;
+	}
+	sqlite3_finalize(st);
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(n),
+			"<%s> in <group name=\"%s\"> is not a file of the group's pieces in %s",
+			(const char *)n->name, name, CSV_FILE);
+	}
+}
+
+/*
+ * The groups: in the order window-1 ... window-N, flat; exactly those
+ * manifest.csv has pieces of; each with its envelope, its sheets (or the
+ * flat group's min-sheets), its totals and its files.
+ */
+static void control_groups(struct verify *v, xmlNode *root, struct row_sums *sum)
+{
+	sqlite3_stmt *st;
+	unsigned long prev_rank = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	for (xmlNode *n = root->children; n; n = n->next) {
+		char *name, whose[64];
+		unsigned long rank, sheets;
+		struct row_sums s;
+		bool good = true;
+
+		if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "group"))
+			continue;
+		name = xmlsafe_attr_dup(n, "name");
+		rank = group_rank(name, &sheets);
+		sum->pieces += control_count(v, n, "pieces", &good);
+		sum->pages += control_count(v, n, "pages", &good);
+		sum->sheets += control_count(v, n, "sheet-total", &good);
+		if (!rank) {
+			problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(n),
+				"<group name=\"%s\"> is not window-N or flat", name);
+			free(name);
+			continue;
+		}
+		if (rank <= prev_rank)
+			problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(n),
+				"<group name=\"%s\"> is out of order (window-1 ... window-N, flat) or twice",
+				name);
+		prev_rank = rank;
+		if (rank == FLAT_RANK) {
+			control_expect_str(v, n, "envelope", ENVELOPE_FLAT, "the group flat");
+			if (v->max_sheets)
+				control_expect(v, n, "min-sheets", v->max_sheets + 1,
+					       "max-sheets + 1 of <control>");
+		} else {
+			control_expect_str(v, n, "envelope", ENVELOPE_WINDOW, "a window group");
+			control_expect(v, n, "sheets", sheets, "its name");
+		}
+		row_sums(v, "grp", name, &s);
+		if (!s.pieces) {
+			problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(n),
+				"<group name=\"%s\"> but %s has no piece of the group", name, CSV_FILE);
+		} else {
+			snprintf(whose, sizeof(whose), "%s (group %s)", CSV_FILE, name);
+			control_expect_sums(v, n, "sheet-total", &s, whose);
+			control_files(v, n, name);
+		}
+		free(name);
+	}
+	st = db_prepare(v, "SELECT grp, count(*), min(line) FROM csv_row WHERE good AND"
+			" grank IS NOT NULL GROUP BY grp ORDER BY grank");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (!control_find(root, "group", "name", col_text(st, 0)))
+			problem(v, CONTROL_FILE, 0, "no <group name=\"%s\"> for its %lu pieces in %s",
+				col_text(st, 0), col_ulong(st, 1), CSV_FILE);
+	sqlite3_finalize(st);
+	/* The files it names are files of the bundle. */
+	for (xmlNode *g = root->children; g; g = g->next) {
+		if (g->type != XML_ELEMENT_NODE || strcmp((const char *)g->name, "group"))
+			continue;
+		for (xmlNode *f = g->children; f; f = f->next) {
+			char *name, *rel;
+
+			if (f->type != XML_ELEMENT_NODE || strcmp((const char *)f->name, "file"))
+				continue;
+			name = xmlsafe_attr_dup(f, "name");
+			rel = xasprintf("print/%s", name);
+			if (strchr(name, '/') || !bundle_has(v, rel))
+				problem(v, CONTROL_FILE, (unsigned long)xmlGetLineNo(f),
+					"<file name=\"%s\"> is not a file of the bundle", name);
+			free(rel);
+			free(name);
+		}
+	}
+}
+
+static void check_control(struct verify *v)
 {
 	static const char *const count_names[] = {
 		"letters", "suppressed", "deferred", "rejected",
 	};
-	char *path = bundle_path(v, CONTROL_FILE);
-	xmlDoc *doc = NULL;
 	xmlNode *root, *n;
-	struct pl_diag d = { 0 };
-	const char *whose = "print/manifest.csv";
+	const char *whose = CSV_FILE;
 
-	if (!bundle_has(v, CONTROL_FILE)) {
-		problem(v, CONTROL_FILE, 0, "the control file is missing");
-		goto out;
-	}
-	if (xmlsafe_read(path, CONTROL_MAX_BYTES, &doc, &d) != PL_OK) {
-		problem(v, CONTROL_FILE, d.line, "the control file does not parse: %s", d.message);
-		goto out;
-	}
-	root = xmlDocGetRootElement(doc);
-	if (!root || strcmp((const char *)root->name, "control")) {
-		problem(v, CONTROL_FILE, 0, "the root element is not <control>");
-		goto out;
-	}
+	if (!v->control)
+		return;   /* control_read() said why */
+	root = xmlDocGetRootElement(v->control);
 	for (size_t i = 0; v->audit_read && i < PL_ARRAY_SIZE(root_attrs); i++) {
 		char *s = xmlsafe_attr_dup(root, root_attrs[i]);
 
@@ -1272,48 +2510,21 @@ static void check_control(struct verify *v, unsigned long letters_pdf_pages,
 	}
 
 	if (v->csv_read) {
-		struct pdf_sums window;
-		unsigned long flat = 0;
-		char *pdf = NULL;
+		struct row_sums groups;
 
-		if (!(n = control_find(root, "group", "name", "#10-double-window"))) {
-			problem(v, CONTROL_FILE, 0, "no <group name=\"#10-double-window\">");
-		} else {
-			pdf = xmlsafe_attr_dup(n, "pdf");
-			pdf_sums(v, pdf, &window);
-			control_expect(v, n, "pieces", window.pieces, whose);
-			control_expect(v, n, "pages", window.pages, whose);
-			control_expect(v, n, "sheets", window.sheets, whose);
-			if (have_pdf_pages && !strcmp(pdf, "letters.pdf"))
-				control_expect(v, n, "pages", letters_pdf_pages,
-					       "print/letters.pdf");
-		}
-		if (!(n = control_find(root, "group", "name", "flat"))) {
-			problem(v, CONTROL_FILE, 0, "no <group name=\"flat\">");
-		} else {
-			bool good = true;
-			unsigned long max = control_count(v, n, "max-sheets", &good);
-			sqlite3_stmt *st = db_prepare(v, "SELECT count(*) FROM csv_row"
-						      " WHERE sheets > ?");
-
-			sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				flat = (unsigned long)sqlite3_column_int64(st, 0);
-			sqlite3_finalize(st);
-			if (good)
-				control_expect(v, n, "pieces", flat, whose);
-		}
+		control_groups(v, root, &groups);
 		if (!(n = control_find(root, "totals", NULL, NULL))) {
 			problem(v, CONTROL_FILE, 0, "no <totals>");
 		} else {
 			control_expect(v, n, "pieces", v->csv_pieces, whose);
 			control_expect(v, n, "pages", v->csv_pages, whose);
 			control_expect(v, n, "sheets", v->csv_sheets, whose);
-			if (have_pdf_pages)
-				control_expect(v, n, "pages", letters_pdf_pages,
-					       "print/letters.pdf");
+			control_expect(v, n, "pieces", groups.pieces, "the sum of its groups");
+			control_expect(v, n, "pages", groups.pages, "the sum of its groups");
+			control_expect(v, n, "sheets", groups.sheets, "the sum of its groups");
+			if (v->pdf_pages_known)
+				control_expect(v, n, "pages", v->pdf_pages, "the sum of the PDFs");
 		}
-		free(pdf);
 	}
 	if (v->audit_read) {
 		if (!(n = control_find(root, "accounts", NULL, NULL))) {
@@ -1335,14 +2546,10 @@ static void check_control(struct verify *v, unsigned long letters_pdf_pages,
 			free(head);
 		}
 	}
-out:
-	if (doc)
-		xmlFreeDoc(doc);
-	free(path);
 }
 
 /* ====================================================================
- * 5. print/bundle.zip
+ * 7. print/bundle.zip
  * ==================================================================== */
 
 /*
@@ -1545,6 +2752,12 @@ out:
 	free(name);
 }
 
+/* The files the zip does not hold: itself, and its digest made after it. */
+static bool zip_exempt(const char *rel)
+{
+	return !strcmp(rel, ZIP_FILE) || !strcmp(rel, ZIP_SUM_FILE);
+}
+
 static void check_zip(struct verify *v)
 {
 	char *path = bundle_path(v, ZIP_FILE);
@@ -1618,11 +2831,11 @@ static void check_zip(struct verify *v)
 		cd_at += ZIP_CENTRAL_LEN + e.name_len;
 		if (prev && strcmp(prev, e.name) >= 0)
 			problem(v, ZIP_FILE, 0, "entry '%s' is out of order or twice", e.name);
-		/* Merge against the bundle's files (sorted; the zip left out). */
+		/* Merge against the bundle's files (sorted; the zip and its digest left out). */
 		while (want < v->nfiles &&
-		       (!strcmp(v->files[want], ZIP_FILE) ||
+		       (zip_exempt(v->files[want]) ||
 			strcmp(v->files[want], e.name) < 0)) {
-			if (strcmp(v->files[want], ZIP_FILE))
+			if (!zip_exempt(v->files[want]))
 				problem(v, ZIP_FILE, 0, "file '%s' of the bundle is not in the zip",
 					v->files[want]);
 			want++;
@@ -1637,7 +2850,7 @@ static void check_zip(struct verify *v)
 		prev = e.name;
 	}
 	for (; want < v->nfiles; want++)
-		if (strcmp(v->files[want], ZIP_FILE))
+		if (!zip_exempt(v->files[want]))
 			problem(v, ZIP_FILE, 0, "file '%s' of the bundle is not in the zip",
 				v->files[want]);
 	if (cd_at != (uint64_t)cd_off + cd_size)
@@ -1662,7 +2875,6 @@ int verify_bundle(const char *dir, FILE *out, struct verify_report *report,
 {
 	struct verify v = { .dir = dir, .out = out, .report = report, .diag = diag };
 	char *print = xasprintf("%s/print", dir), *audit = xasprintf("%s/audit", dir);
-	unsigned long pdf_pages = 0;
 	size_t alloc = 0;
 	int rc = PL_OK;
 
@@ -1683,16 +2895,23 @@ int verify_bundle(const char *dir, FILE *out, struct verify_report *report,
 		goto out;
 
 	check_sums(&v);
+	check_zip_sum(&v);
 	check_audit(&v);
+	control_read(&v);
 	check_csv(&v);
 	if (v.audit_read && v.csv_read)
 		check_pieces(&v);
-	if (v.csv_read)
-		check_pages(&v, &pdf_pages);
-	check_control(&v, pdf_pages, v.csv_read && pdf_pages > 0);
+	check_pdf_files(&v);
+	if (v.csv_read) {
+		check_pdf_rows(&v);
+		check_print_xml(&v);
+	}
+	check_control(&v);
 	check_zip(&v);
 	rc = report->problems ? PL_MANIFEST : PL_OK;
 out:
+	if (v.control)
+		xmlFreeDoc(v.control);
 	if (v.db)
 		sqlite3_close(v.db);
 	for (size_t i = 0; i < v.nfiles; i++)

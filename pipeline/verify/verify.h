@@ -1,15 +1,20 @@
 /*
  * verify.h: the auditor's check of a bundle, OUT/<batch-id>.
  *
- * verify_bundle() reads only what the bundle holds and recomputes it: the
- * SHA-256 of every file listed in print/SHA256SUMS (and that every file of
- * the bundle is listed), the hash chain of audit/manifest.xml record by
- * record against the final hash in the control file, the control totals
- * against the manifests, every print/manifest.csv row against the audit
- * record of its account and the page count of its PDF, and the zip's
- * entries against the files. Each difference is reported on out as one
- * line, "problem: <what> (at <file>[:<record or line>])", so a changed
- * byte anywhere names its place.
+ * verify_bundle() reads only what the bundle holds and recomputes it,
+ * against the contract of docs/print-bundle.md: the SHA-256 of every file
+ * listed in print/SHA256SUMS (and that every file of the bundle but the
+ * list, the zip and the zip's digest is listed), print/bundle.zip.sha256,
+ * the hash chain of audit/manifest.xml record by record against the final
+ * hash in the control file, every print/manifest.csv row against the
+ * audit record of its piece, its group (sheets, envelope, max-sheets) and
+ * its PDF, the print PDFs (names and parts, pieces-per-file, pages, byte
+ * ranges and the SHA-256 of each piece's range, presort order),
+ * print/manifest.xml against the CSV, the control file's groups, files
+ * and totals against the manifests, and the zip's entries against the
+ * files. Each difference is reported on out as one line, "problem:
+ * <what> (at <file>[:<record or line>])", so a changed byte anywhere
+ * names its place; a changed byte inside a PDF names its piece too.
  *
  * Ownership: functions borrow their arguments.
  */

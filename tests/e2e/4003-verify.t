@@ -1,12 +1,15 @@
 #!/bin/sh
 # 4003: `fairnotice verify OUT/<batch-id>` passes on the demo bundle (twice,
-# with the same words), on a second run's and on one without letters, and
-# fails with exit 1 on altered copies, naming the place: a byte of
-# letters.pdf, a row of print/manifest.csv, an attribute of an audit
-# record (by its account and line), a removed file, an added file, the
-# control file's totals and chain head; then one byte changed at several
-# offsets of every file of the bundle, each change found and the file
-# named. Exit 3 when the directory is not a bundle at all.
+# with the same words), on a second run's, on one without letters and on
+# one cut into parts (pieces-per-file), and fails with exit 1 on altered
+# copies, naming the place: a byte inside one piece's range of its PDF
+# (by the piece's id), a row of print/manifest.csv, an attribute of
+# print/manifest.xml, an attribute of an audit record (by its account and
+# line), a removed file, a removed part PDF, an added file, the control
+# file's totals and chain head, bundle.zip.sha256 edited; then one byte
+# changed at several offsets of every file of the bundle, each change
+# found and the file named. Exit 3 when the directory is not a bundle at
+# all.
 . "$(dirname "$0")/../lib.sh"
 
 run_demo a
@@ -49,8 +52,8 @@ FIRST=$BUNDLE
 run_demo b
 verify "$BUNDLE"
 is "bundle of a second run: exit 0" "$VRC" 0
-# A batch with no letter at all (letters.pdf has cairo's one blank page,
-# which no row names) verifies too.
+# A batch with no letter at all (no PDF: a group with no pieces has no
+# file) verifies too.
 mkdir -p "$TMP/held"
 cp "$FIXTURES/demo/agency.xml" "$TMP/held/"
 { head -1 "$FIXTURES/demo/accounts-2026-11-23.csv"
@@ -59,26 +62,48 @@ BATCH=$TMP/held run_demo held
 verify "$BUNDLE"
 is "bundle without letters: exit 0" "$VRC" 0
 contains "bundle without letters: its records" "$TMP/v.out" "2 audit records, 0 problems"
+is "bundle without letters: no PDF" "$(ls "$BUNDLE"/print/*.pdf 2>/dev/null | grep -c '')" 0
+# Parts: five pieces a file at most, window-2 cut into several.
+mkdir -p "$TMP/parts"
+cp "$FIXTURES/demo/"*.csv "$TMP/parts/"
+sed -e 's|<max-sheets>6</max-sheets>|<max-sheets>6</max-sheets><pieces-per-file>5</pieces-per-file>|' \
+	"$FIXTURES/demo/agency.xml" >"$TMP/parts/agency.xml"
+BATCH=$TMP/parts run_demo parts
+PARTS=$BUNDLE
+verify "$PARTS"
+is "bundle in parts: exit 0" "$VRC" 0
+ok "bundle in parts: window-2 has a third part" test -f "$PARTS/print/window-2-003.pdf"
 BUNDLE=$FIRST
 
-# ---- one byte of the PDF ----
+# ---- one byte inside one piece's range of its PDF ----
+# The fourth row's piece: the middle of its byte range.
+ROW=$(sed -n 5p "$BUNDLE/print/manifest.csv" | tr -d '\r')
+PIECE=$(echo "$ROW" | cut -d, -f1)
+PDF=$(echo "$ROW" | cut -d, -f3)
+OFFSET=$(echo "$ROW" | awk -F, '{ print $(NF-1) }')
+LENGTH=$(echo "$ROW" | awk -F, '{ print $NF }')
 copy
-flip "$C/print/letters.pdf" 5000
+flip "$C/print/$PDF" $((OFFSET + LENGTH / 2))
 verify "$C"
-is "byte of letters.pdf: exit 1" "$VRC" 1
-contains "byte of letters.pdf: sum names it" "$TMP/v.out" "(at print/letters.pdf)"
-contains "byte of letters.pdf: the zip entry differs" "$TMP/v.out" \
-	"entry 'print/letters.pdf': crc-32"
-contains "byte of letters.pdf: NOT INTACT" "$TMP/v.out" "NOT INTACT"
+is "byte of $PDF: exit 1" "$VRC" 1
+contains "byte of $PDF: sum names it" "$TMP/v.out" "(at print/$PDF)"
+contains "byte of $PDF: the piece whose range holds it" "$TMP/v.out" \
+	"problem: piece '$PIECE': bytes $OFFSET-$((OFFSET + LENGTH - 1)) hash to "
+contains "byte of $PDF: ... with its row and its PDF" "$TMP/v.out" \
+	"of print/manifest.csv:5 (at print/$PDF)"
+is "byte of $PDF: no other piece named" "$(grep -c "^problem: piece '.*': bytes" "$TMP/v.out")" 1
+contains "byte of $PDF: the zip entry differs" "$TMP/v.out" \
+	"entry 'print/$PDF': crc-32"
+contains "byte of $PDF: NOT INTACT" "$TMP/v.out" "NOT INTACT"
 
 # ---- a row of manifest.csv: the second letter starts a page later ----
 ROW=$(sed -n 3p "$BUNDLE/print/manifest.csv")
 ACCOUNT=$(echo "$ROW" | cut -d, -f2)
 FIRST=$(echo "$ROW" | cut -d, -f4)
 copy
-perl -pi -e 's/^([^,]*,[^,]*,letters\.pdf,)(\d+),/$1 . ($2 + 1) . ","/e if $. == 3' \
+perl -pi -e 's/^([^,]*,[^,]*,[^,]*,)(\d+),/$1 . ($2 + 1) . ","/e if $. == 3' \
 	"$C/print/manifest.csv"
-ok "manifest row edited" sh -c "sed -n 3p '$C/print/manifest.csv' | grep -q ',letters.pdf,$((FIRST + 1)),'"
+ok "manifest row edited" sh -c "sed -n 3p '$C/print/manifest.csv' | grep -q '^[^,]*,$ACCOUNT,[^,]*,$((FIRST + 1)),'"
 verify "$C"
 is "manifest row: exit 1" "$VRC" 1
 contains "manifest row: first_page against the audit record" "$TMP/v.out" \
@@ -86,6 +111,25 @@ contains "manifest row: first_page against the audit record" "$TMP/v.out" \
 contains "manifest row: names the row" "$TMP/v.out" "(at print/manifest.csv:3)"
 contains "manifest row: overlap found" "$TMP/v.out" "overlap the row at line"
 contains "manifest row: sum differs" "$TMP/v.out" "(at print/manifest.csv)"
+contains "manifest row: manifest.xml differs" "$TMP/v.out" \
+	"first-page '$FIRST' but first_page '$((FIRST + 1))' in print/manifest.csv:3 (at print/manifest.xml:"
+
+# ---- an attribute of print/manifest.xml ----
+ROW=$(sed -n 2p "$BUNDLE/print/manifest.csv")
+PIECE=$(echo "$ROW" | cut -d, -f1)
+PAGES=$(echo "$ROW" | cut -d, -f5)
+XPAGES=$(sed -n 's/.*<totals pieces="[0-9]*" pages="\([0-9]*\)".*/\1/p' "$BUNDLE/print/manifest.xml")
+LINE=$(grep -n "<piece id=\"$PIECE\"" "$BUNDLE/print/manifest.xml" | cut -d: -f1)
+copy
+perl -0pi -e 's/(<piece id="\Q'"$PIECE"'\E"[^>]*?) pages="(\d+)"/$1 . " pages=\"" . ($2 + 1) . "\""/e' \
+	"$C/print/manifest.xml"
+verify "$C"
+is "manifest.xml attribute: exit 1" "$VRC" 1
+contains "manifest.xml attribute: the piece, the CSV row and the line" "$TMP/v.out" \
+	"problem: piece '$PIECE': pages '$((PAGES + 1))' but page_count '$PAGES' in print/manifest.csv:2 (at print/manifest.xml:$LINE)"
+contains "manifest.xml attribute: its totals" "$TMP/v.out" \
+	"<totals> pages=$XPAGES but the pieces have $((XPAGES + 1)) (at print/manifest.xml:"
+contains "manifest.xml attribute: sum differs" "$TMP/v.out" "(at print/manifest.xml)"
 
 # ---- an attribute of one audit record ----
 copy
@@ -124,6 +168,25 @@ contains "file removed: the sums list names it" "$TMP/v.out" \
 contains "file removed: the zip names it" "$TMP/v.out" \
 	"entry 'audit/rejects.csv' is not a file of the bundle (at print/bundle.zip)"
 
+# A part removed from the bundle in parts.
+rm -rf "$TMP/c"
+mkdir -p "$TMP/c"
+cp -R "$PARTS" "$TMP/c/"
+C=$TMP/c/$(basename "$PARTS")
+rm "$C/print/window-2-003.pdf"
+verify "$C"
+is "part removed: exit 1" "$VRC" 1
+contains "part removed: the sums list names it" "$TMP/v.out" \
+	"listed file 'print/window-2-003.pdf' is missing from the bundle (at print/SHA256SUMS:"
+contains "part removed: the gap between two parts" "$TMP/v.out" \
+	"part 3 of group 'window-2' is missing: window-2-002.pdf is followed by window-2-004.pdf (at print/window-2-003.pdf)"
+contains "part removed: the rows naming it" "$TMP/v.out" \
+	"pdf 'window-2-003.pdf' is not a file of the bundle (at print/manifest.csv:"
+contains "part removed: the control file naming it" "$TMP/v.out" \
+	"<file name=\"window-2-003.pdf\"> is not a file of the bundle (at print/control.xml:"
+contains "part removed: the zip names it" "$TMP/v.out" \
+	"entry 'print/window-2-003.pdf' is not a file of the bundle (at print/bundle.zip)"
+
 copy
 echo extra >"$C/print/extra.txt"
 verify "$C"
@@ -156,6 +219,22 @@ verify "$C"
 is "control chain head: exit 1" "$VRC" 1
 contains "control chain head: named" "$TMP/v.out" "<audit-chain> head '"
 
+# ---- bundle.zip.sha256 ----
+copy
+perl -pi -e 's/^(.)/$1 eq "0" ? "1" : "0"/e' "$C/print/bundle.zip.sha256"
+verify "$C"
+is "bundle.zip.sha256 edited: exit 1" "$VRC" 1
+contains "bundle.zip.sha256 edited: named" "$TMP/v.out" \
+	"print/bundle.zip has sha-256 $(cut -c1-64 "$BUNDLE/print/bundle.zip.sha256"), the file says "
+contains "bundle.zip.sha256 edited: its line" "$TMP/v.out" "(at print/bundle.zip.sha256:1)"
+is "bundle.zip.sha256 edited: the only problem" "$(grep -c '^problem:' "$TMP/v.out")" 1
+copy
+rm "$C/print/bundle.zip.sha256"
+verify "$C"
+is "bundle.zip.sha256 removed: exit 1" "$VRC" 1
+contains "bundle.zip.sha256 removed: said" "$TMP/v.out" \
+	"the zip's digest is missing (at print/bundle.zip.sha256)"
+
 # ---- not a bundle: exit 3 ----
 verify "$TMP/nowhere"
 is "missing directory: exit 3" "$VRC" 3
@@ -167,11 +246,12 @@ contains "not a bundle: says why" "$TMP/v.err" "not a bundle"
 # ---- one changed byte at several offsets of every file ----
 # In place on one copy: flip, verify, flip back. Each change must fail with
 # exit 1 and a problem line that names the file (a change in the zip names
-# the zip; one in SHA256SUMS the list or a file it lists).
+# the zip; one in SHA256SUMS the list or a file it lists). SHA256SUMS lists
+# every file but itself, bundle.zip and bundle.zip.sha256.
 copy
 (cd "$C" && find . -type f | sed 's|^\./||' | LC_ALL=C sort) >"$TMP/files"
 is "every file of the bundle is checked" "$(grep -c '' "$TMP/files")" \
-	"$(($(grep -c '' "$C/print/SHA256SUMS") + 2))"
+	"$(($(grep -c '' "$C/print/SHA256SUMS") + 3))"
 missed=0
 tried=0
 while read -r f; do
