@@ -341,12 +341,17 @@ static int decide_account(struct run *r, const struct account *acct,
 	return rc;
 }
 
+/* What to do with each record read; ctx is the walker's caller's. */
+typedef int (*record_fn)(struct run *r, struct account *acct, unsigned file,
+			 void *ctx, struct pl_diag *diag);
+
 /*
- * check: every record of every file, in input order, read and decided;
- * what is not a letter is reported on the log, nothing is written.
+ * Read every record of every account file in input order (files by name,
+ * records in file order), one arena per record, and hand each to fn with
+ * its batch-relative file name set (outputs never name a machine path).
  */
-static int check_records(struct run *r, struct run_counts *counts,
-			 struct pl_diag *diag)
+static int read_all_records(struct run *r, struct run_counts *counts, record_fn fn,
+			    void *ctx, struct pl_diag *diag)
 {
 	struct ingest_ids ids;
 	int rc = PL_OK;
@@ -354,12 +359,10 @@ static int check_records(struct run *r, struct run_counts *counts,
 	ingest_ids_init(&ids);
 	for (size_t f = 0; f < r->nfiles && rc == PL_OK; f++) {
 		struct ingest in;
-		const char *name = strrchr(r->files[f], '/') + 1;
 
 		rc = ingest_open(&in, r->files[f], &ids, r->opts->run_date, diag);
 		while (rc == PL_OK) {
 			struct account acct;
-			struct verdict *verdict = NULL;
 
 			arena_clear(&r->arena);
 			rc = ingest_next(&in, &r->arena, &acct, diag);
@@ -369,18 +372,11 @@ static int check_records(struct run *r, struct run_counts *counts,
 			}
 			if (rc != PL_OK)
 				break;
-			acct.file = name;
+			acct.file = strrchr(r->files[f], '/') + 1;
 			counts->read++;
-			if (acct.rejected) {
+			if (acct.rejected)
 				counts->rejected++;
-				report_check(r, &acct, NULL);
-				continue;
-			}
-			rc = decide_account(r, &acct, &verdict, diag);
-			if (rc != PL_OK)
-				break;
-			count_outcome(counts, verdict->outcome);
-			report_check(r, &acct, verdict);
+			rc = fn(r, &acct, (unsigned)f, ctx, diag);
 		}
 		ingest_release(&in);
 	}
@@ -388,48 +384,40 @@ static int check_records(struct run *r, struct run_counts *counts,
 	return rc;
 }
 
-/*
- * Pass 1 of a run: read every record of every file in input order. A
- * rejected record goes straight into the bundle; a good one into the
- * presort spool, to be decided in ZIP order.
- */
-static int read_records(struct run *r, struct presort *ps, struct run_counts *counts,
-			struct pl_diag *diag)
+/* check: decide each record in input order, report, write nothing. */
+static int check_record(struct run *r, struct account *acct, unsigned file,
+			void *ctx, struct pl_diag *diag)
 {
-	struct ingest_ids ids;
-	int rc = PL_OK;
+	struct run_counts *counts = ctx;
+	struct verdict *verdict = NULL;
+	int rc;
 
-	ingest_ids_init(&ids);
-	for (size_t f = 0; f < r->nfiles && rc == PL_OK; f++) {
-		struct ingest in;
-		/* Outputs name a file relative to the batch, never a machine path. */
-		const char *name = strrchr(r->files[f], '/') + 1;
-
-		rc = ingest_open(&in, r->files[f], &ids, r->opts->run_date, diag);
-		while (rc == PL_OK) {
-			struct account acct;
-
-			arena_clear(&r->arena);
-			rc = ingest_next(&in, &r->arena, &acct, diag);
-			if (rc == PL_DONE) {
-				rc = PL_OK;
-				break;
-			}
-			if (rc != PL_OK)
-				break;
-			acct.file = name;
-			counts->read++;
-			if (acct.rejected) {
-				counts->rejected++;
-				rc = bundle_add(r->bundle, &acct, NULL, NULL, diag);
-				killpoint("account");
-			} else {
-				rc = presort_add(ps, &acct, (unsigned)f, diag);
-			}
-		}
-		ingest_release(&in);
+	(void)file;
+	if (acct->rejected) {
+		report_check(r, acct, NULL);
+		return PL_OK;
 	}
-	ingest_ids_release(&ids);
+	rc = decide_account(r, acct, &verdict, diag);
+	if (rc == PL_OK) {
+		count_outcome(counts, verdict->outcome);
+		report_check(r, acct, verdict);
+	}
+	return rc;
+}
+
+/*
+ * Pass 1 of a run: a rejected record goes straight into the bundle; a
+ * good one into the presort spool, to be decided in ZIP order.
+ */
+static int spool_record(struct run *r, struct account *acct, unsigned file,
+			void *ctx, struct pl_diag *diag)
+{
+	int rc;
+
+	if (!acct->rejected)
+		return presort_add(ctx, acct, file, diag);
+	rc = bundle_add(r->bundle, acct, NULL, NULL, diag);
+	killpoint("account");
 	return rc;
 }
 
@@ -503,7 +491,7 @@ static int process_records(struct run *r, const char *batch_id,
 	int rc = presort_open(&ps, r->staging_dir, PRESORT_MEM_CAP, diag);
 
 	if (rc == PL_OK)
-		rc = read_records(r, ps, counts, diag);
+		rc = read_all_records(r, counts, spool_record, ps, diag);
 	if (rc == PL_OK) {
 		killpoint("accounts-read");
 		rc = process_sorted(r, ps, batch_id, counts, diag);
@@ -737,7 +725,7 @@ int run_check(const struct run_opts *opts, struct run_result *result,
 	if (rc == PL_OK)
 		rc = import_contacts(&r, false, &result->counts, diag);
 	if (rc == PL_OK)
-		rc = check_records(&r, &result->counts, diag);
+		rc = read_all_records(&r, &result->counts, check_record, &result->counts, diag);
 	if (rc == PL_OK)
 		log_stage_lines(&r, &result->counts);
 	run_release(&r);
@@ -889,83 +877,64 @@ int run_preview(const struct preview_opts *po, struct pl_diag *diag)
 
 /* ---- explain and lint ---- */
 
+/* What explain looks for and how it answers. */
+struct explain_job {
+	const char *account_id;
+	run_explain_fn print;
+	void *ctx;
+};
+
+/* explain: the one record of the account, decided and printed; then stop. */
+static int explain_record(struct run *r, struct account *acct, unsigned file,
+			  void *ctx, struct pl_diag *diag)
+{
+	const struct explain_job *job = ctx;
+	struct verdict *verdict = NULL;
+	struct run_explained what;
+	int rc = PL_OK;
+
+	(void)file;
+	if (!acct->account_id || strcmp(acct->account_id, job->account_id))
+		return PL_OK;
+	if (!acct->rejected)
+		rc = decide_account(r, acct, &verdict, diag);
+	if (rc != PL_OK)
+		return rc;
+	what.account = acct;
+	what.verdict = verdict;
+	what.rules_digest = ruleset_digest(r->rules);
+	what.rules_count = ruleset_count(r->rules);
+	what.run_date = r->opts->run_date;
+	what.mail_date = r->mail_date;
+	what.used_ledger = r->ledger != NULL;
+	job->print(&what, job->ctx);
+	return PL_DONE;   /* found: read no further */
+}
+
 int run_explain(const struct run_opts *opts, const char *account_id,
 		run_explain_fn print, void *ctx, struct pl_diag *diag)
 {
 	struct run r;
-	struct ingest_ids ids;
-	struct decide_ctx dctx;
+	struct run_counts counts = { 0 };
+	struct explain_job job = { account_id, print, ctx };
 	char *ledger_file = NULL;
 	int rc;
-	bool found = false;
 
 	run_init(&r, opts);
-	ingest_ids_init(&ids);
 	rc = load_inputs(&r, diag);
 	if (rc == PL_OK && opts->state_dir) {
 		/* Only an existing ledger: explain never creates one. */
-		ledger_file = xasprintf("%s/ledger.sqlite", opts->state_dir);
+		ledger_file = xasprintf("%s/%s", opts->state_dir, LEDGER_FILE);
 		if (fs_exists(ledger_file))
 			rc = ledger_open(&r.ledger, opts->state_dir, diag);
 	}
-	dctx.agency = &r.agency;
-	dctx.run_date = opts->run_date;
-	for (size_t f = 0; f < r.nfiles && rc == PL_OK && !found; f++) {
-		struct ingest in;
-		const char *name = strrchr(r.files[f], '/') + 1;
-
-		rc = ingest_open(&in, r.files[f], &ids, opts->run_date, diag);
-		while (rc == PL_OK && !found) {
-			struct account acct;
-			struct account_history hist = {
-				.validation_sent_on = PL_NO_DATE,
-				.validation_piece_id = "",
-				.validation_end_date = PL_NO_DATE,
-				.last_letter_code = "",
-				.last_letter_date = PL_NO_DATE,
-			};
-			struct verdict *verdict = NULL;
-			struct run_explained what;
-
-			arena_clear(&r.arena);
-			rc = ingest_next(&in, &r.arena, &acct, diag);
-			if (rc == PL_DONE) {
-				rc = PL_OK;
-				break;
-			}
-			if (rc != PL_OK)
-				break;
-			if (!acct.account_id || strcmp(acct.account_id, account_id))
-				continue;
-			acct.file = name;
-			found = true;
-			if (!acct.rejected) {
-				if (r.ledger)
-					rc = ledger_history(r.ledger, r.agency.id, acct.account_id,
-							    opts->run_date, &r.arena, &hist, diag);
-				verdict = arena_alloc(&r.arena, sizeof(*verdict));
-				if (rc == PL_OK)
-					rc = decide_eval(r.rules, &dctx, &acct, &hist,
-							 &r.arena, verdict);
-			}
-			if (rc != PL_OK)
-				break;
-			what.account = &acct;
-			what.verdict = verdict;
-			what.rules_digest = ruleset_digest(r.rules);
-			what.rules_count = ruleset_count(r.rules);
-			what.run_date = opts->run_date;
-			what.mail_date = r.mail_date;
-			what.used_ledger = r.ledger != NULL;
-			print(&what, ctx);
-		}
-		ingest_release(&in);
+	if (rc == PL_OK) {
+		rc = read_all_records(&r, &counts, explain_record, &job, diag);
+		/* PL_DONE: found and printed; PL_OK: read to the end, not found. */
+		rc = rc == PL_DONE ? PL_OK : rc == PL_OK ? PL_DONE : rc;
 	}
-	ingest_ids_release(&ids);
 	free(ledger_file);
 	run_release(&r);
-	if (rc == PL_OK && !found)
-		return PL_DONE;
 	return rc;
 }
 

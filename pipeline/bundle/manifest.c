@@ -576,6 +576,26 @@ static int xml_doc_open(struct audit_xml *x, const char *path, const char *root,
 	return PL_OK;
 }
 
+/* End the document, flush it and commit the file (sha_out may be NULL). */
+static int xml_doc_finish(struct audit_xml *x, char sha_out[PL_SHA256_HEX],
+			  struct pl_diag *diag)
+{
+	int rc;
+
+	if (x->status == PL_OK)
+		xml_check(x, xmlTextWriterEndDocument(x->writer));
+	/* Freeing the writer flushes its last bytes through the callback. */
+	xmlFreeTextWriter(x->writer);
+	x->writer = NULL;
+	if (x->af.failed)
+		xml_check(x, -1);
+	rc = xml_status(x, diag);
+	if (rc == PL_OK)
+		rc = atomfile_commit(&x->af, sha_out, diag);
+	audit_xml_abort(x);
+	return rc;
+}
+
 int audit_xml_open(struct audit_xml *x, const char *path,
 		   const struct bundle_opts *opts, struct pl_diag *diag)
 {
@@ -781,7 +801,6 @@ int audit_xml_finish(struct audit_xml *x, const struct run_counts *t,
 		     char chain_out[PL_SHA256_HEX], struct pl_diag *diag)
 {
 	struct audit_chain *c = chain_of(x);
-	int rc;
 
 	xml_start(x, "totals");
 	xml_attr_uint(x, "read", t->read);
@@ -802,18 +821,7 @@ int audit_xml_finish(struct audit_xml *x, const struct run_counts *t,
 	xml_end(x);
 	if (chain_out)
 		memcpy(chain_out, c->prev, PL_SHA256_HEX);
-	if (x->status == PL_OK)
-		xml_check(x, xmlTextWriterEndDocument(x->writer));
-	/* Freeing the writer flushes its last bytes through the callback. */
-	xmlFreeTextWriter(x->writer);
-	x->writer = NULL;
-	if (x->af.failed)
-		xml_check(x, -1);
-	rc = xml_status(x, diag);
-	if (rc == PL_OK)
-		rc = atomfile_commit(&x->af, sha_out, diag);
-	audit_xml_abort(x);
-	return rc;
+	return xml_doc_finish(x, sha_out, diag);
 }
 
 /* ====================================================================
@@ -881,24 +889,12 @@ int print_xml_piece(struct audit_xml *x, const struct bundle_entry *e,
 int print_xml_finish(struct audit_xml *x, const struct run_counts *t,
 		     struct pl_diag *diag)
 {
-	int rc;
-
 	xml_start(x, "totals");
 	xml_attr_uint(x, "pieces", t->letters);
 	xml_attr_uint(x, "pages", t->pages);
 	xml_attr_uint(x, "sheets", t->sheets);
 	xml_end(x);
-	if (x->status == PL_OK)
-		xml_check(x, xmlTextWriterEndDocument(x->writer));
-	xmlFreeTextWriter(x->writer);
-	x->writer = NULL;
-	if (x->af.failed)
-		xml_check(x, -1);
-	rc = xml_status(x, diag);
-	if (rc == PL_OK)
-		rc = atomfile_commit(&x->af, NULL, diag);
-	audit_xml_abort(x);
-	return rc;
+	return xml_doc_finish(x, NULL, diag);
 }
 
 void audit_xml_abort(struct audit_xml *x)
