@@ -35,6 +35,8 @@
 #include "../core/digest.h"
 #include "../core/xalloc.h"
 
+#include <glib.h>
+
 
 /*
  * Schema version 1. pieces.batch_id names batches.batch_id, but there is
@@ -906,25 +908,32 @@ int ledger_txn_begin(struct ledger *ledger, struct pl_diag *diag)
 }
 
 /*
- * One field of a trace line: CR, LF and TAB become spaces, so a line of
- * the trace is always one hit or one disclosure.
+ * One line of a trace, printf-made; CR, LF and TAB inside it become
+ * spaces, so a line of the trace is always one hit or one disclosure.
  */
-static int trace_add_field(struct buf *trace, const char *s)
+static PL_PRINTF(2, 3) int trace_line(struct buf *trace, const char *fmt, ...)
 {
-	int rc = PL_OK;
+	va_list ap;
+	char *line;
+	int rc;
 
-	for (s = bundle_str(s); rc == PL_OK && *s; s++)
-		rc = buf_addch(trace, *s == '\n' || *s == '\r' || *s == '\t' ? ' ' : *s);
+	va_start(ap, fmt);
+	line = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	for (char *p = line; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	rc = buf_addstr(trace, line);
+	if (rc == PL_OK)
+		rc = buf_addch(trace, '\n');
+	g_free(line);
 	return rc;
 }
 
 /*
  * The decision trace of a verdict (bundle.h, struct ledger_piece_record):
- * "rule <id> [<citation>] <file>:<line> <title>" per rule hit in firing
- * order, then "disclosure <slot> <rule> <text-sha256>" per disclosure
- * placed. The text digest is the one the audit manifest gives as
- * text-sha256 (manifest.c): SHA-256 of the disclosure text as placed, so
- * the two agree. "" for a NULL verdict. PL_LIMIT past the cap.
+ * a line per rule hit in firing order, then per disclosure, its text's
+ * digest computed as the audit manifest's text-sha256 is.
  */
 static int trace_build(struct buf *trace, const struct verdict *v)
 {
@@ -933,23 +942,9 @@ static int trace_build(struct buf *trace, const struct verdict *v)
 	for (size_t i = 0; v && rc == PL_OK && i < v->nhits; i++) {
 		const struct rule_hit *h = &v->hits[i];
 
-		rc = buf_addstr(trace, "rule ");
-		if (rc == PL_OK)
-			rc = trace_add_field(trace, h->rule_id);
-		if (rc == PL_OK)
-			rc = buf_addstr(trace, " [");
-		if (rc == PL_OK)
-			rc = trace_add_field(trace, h->citation);
-		if (rc == PL_OK)
-			rc = buf_addstr(trace, "] ");
-		if (rc == PL_OK)
-			rc = trace_add_field(trace, h->source_file);
-		if (rc == PL_OK)
-			rc = buf_addf(trace, ":%u ", h->source_line);
-		if (rc == PL_OK)
-			rc = trace_add_field(trace, h->title);
-		if (rc == PL_OK)
-			rc = buf_addch(trace, '\n');
+		rc = trace_line(trace, "rule %s [%s] %s:%u %s", bundle_str(h->rule_id),
+				bundle_str(h->citation), bundle_str(h->source_file),
+				h->source_line, bundle_str(h->title));
 	}
 	for (size_t i = 0; v && rc == PL_OK && i < v->ndisclosures; i++) {
 		const struct disclosure *d = &v->disclosures[i];
@@ -957,15 +952,8 @@ static int trace_build(struct buf *trace, const struct verdict *v)
 		char sha[PL_SHA256_HEX];
 
 		sha256_hex(text, strlen(text), sha);
-		rc = buf_addstr(trace, "disclosure ");
-		if (rc == PL_OK)
-			rc = trace_add_field(trace, d->slot);
-		if (rc == PL_OK)
-			rc = buf_addch(trace, ' ');
-		if (rc == PL_OK)
-			rc = trace_add_field(trace, d->rule_id);
-		if (rc == PL_OK)
-			rc = buf_addf(trace, " %s\n", sha);
+		rc = trace_line(trace, "disclosure %s %s %s", bundle_str(d->slot),
+				bundle_str(d->rule_id), sha);
 	}
 	return rc;
 }
