@@ -13,6 +13,26 @@
   (its values depend on memory addresses): the output is the same bytes
   for the same manifest. fairnotice runs it with security preferences that
   forbid writing files and network access (pipeline/bundle/audit-html.c).
+
+  The manifest of a large batch is never one tree: fairnotice streams it
+  and runs this stylesheet in parts, chosen by the parameter $part.
+    'page'  The input is a summary document: the manifest's root element
+            with its attributes, <totals> and <chain> as in the manifest,
+            and an <a:summary> that fairnotice counted while streaming:
+              <summary accounts="N" review="N" letter=".." suppressed=".."
+                       deferred=".." rejected="..">
+                <state state="NY" all=".." letter=".." suppressed=".."
+                       deferred=".." rejected=".."/>   (state="" for none)
+                <reason code="X" count=".." outcome="(of the first)"/>
+                <rule id="R"/>
+              </summary>
+            The result is the whole page with an empty <tbody></tbody>;
+            the rows go there.
+    'rows'  The input is a chunk of <account> records under the same root
+            element; the result is a <tbody> with one <tr> per account.
+            $before is the number of accounts in the chunks before it.
+  Put together, the parts are the same bytes as the page this stylesheet
+  gave when it was applied to the whole manifest as one tree.
 -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -22,12 +42,21 @@
   <xsl:output method="html" encoding="UTF-8" indent="yes"
       doctype-system="about:legacy-compat"/>
 
-  <xsl:key name="by-state" match="a:account" use="string(@state)"/>
-  <xsl:key name="by-reason" match="a:account/a:reason" use="@code"/>
-  <xsl:key name="by-rule" match="a:account/a:rule" use="@id"/>
+  <xsl:param name="part" select="'page'"/>
+  <xsl:param name="before" select="0"/>
 
-  <xsl:variable name="accounts" select="/a:audit-manifest/a:account"/>
-  <xsl:variable name="outcomes" select="'letter suppressed deferred rejected'"/>
+  <xsl:variable name="summary" select="/a:audit-manifest/a:summary"/>
+
+  <xsl:template match="/">
+    <xsl:choose>
+      <xsl:when test="$part = 'rows'">
+        <tbody><xsl:apply-templates select="a:audit-manifest/a:account"/></tbody>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:apply-templates select="a:audit-manifest"/>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
 
   <xsl:template match="/a:audit-manifest">
     <html lang="en">
@@ -76,7 +105,7 @@ details code, .hash { font-size: 11px; word-break: break-all; }
           <xsl:call-template name="card"><xsl:with-param name="id" select="'suppressed'"/><xsl:with-param name="label" select="'suppressed'"/><xsl:with-param name="n" select="a:totals/@suppressed"/></xsl:call-template>
           <xsl:call-template name="card"><xsl:with-param name="id" select="'deferred'"/><xsl:with-param name="label" select="'deferred'"/><xsl:with-param name="n" select="a:totals/@deferred"/></xsl:call-template>
           <xsl:call-template name="card"><xsl:with-param name="id" select="'rejected'"/><xsl:with-param name="label" select="'rejected'"/><xsl:with-param name="n" select="a:totals/@rejected"/></xsl:call-template>
-          <xsl:call-template name="card"><xsl:with-param name="id" select="'review'"/><xsl:with-param name="label" select="'flagged for review'"/><xsl:with-param name="n" select="count($accounts[@review = 'yes'])"/></xsl:call-template>
+          <xsl:call-template name="card"><xsl:with-param name="id" select="'review'"/><xsl:with-param name="label" select="'flagged for review'"/><xsl:with-param name="n" select="$summary/@review"/></xsl:call-template>
           <xsl:call-template name="card"><xsl:with-param name="id" select="'pages'"/><xsl:with-param name="label" select="'pages'"/><xsl:with-param name="n" select="a:totals/@pages"/></xsl:call-template>
         </div>
 
@@ -106,7 +135,7 @@ details code, .hash { font-size: 11px; word-break: break-all; }
           <label>State
             <select id="f-state" data-key="state">
               <option value="">all</option>
-              <xsl:for-each select="$accounts[count(. | key('by-state', string(@state))[1]) = 1]">
+              <xsl:for-each select="$summary/a:state">
                 <xsl:sort select="@state"/>
                 <option value="{@state}"><xsl:call-template name="state-name"/></option>
               </xsl:for-each>
@@ -115,23 +144,22 @@ details code, .hash { font-size: 11px; word-break: break-all; }
           <label>Rule
             <select id="f-rule" data-key="rules">
               <option value="">all</option>
-              <xsl:for-each select="$accounts/a:rule[count(. | key('by-rule', @id)[1]) = 1]">
+              <xsl:for-each select="$summary/a:rule">
                 <xsl:sort select="@id"/>
                 <option value="{@id}"><xsl:value-of select="@id"/></option>
               </xsl:for-each>
             </select>
           </label>
-          <span id="shown"><xsl:value-of select="count($accounts)"/></span> of
-          <xsl:value-of select="count($accounts)"/> shown
+          <span id="shown"><xsl:value-of select="$summary/@accounts"/></span> of
+          <xsl:value-of select="$summary/@accounts"/> shown
         </div>
         <table id="accounts">
           <thead>
             <tr><th>#</th><th>Account</th><th>Outcome</th><th>State</th><th>Reason</th>
               <th>Piece</th><th>Pages</th><th>Trace</th></tr>
           </thead>
-          <tbody>
-            <xsl:apply-templates select="a:account"/>
-          </tbody>
+          <!-- fairnotice writes the rows here (part 'rows'). -->
+          <tbody/>
         </table>
         <script>
 (function () {
@@ -207,11 +235,11 @@ details code, .hash { font-size: 11px; word-break: break-all; }
 
   <!-- One stacked bar per state: letter, suppressed, deferred, rejected. -->
   <xsl:template name="state-chart">
-    <xsl:variable name="groups" select="$accounts[count(. | key('by-state', string(@state))[1]) = 1]"/>
+    <xsl:variable name="groups" select="$summary/a:state"/>
     <xsl:variable name="max">
       <xsl:for-each select="$groups">
-        <xsl:sort select="count(key('by-state', string(@state)))" data-type="number" order="descending"/>
-        <xsl:if test="position() = 1"><xsl:value-of select="count(key('by-state', string(@state)))"/></xsl:if>
+        <xsl:sort select="@all" data-type="number" order="descending"/>
+        <xsl:if test="position() = 1"><xsl:value-of select="number(@all)"/></xsl:if>
       </xsl:for-each>
     </xsl:variable>
     <xsl:variable name="scale" select="360 div ($max + number(string($max) = '' or $max = 0))"/>
@@ -220,28 +248,29 @@ details code, .hash { font-size: 11px; word-break: break-all; }
       <xsl:for-each select="$groups">
         <xsl:sort select="@state"/>
         <xsl:variable name="y" select="(position() - 1) * 22 + 4"/>
-        <xsl:variable name="all" select="key('by-state', string(@state))"/>
-        <xsl:variable name="nl" select="count($all[@outcome = 'letter'])"/>
-        <xsl:variable name="ns" select="count($all[@outcome = 'suppressed'])"/>
-        <xsl:variable name="nd" select="count($all[@outcome = 'deferred'])"/>
-        <xsl:variable name="nr" select="count($all[@outcome = 'rejected'])"/>
+        <xsl:variable name="all" select="number(@all)"/>
+        <xsl:variable name="nl" select="number(@letter)"/>
+        <xsl:variable name="ns" select="number(@suppressed)"/>
+        <xsl:variable name="nd" select="number(@deferred)"/>
+        <xsl:variable name="nr" select="number(@rejected)"/>
         <text x="0" y="{$y + 13}" font-size="12"><xsl:call-template name="state-name"/></text>
         <rect x="60" y="{$y}" height="16" width="{$nl * $scale}" fill="#2e7d32"><title>letter: <xsl:value-of select="$nl"/></title></rect>
         <rect x="{60 + $nl * $scale}" y="{$y}" height="16" width="{$ns * $scale}" fill="#f9a825"><title>suppressed: <xsl:value-of select="$ns"/></title></rect>
         <rect x="{60 + ($nl + $ns) * $scale}" y="{$y}" height="16" width="{$nd * $scale}" fill="#1565c0"><title>deferred: <xsl:value-of select="$nd"/></title></rect>
         <rect x="{60 + ($nl + $ns + $nd) * $scale}" y="{$y}" height="16" width="{$nr * $scale}" fill="#c62828"><title>rejected: <xsl:value-of select="$nr"/></title></rect>
-        <text x="{64 + count($all) * $scale}" y="{$y + 13}" font-size="11"><xsl:value-of select="count($all)"/></text>
+        <text x="{64 + $all * $scale}" y="{$y + 13}" font-size="11"><xsl:value-of select="$all"/></text>
       </xsl:for-each>
     </svg>
   </xsl:template>
 
-  <!-- One bar per reason code (suppressed, deferred and rejected accounts). -->
+  <!-- One bar per reason code (suppressed, deferred and rejected accounts),
+       in the colour of the first account that has it. -->
   <xsl:template name="reason-chart">
-    <xsl:variable name="groups" select="$accounts/a:reason[count(. | key('by-reason', @code)[1]) = 1]"/>
+    <xsl:variable name="groups" select="$summary/a:reason"/>
     <xsl:variable name="max">
       <xsl:for-each select="$groups">
-        <xsl:sort select="count(key('by-reason', @code))" data-type="number" order="descending"/>
-        <xsl:if test="position() = 1"><xsl:value-of select="count(key('by-reason', @code))"/></xsl:if>
+        <xsl:sort select="@count" data-type="number" order="descending"/>
+        <xsl:if test="position() = 1"><xsl:value-of select="number(@count)"/></xsl:if>
       </xsl:for-each>
     </xsl:variable>
     <xsl:variable name="scale" select="200 div ($max + number(string($max) = '' or $max = 0))"/>
@@ -250,9 +279,9 @@ details code, .hash { font-size: 11px; word-break: break-all; }
       <xsl:for-each select="$groups">
         <xsl:sort select="@code"/>
         <xsl:variable name="y" select="(position() - 1) * 20 + 4"/>
-        <xsl:variable name="n" select="count(key('by-reason', @code))"/>
+        <xsl:variable name="n" select="number(@count)"/>
         <xsl:variable name="fill">
-          <xsl:call-template name="color"><xsl:with-param name="outcome" select="../@outcome"/></xsl:call-template>
+          <xsl:call-template name="color"><xsl:with-param name="outcome" select="@outcome"/></xsl:call-template>
         </xsl:variable>
         <text x="0" y="{$y + 12}" font-size="11"><xsl:value-of select="@code"/></text>
         <rect x="270" y="{$y}" height="14" width="{$n * $scale}" fill="{$fill}"><title><xsl:value-of select="@code"/>: <xsl:value-of select="$n"/></title></rect>
@@ -269,7 +298,7 @@ details code, .hash { font-size: 11px; word-break: break-all; }
           <xsl:value-of select="@id"/>
         </xsl:for-each>
       </xsl:attribute>
-      <td class="num"><xsl:value-of select="position()"/></td>
+      <td class="num"><xsl:value-of select="$before + position()"/></td>
       <td><xsl:value-of select="@id"/>
         <xsl:if test="@review = 'yes'"><xsl:text> </xsl:text><span class="flag" title="a rule that needs review touched this account">review</span></xsl:if>
       </td>

@@ -281,6 +281,8 @@ PL_WARN_UNUSED int print_xml_finish(struct audit_xml *x, const struct run_counts
  * audit/manifest.html from the committed audit/manifest.xml of staging_dir
  * through the stylesheet xsl_path, with libxslt's security preferences
  * forbidding every file write, directory creation and network access.
+ * The manifest is streamed twice (counts, then rows in small chunks), so
+ * memory is flat in the number of accounts.
  */
 PL_WARN_UNUSED int audit_html_write(const char *staging_dir, const char *xsl_path,
 				    struct pl_diag *diag);

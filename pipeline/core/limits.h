@@ -35,5 +35,8 @@
 /* outputs */
 #define PL_MAX_PATH               4096
 #define PL_MAX_BATCH_ACCOUNTS     50000000L
+/* the audit view (bundle/audit-html.c) */
+#define PL_MAX_AUDIT_STATES       64       /* 59 USPS codes + "none" */
+#define PL_MAX_AUDIT_PART_BYTES   ((size_t)64 << 20)
 
 #endif

@@ -43,6 +43,11 @@ is "rendered: 8 rejected" "$(card rejected)" 8
 want_review=$(grep -c '<account [^>]*review="yes"' "$BUNDLE/audit/manifest.xml")
 is "rendered: review flags as in the manifest ($want_review)" "$(card review)" "$want_review"
 is "rendered: one table row per account" "$(grep -c '<tr data-outcome=' "$TMP/dom.lines")" 60
+# The rows are transformed in chunks (pipeline/bundle/audit-html.c); the
+# numbering runs on across them.
+is "rendered: rows numbered 1 to 60 in order" \
+	"$(sed -n 's/^<td class="num">\([0-9]*\)$/\1/p' "$TMP/dom.lines" | awk '$1 != NR { bad++ } END { print NR, bad + 0 }')" \
+	"60 0"
 is "rendered: 60 of 60 shown" "$(sed -n 's/.*id="shown">\([0-9]*\).*/\1/p' "$TMP/dom.lines")" 60
 ok "rendered: outcomes-by-state chart" grep -q 'id="chart-state"' "$TMP/dom.lines"
 ok "rendered: reason-code chart" grep -q 'id="chart-reason"' "$TMP/dom.lines"
