@@ -64,18 +64,24 @@ COMMITTED=$(sed -n 's/^killpoint \([0-9]*\) after-commit$/\1/p' "$TMP/points")
 
 # The points to kill at: every point that is not an account, and every
 # fourth account point, the first and the last.
+# Under valgrind (every run some 20 s) a few named points only: the
+# plain build kills at every one; valgrind is here for the re-runs' memory.
 STEP=4
 [ "${VALGRIND:-}" = 1 ] && STEP=0
 CHOSEN=$(awk -v step=$STEP '
-	$3 != "account" { print $2; next }
+	step && $3 != "account" { print $2; next }
+	!step && ($3 == "inputs-loaded" || $3 == "typeset-finished" || $3 == "after-publish" || $3 == "after-commit") { print $2; next }
+	$3 != "account" { next }
 	{ a++; if (step && (a == 1 || a % step == 0)) print $2; last = $2 }
 	END { if (step) print last }' "$TMP/points" | sort -n -u)
 NCHOSEN=$(echo "$CHOSEN" | grep -c '')
 if [ "${VALGRIND:-}" != 1 ]; then
 	ok "at least 20 points chosen ($NCHOSEN)" test "$NCHOSEN" -ge 20
 fi
-ok "the first and the last point are chosen" sh -c \
-	"echo '$CHOSEN' | grep -qx 1 && echo '$CHOSEN' | grep -qx $TOTAL"
+if [ "${VALGRIND:-}" != 1 ]; then
+	ok "the first and the last point are chosen" sh -c \
+		"echo '$CHOSEN' | grep -qx 1 && echo '$CHOSEN' | grep -qx $TOTAL"
+fi
 
 for n in $CHOSEN; do
 	name=$(sed -n "s/^killpoint $n //p" "$TMP/points")
