@@ -8,7 +8,13 @@
  *   ids.c       account_id hash set shared by all files of a batch
  * ingest.c ties them together behind ingest.h for account files, and
  * contacts.c does the same for contact event files (contacts*.csv),
- * reusing ingest.c's header mapping and framing rejects.
+ * reusing ingest.c's header mapping and framing rejects. The other
+ * formats are record sources that hand ingest.c the raw text of each
+ * canonical field (struct raw_account):
+ *   xml.c       canonical XML and agency XML through an XSLT mapping
+ *   fixed.c     fixed-width lines and their layout file
+ *   encoding.c  Windows-1252 / ISO-8859-1 / UTF-8 -> UTF-8
+ *   batch.c     which file of a batch is what (ingest_batch_files())
  *
  * Ownership: functions borrow their arguments. A struct csv_record is
  * borrowed from its reader and valid until the next csv_next().
@@ -94,6 +100,75 @@ const char *fields_shown(struct arena *arena, const char *value);
 /* Trim ASCII white space at both ends: *start and *len are updated. */
 void fields_trim(const char **start, size_t *len);
 
+/* ---- encoding.c ---- */
+
+enum text_encoding { ENC_UTF8 = 0, ENC_WINDOWS_1252, ENC_ISO_8859_1 };
+
+/* The spec's canonical name ("utf-8", ...) -> encoding; NULL/"" is UTF-8. */
+enum text_encoding encoding_of(const char *name);
+/* "UTF-8", "Windows-1252", "ISO-8859-1": for messages. */
+const char *encoding_name(enum text_encoding e);
+
+/* A decoded byte takes at most this many UTF-8 bytes. */
+#define ENCODING_MAX_GROWTH 3
+
+/*
+ * Decode n bytes of in to UTF-8 at out (room for n * ENCODING_MAX_GROWTH
+ * + 1 bytes; NUL-terminated, length in *out_len). Returns false with the
+ * offset of the first invalid byte in *bad_at (NUL, an undefined
+ * Windows-1252 byte, malformed UTF-8).
+ */
+bool encoding_decode(enum text_encoding e, const char *in, size_t n, char *out,
+		     size_t *out_len, size_t *bad_at);
+
+/* ---- batch.c ---- */
+
+/* The default spec of an account file: canonical CSV, UTF-8. Static. */
+const struct input_spec *ingest_default_spec(void);
+
+/* ---- record sources of the formats other than CSV ---- */
+
+/*
+ * One record as a source hands it to ingest.c: the raw text of each
+ * canonical field, or a reject found while framing it (then values are
+ * not looked at). Strings are arena-owned or static.
+ */
+struct raw_account {
+	unsigned line;                       /* where the record starts */
+	const char *values[INGEST_NFIELDS];  /* NULL or "": absent */
+	const char *account_id;              /* raw, for a reject; "" unknown */
+	bool rejected;
+	struct reject reject;
+};
+
+/* Mark *raw rejected with a printf-made message (arena-owned). */
+PL_PRINTF(5, 6) void raw_reject(struct raw_account *raw, struct arena *arena,
+				const char *code, const char *field,
+				const char *fmt, ...);
+
+/*
+ * xml.c: canonical XML (spec->mapping "") or agency XML through the
+ * mapping. Open: PL_OK or fatal with diag. Next: PL_OK with *out filled,
+ * PL_DONE, or fatal (I/O; a mapping that fails or tries to write, read
+ * outside the batch or use the network).
+ */
+struct xml_source;
+PL_WARN_UNUSED int xml_source_open(struct xml_source **out, const char *path,
+				   const struct input_spec *spec,
+				   struct pl_diag *diag);
+PL_WARN_UNUSED int xml_source_next(struct xml_source *x, struct arena *arena,
+				   struct raw_account *out, struct pl_diag *diag);
+void xml_source_free(struct xml_source *x);
+
+/* fixed.c: fixed-width lines described by spec->layout; same contract. */
+struct fixed_source;
+PL_WARN_UNUSED int fixed_source_open(struct fixed_source **out, const char *path,
+				     const struct input_spec *spec,
+				     struct pl_diag *diag);
+PL_WARN_UNUSED int fixed_source_next(struct fixed_source *f, struct arena *arena,
+				     struct raw_account *out, struct pl_diag *diag);
+void fixed_source_free(struct fixed_source *f);
+
 /* ---- ids.c: account_ids of the batch ---- */
 
 struct ingest_id_slot {
@@ -121,6 +196,13 @@ uint64_t ingest_id_hash(const char *id);
 /* ---- ingest.c: one CSV file with a header row (accounts or contacts) ---- */
 
 struct ingest_state {
+	enum input_format format;
+	struct xml_source *xml;      /* owned; format xml */
+	struct fixed_source *fixed;  /* owned; format fixed */
+	/* Format csv in a single-byte encoding: records decoded into conv. */
+	enum text_encoding encoding;
+	char *conv;            /* owned, CSV_CONV_BYTES; NULL for UTF-8 */
+	struct csv_record conv_rec;
 	const char *path;      /* borrowed from the caller */
 	const char *base;      /* base name of path (points into it) */
 	const char *what;      /* "account file", "contacts file": for messages */
@@ -139,14 +221,15 @@ struct ingest_state {
 };
 
 /*
- * Allocate a state, open path and map its header row against fields[n]
- * (n <= INGEST_NFIELDS): an unknown, empty or duplicate column name and a
- * missing required column are fatal. Returns PL_OK with *out set, or a
- * fatal status with diag and *out NULL.
+ * Allocate a state, open path (a CSV file in encoding) and map its header
+ * row against fields[n] (n <= INGEST_NFIELDS): an unknown, empty or
+ * duplicate column name and a missing required column are fatal. Returns
+ * PL_OK with *out set, or a fatal status with diag and *out NULL.
  */
 PL_WARN_UNUSED int ingest_state_open(struct ingest_state **out,
 				     const char *path, const char *what,
 				     const struct field_spec *fields, size_t n,
+				     enum text_encoding encoding,
 				     int run_date, struct pl_diag *diag);
 void ingest_state_free(struct ingest_state *st);
 

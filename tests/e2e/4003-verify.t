@@ -55,7 +55,7 @@ mkdir -p "$TMP/held"
 cp "$FIXTURES/demo/agency.xml" "$TMP/held/"
 { head -1 "$FIXTURES/demo/accounts-2026-11-23.csv"
   grep -e '^RR-10031,' -e '^RR-10034,' "$FIXTURES/demo/accounts-2026-11-23.csv"; } >"$TMP/held/accounts.csv"
-BATCH=$TMP/held run_demo held
+BATCH=$TMP/held run_demo held-run   # not in the batch dir: no stray files there
 verify "$BUNDLE"
 is "bundle without letters: exit 0" "$VRC" 0
 contains "bundle without letters: its records" "$TMP/v.out" "2 audit records, 0 problems"
