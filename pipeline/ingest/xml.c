@@ -998,8 +998,18 @@ int xml_source_open(struct xml_source **out, const char *path,
 	if (rc == PL_PARSE)
 		rc = pl_diag_set(diag, PL_PARSE, ACCOUNTS_SCHEMA, serr.line,
 				 "cannot compile the account schema: %s", serr.message);
-	if (rc == PL_OK && *spec->mapping)
+	if (rc == PL_OK && *spec->mapping) {
 		rc = mapping_load(x, diag);
+		if (rc != PL_OK && diag) {
+			/* Name the account file too: which batch file it stops. */
+			char msg[sizeof(diag->message)], file[sizeof(diag->file)];
+
+			snprintf(msg, sizeof(msg), "%s", diag->message);
+			snprintf(file, sizeof(file), "%s", diag->file);
+			rc = pl_diag_set(diag, rc, file, diag->line,
+					 "%s (the mapping of account file '%s')", msg, path);
+		}
+	}
 	if (rc != PL_OK)
 		goto out;
 	x->reader = xmlReaderForFile(path, reader_encoding(spec), READER_OPTIONS);
