@@ -16,7 +16,6 @@
 #define PL_MAX_MONEY_CENTS        100000000000LL  /* $1,000,000,000.00 */
 #define PL_MAX_INPUT_SPECS        32       /* <accounts>/<contacts> in <input> */
 #define PL_MAX_XML_DEPTH          32       /* element nesting in an account XML file */
-#define PL_MAX_XML_NAME_BYTES     128      /* an element name in an account XML file */
 #define PL_MAX_XML_RECORD_NODES   1024     /* nodes inside one XML record */
 #define PL_MAX_MAPPING_BYTES      (1L << 20)  /* an XSLT mapping stylesheet */
 #define PL_MAX_MAPPED_RECORDS     1000     /* canonical accounts out of one mapped record */

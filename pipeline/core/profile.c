@@ -248,6 +248,9 @@ static int input_path(xmlNode *n, const char *attr, const char *dir,
 	return rc;
 }
 
+static int input_spec_check(const struct input_spec *spec, const char *what,
+			    const char *path, struct pl_diag *diag);
+
 static int input_spec_load(xmlNode *n, const char *dir, const char *path,
 			   struct input_spec *spec, struct pl_diag *diag)
 {
@@ -272,15 +275,12 @@ static int input_spec_load(xmlNode *n, const char *dir, const char *path,
 				 "<%s> needs match=\"pattern\" on a file name (no '/'), e.g. \"*.csv\"",
 				 what);
 	if (rc == PL_OK) {
-		if (!strcmp(format, "csv") || (!*format && !spec->contacts &&
-					       !*spec->mapping && !*spec->layout))
+		if (!*format || !strcmp(format, "csv"))
 			spec->format = INPUT_CSV;
 		else if (!strcmp(format, "xml"))
 			spec->format = INPUT_XML;
 		else if (!strcmp(format, "fixed"))
 			spec->format = INPUT_FIXED;
-		else if (!*format && spec->contacts)
-			spec->format = INPUT_CSV;
 		else
 			rc = pl_diag_set(diag, PL_PARSE, path, spec->line,
 					 "<%s match=\"%s\"> format '%s' is not csv, xml or fixed",
@@ -301,9 +301,20 @@ static int input_spec_load(xmlNode *n, const char *dir, const char *path,
 			spec->encoding = xstrdup(encodings[i].canonical);
 		}
 	}
-	if (rc != PL_OK)
-		;
-	else if (spec->contacts && spec->format != INPUT_CSV)
+	if (rc == PL_OK)
+		rc = input_spec_check(spec, what, path, diag);
+	free(format);
+	free(encoding);
+	return rc;
+}
+
+/* The attributes that only make sense together. */
+static int input_spec_check(const struct input_spec *spec, const char *what,
+			    const char *path, struct pl_diag *diag)
+{
+	int rc = PL_OK;
+
+	if (spec->contacts && spec->format != INPUT_CSV)
 		rc = pl_diag_set(diag, PL_PARSE, path, spec->line,
 				 "<contacts match=\"%s\"> must be format csv", spec->match);
 	else if (spec->format == INPUT_FIXED && !*spec->layout)
@@ -326,8 +337,6 @@ static int input_spec_load(xmlNode *n, const char *dir, const char *path,
 		rc = pl_diag_set(diag, PL_PARSE, path, spec->line,
 				 "<%s match=\"%s\"> has a record but no mapping",
 				 what, spec->match);
-	free(format);
-	free(encoding);
 	return rc;
 }
 
