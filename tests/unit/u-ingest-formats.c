@@ -407,6 +407,44 @@ static void test_encodings(void)
 	ok(!encoding_decode(ENC_UTF8, "\xc0\xaf", 2, out, &len, &bad), "utf-8: overlong refused");
 }
 
+/* A contacts file in Windows-1252: decoded, and an undefined byte rejected. */
+static void test_contacts_encoding(void)
+{
+	struct input_spec sp = spec(INPUT_CSV, "windows-1252", "", "", "");
+	char *dir = xasprintf("%s", tmpdir), *path = xasprintf("%s/contacts-1252.csv", tmpdir);
+	struct contacts c;
+	struct contact_event ev;
+	struct arena arena;
+	struct pl_diag diag;
+	int rc;
+
+	sp.contacts = true;
+	write_file(dir, "contacts-1252.csv",
+		   "consumer_id,account_id,at,channel,kind\r\n"
+		   "C-1,Jos\xe9-1,2026-11-20T10:00:00-05:00,call,attempt\r\n"
+		   "C-2,A-\x81,2026-11-20T10:00:00-05:00,call,attempt\r\n");
+	arena_init(&arena);
+	rc = contacts_open(&c, path, &sp, run_date, &diag);
+	is_int(rc, PL_OK, "contacts 1252: opens");
+	if (rc == PL_OK) {
+		rc = contacts_next(&c, &arena, &ev, &diag);
+		ok(rc == PL_OK && !ev.rejected, "contacts 1252: first row good");
+		is_str(ev.account_id, "Jos\xc3\xa9-1", "contacts 1252: decoded to UTF-8");
+		rc = contacts_next(&c, &arena, &ev, &diag);
+		ok(rc == PL_OK && ev.rejected, "contacts 1252: undefined byte rejected");
+		is_str(ev.reject.code, "BAD_ENCODING", "contacts 1252: BAD_ENCODING");
+		is_str(ev.reject.message,
+		       "field 'account_id' (column 2) is not valid Windows-1252",
+		       "contacts 1252: the message names field and encoding");
+		rc = contacts_next(&c, &arena, &ev, &diag);
+		is_int(rc, PL_DONE, "contacts 1252: two rows");
+		contacts_release(&c);
+	}
+	arena_release(&arena);
+	free(dir);
+	free(path);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/u-ingest-formats.XXXXXX";
@@ -418,6 +456,7 @@ int main(void)
 	test_encodings();
 	test_formats();
 	test_batch_files();
+	test_contacts_encoding();
 	if (fs_remove_tree(tmpdir, NULL) != PL_OK)
 		printf("# cannot remove %s\n", tmpdir);
 	return tap_done();
