@@ -87,7 +87,7 @@ struct map_guard {
 	const char *dir;       /* the mapping's directory: document() may read here */
 	const char *refused;   /* "write the file", ... or NULL */
 	char target[256];
-	char error[400];       /* first message of the transform, one line */
+	char error[400];       /* the messages of the transform, lines joined */
 };
 
 struct xml_source {
@@ -533,18 +533,68 @@ static int canonical_next(struct xml_source *x, struct arena *arena,
 
 /* ---- agency XML through the mapping ---- */
 
+/*
+ * The global libxml2 and libxslt error handlers, taken over while a
+ * mapping compiles or runs and given back after, so the rest of the
+ * program keeps whatever it had set (xmlsafe.c silences libxml2).
+ */
+struct saved_handlers {
+	xmlGenericErrorFunc xml, xslt;
+	void *xml_ctx, *xslt_ctx;
+};
+
+static void handlers_take(struct saved_handlers *s, struct map_guard *g);
+static void handlers_give_back(const struct saved_handlers *s)
+{
+	xmlSetGenericErrorFunc(s->xml_ctx, s->xml);
+	xsltSetGenericErrorFunc(s->xslt_ctx, s->xslt);
+}
+
 static void guard_error(void *ctx, const char *fmt, ...)
 {
 	struct map_guard *g = ctx;
 	size_t len = strlen(g->error);
 	va_list ap;
 
-	/* Messages come in pieces; keep the first line of the first one. */
-	if (strchr(g->error, '\n') || len + 1 >= sizeof(g->error))
+	/* Messages come in pieces, a line each: keep them all, up to the cap. */
+	if (len + 1 >= sizeof(g->error))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(g->error + len, sizeof(g->error) - len, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * The collected messages as one line: "a; b; c", without libxslt's bare
+ * "error" lines; first_only keeps the first line (xsl:message's text).
+ */
+static const char *guard_text(struct map_guard *g, bool first_only)
+{
+	char out[sizeof(g->error)] = "";
+	size_t len = 0;
+	char *save = NULL;
+
+	for (char *line = strtok_r(g->error, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(line, "error") || !strcmp(line, "warning") || !*line)
+			continue;
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
+					len ? "; " : "", line);
+		if (first_only || len >= sizeof(out) - 1)
+			break;
+	}
+	snprintf(g->error, sizeof(g->error), "%s", out);
+	return g->error;
+}
+
+static void handlers_take(struct saved_handlers *s, struct map_guard *g)
+{
+	s->xml = xmlGenericError;
+	s->xml_ctx = xmlGenericErrorContext;
+	s->xslt = xsltGenericError;
+	s->xslt_ctx = xsltGenericErrorContext;
+	xmlSetGenericErrorFunc(g, guard_error);
+	xsltSetGenericErrorFunc(g, guard_error);
 }
 
 static int guard_refuse(struct map_guard *g, const char *what, const char *value)
@@ -629,18 +679,19 @@ static int mapping_load(struct xml_source *x, struct pl_diag *diag)
 	if (rc == PL_OK)
 		rc = mapping_self_contained(doc, mapping, diag);
 	if (rc == PL_OK) {
+		struct saved_handlers saved;
+
 		x->guard.error[0] = '\0';
-		xsltSetGenericErrorFunc(&x->guard, guard_error);
-		xmlSetGenericErrorFunc(&x->guard, guard_error);
+		handlers_take(&saved, &x->guard);
 		x->style = xsltParseStylesheetDoc(doc);
-		xsltSetGenericErrorFunc(NULL, NULL);
-		xmlSetGenericErrorFunc(NULL, NULL);
+		handlers_give_back(&saved);
 		if (x->style)
 			doc = NULL;   /* the stylesheet owns it now */
 		else
 			rc = pl_diag_set(diag, PL_PARSE, mapping, 0,
 					 "cannot compile the mapping '%s': %s", mapping,
-					 x->guard.error[0] ? x->guard.error : "not an XSLT stylesheet");
+					 *guard_text(&x->guard, false) ? x->guard.error
+								       : "not an XSLT stylesheet");
 	}
 	xmlFreeDoc(doc);
 	if (rc == PL_OK) {
@@ -814,6 +865,7 @@ static int transform_record(struct xml_source *x, xmlNode *record,
 	xsltTransformContext *ctxt = xsltNewTransformContext(x->style, doc);
 	xmlDoc *result = NULL;
 	xmlNode *root;
+	struct saved_handlers saved;
 	int rc = PL_OK;
 
 	if (!ctxt || xsltSetCtxtSecurityPrefs(x->sec, ctxt) != 0)
@@ -823,13 +875,11 @@ static int transform_record(struct xml_source *x, xmlNode *record,
 	ctxt->parserOptions = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
 	x->guard.refused = NULL;
 	x->guard.error[0] = '\0';
-	xsltSetGenericErrorFunc(&x->guard, guard_error);
-	xmlSetGenericErrorFunc(&x->guard, guard_error);
+	handlers_take(&saved, &x->guard);
 	xsltSetTransformErrorFunc(ctxt, &x->guard, guard_error);
 	result = xsltApplyStylesheetUser(x->style, doc, NULL, NULL, NULL, ctxt);
-	xsltSetGenericErrorFunc(NULL, NULL);
-	xmlSetGenericErrorFunc(NULL, NULL);
-	x->guard.error[strcspn(x->guard.error, "\n")] = '\0';
+	handlers_give_back(&saved);
+	guard_text(&x->guard, ctxt->state == XSLT_STATE_STOPPED);
 
 	if (x->guard.refused) {
 		rc = pl_diag_set(diag, PL_PARSE, x->path, x->result_line,

@@ -341,7 +341,7 @@ put('map/include.xml', vendor_file(GOOD3), mapping('include.xsl',
 put('map/not-canonical.xml', vendor_file(GOOD3), mapping('not-canonical.xsl',
     '<xsl:template match="/"><result xmlns="urn:other"/></xsl:template>'), 0, 0, 'FATAL')
 put('map/not-xslt.xml', vendor_file(GOOD3), mapping('not-xslt.xsl',
-    '<xsl:template match="/"><xsl:bogus/></xsl:template>'), 0, 0, 'FATAL')
+    '<xsl:template match="/[">x</xsl:template>'), 0, 0, 'FATAL')
 put('map/terminate-one.xml', vendor_file(GOOD3 + [vendor_record(4, product='STOP')]), mapping('terminate.xsl',
     '<xsl:template match="/"><xsl:if test="//lf:ProductCode = \'STOP\'">'
     '<xsl:message terminate="yes">product STOP may not be mailed</xsl:message></xsl:if>'
