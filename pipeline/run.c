@@ -45,8 +45,10 @@ struct run {
 	bool have_agency;
 	struct ruleset *rules;
 	char **files;              /* account files, name order */
+	const struct input_spec **file_specs;    /* of files[i]; borrowed */
 	size_t nfiles;
-	char **contact_files;      /* contacts*.csv, name order */
+	char **contact_files;      /* contacts files, name order */
+	const struct input_spec **contact_specs; /* of contact_files[i] */
 	size_t ncontact_files;
 	struct ledger *ledger;
 	struct typesetter *typesetter;
@@ -89,6 +91,8 @@ static void run_release(struct run *r)
 	ledger_close(r->ledger);
 	fs_list_free(r->files, r->nfiles);
 	fs_list_free(r->contact_files, r->ncontact_files);
+	free(r->file_specs);
+	free(r->contact_specs);
 	ruleset_free(r->rules);
 	if (r->have_agency)
 		profile_release(&r->agency);
@@ -117,30 +121,36 @@ static PL_PRINTF(2, 3) void run_log(const struct run *r, const char *fmt, ...)
 /* ---- loading what the whole run needs ---- */
 
 /*
- * The input files of a batch: contacts*.csv are contact events, every
- * other *.csv an account file. Both lists in name order.
+ * The input files of a batch as the agency profile's <input> says
+ * (ingest_batch_files()): contact event files and account files, each
+ * with its spec. Both lists in name order.
  */
 static int list_batch_files(struct run *r, struct pl_diag *diag)
 {
-	char **all;
+	struct batch_file *all;
 	size_t n;
-	int rc = fs_list(r->opts->batch_dir, ".csv", &all, &n, diag);
+	int rc = ingest_batch_files(r->opts->batch_dir, &r->agency, &all, &n, diag);
 
 	if (rc != PL_OK)
 		return rc;
-	r->files = xcalloc(n, sizeof(*r->files));
-	r->contact_files = xcalloc(n, sizeof(*r->contact_files));
+	r->files = xcalloc(n + 1, sizeof(*r->files));
+	r->file_specs = xcalloc(n + 1, sizeof(*r->file_specs));
+	r->contact_files = xcalloc(n + 1, sizeof(*r->contact_files));
+	r->contact_specs = xcalloc(n + 1, sizeof(*r->contact_specs));
 	for (size_t i = 0; i < n; i++) {
-		const char *base = strrchr(all[i], '/') + 1;
-		if (!strncmp(base, "contacts", 8))
-			r->contact_files[r->ncontact_files++] = all[i];
-		else
-			r->files[r->nfiles++] = all[i];
+		if (all[i].contacts) {
+			r->contact_specs[r->ncontact_files] = all[i].spec;
+			r->contact_files[r->ncontact_files++] = all[i].path;
+		} else {
+			r->file_specs[r->nfiles] = all[i].spec;
+			r->files[r->nfiles++] = all[i].path;
+		}
+		all[i].path = NULL;   /* moved to the two lists */
 	}
-	free(all);   /* the strings moved to the two lists */
+	ingest_batch_files_free(all, n);
 	if (!r->nfiles)
 		return pl_diag_set(diag, PL_PARSE, r->opts->batch_dir, 0,
-				   "no account files (*.csv) in batch '%s'",
+				   "no account files in batch '%s'",
 				   r->opts->batch_dir);
 	if (r->nfiles + r->ncontact_files > PL_MAX_ACCOUNT_FILES)
 		return pl_diag_set(diag, PL_LIMIT, r->opts->batch_dir, 0,
@@ -257,7 +267,8 @@ static int import_contacts(struct run *r, bool write_outputs,
 		struct contacts in;
 		const char *name = strrchr(r->contact_files[f], '/') + 1;
 
-		rc = contacts_open(&in, r->contact_files[f], r->opts->run_date, diag);
+		rc = contacts_open(&in, r->contact_files[f], r->contact_specs[f],
+				   r->opts->run_date, diag);
 		while (rc == PL_OK) {
 			struct contact_event ev;
 
@@ -360,7 +371,8 @@ static int read_all_records(struct run *r, struct run_counts *counts, record_fn 
 	for (size_t f = 0; f < r->nfiles && rc == PL_OK; f++) {
 		struct ingest in;
 
-		rc = ingest_open(&in, r->files[f], &ids, r->opts->run_date, diag);
+		rc = ingest_open(&in, r->files[f], r->file_specs[f], &ids,
+				 r->opts->run_date, diag);
 		while (rc == PL_OK) {
 			struct account acct;
 
@@ -758,7 +770,7 @@ static int preview_decide(struct run *r, const struct preview_opts *po,
 
 	*lenient = false;
 	ingest_ids_init(&ids);
-	rc = ingest_open(&in, po->account_file, &ids, po->run_date, diag);
+	rc = ingest_open(&in, po->account_file, NULL, &ids, po->run_date, diag);
 	if (rc == PL_OK)
 		rc = ingest_next(&in, &r->arena, acct, diag);
 	if (rc == PL_DONE)

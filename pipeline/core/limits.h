@@ -14,6 +14,13 @@
 #define PL_MAX_FIELDS_PER_RECORD  128
 #define PL_MAX_ACCOUNT_FILES      256      /* account files in one batch */
 #define PL_MAX_MONEY_CENTS        100000000000LL  /* $1,000,000,000.00 */
+#define PL_MAX_INPUT_SPECS        32       /* <accounts>/<contacts> in <input> */
+#define PL_MAX_XML_DEPTH          32       /* element nesting in an account XML file */
+#define PL_MAX_XML_RECORD_NODES   1024     /* nodes inside one XML record */
+#define PL_MAX_MAPPING_BYTES      (1L << 20)  /* an XSLT mapping stylesheet */
+#define PL_MAX_MAPPED_RECORDS     1000     /* canonical accounts out of one mapped record */
+#define PL_MAX_LAYOUT_BYTES       (256L << 10) /* a fixed-width layout file */
+#define PL_MAX_FIXED_LINE_BYTES   PL_MAX_RECORD_BYTES /* one fixed-width line */
 
 /* agency profile, rules and templates */
 #define PL_MAX_PROFILE_BYTES      (1L << 20)

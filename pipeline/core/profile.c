@@ -2,7 +2,8 @@
  * profile.c: load the agency profile, agency.xml (see profile.h).
  *
  * The format is documented in README.md ("The agency profile"), the
- * <print> settings in templates/README.md ("Print settings"). Required
+ * <print> settings in templates/README.md ("Print settings"), the <input>
+ * specs in docs/input-formats.md. Required
  * fields missing or malformed make the whole batch unusable: the run stops
  * before writing anything, naming the file and the element.
  */
@@ -11,6 +12,9 @@
 #include "limits.h"
 #include "xalloc.h"
 #include "xmlsafe.h"
+
+#include <strings.h>
+#include <unistd.h>
 
 static void address_load(struct postal_address *a, xmlNode *node)
 {
@@ -210,6 +214,178 @@ static int print_load(xmlNode *node, const char *path, struct print_settings *pr
 	return rc;
 }
 
+/* ---- <input> ---- */
+
+/* The names an agency may write for each encoding, and the one we keep. */
+static const struct { const char *name, *canonical; } encodings[] = {
+	{ "utf-8", "utf-8" }, { "utf8", "utf-8" },
+	{ "windows-1252", "windows-1252" }, { "cp1252", "windows-1252" },
+	{ "iso-8859-1", "iso-8859-1" }, { "latin1", "iso-8859-1" },
+	{ "iso8859-1", "iso-8859-1" },
+};
+
+/* dir/rel, or rel itself when absolute; xmalloc'ed. */
+static char *resolve(const char *dir, const char *rel)
+{
+	if (rel[0] == '/')
+		return xstrdup(rel);
+	return xasprintf("%s/%s", dir, rel);
+}
+
+/* A path attribute (mapping, layout): resolved, and the file must exist. */
+static int input_path(xmlNode *n, const char *attr, const char *dir,
+		      const char *path, char **out, struct pl_diag *diag)
+{
+	char *v = xmlsafe_attr_dup(n, attr);
+	int rc = PL_OK;
+
+	*out = *v ? resolve(dir, v) : xstrdup("");
+	if (**out && access(*out, R_OK) != 0)
+		rc = pl_diag_set(diag, PL_PARSE, path, line_of(n),
+				 "cannot read the %s '%s' named in <input>: %s", attr,
+				 v, strerror(errno));
+	free(v);
+	return rc;
+}
+
+static int input_spec_check(const struct input_spec *spec, const char *what,
+			    const char *path, struct pl_diag *diag);
+
+static int input_spec_load(xmlNode *n, const char *dir, const char *path,
+			   struct input_spec *spec, struct pl_diag *diag)
+{
+	char *format = xmlsafe_attr_dup(n, "format");
+	char *encoding = xmlsafe_attr_dup(n, "encoding");
+	const char *what = (const char *)n->name;
+	int rc = PL_OK;
+
+	spec->line = line_of(n);
+	spec->contacts = !strcmp(what, "contacts");
+	spec->match = xmlsafe_attr_dup(n, "match");
+	spec->record = xmlsafe_attr_dup(n, "record");
+	spec->encoding = xstrdup("utf-8");
+	rc = input_path(n, "mapping", dir, path, &spec->mapping, diag);
+	if (rc == PL_OK)
+		rc = input_path(n, "layout", dir, path, &spec->layout, diag);
+	else
+		spec->layout = xstrdup("");
+
+	if (rc == PL_OK && (!*spec->match || strchr(spec->match, '/')))
+		rc = pl_diag_set(diag, PL_PARSE, path, spec->line,
+				 "<%s> needs match=\"pattern\" on a file name (no '/'), e.g. \"*.csv\"",
+				 what);
+	if (rc == PL_OK) {
+		if (!*format || !strcmp(format, "csv"))
+			spec->format = INPUT_CSV;
+		else if (!strcmp(format, "xml"))
+			spec->format = INPUT_XML;
+		else if (!strcmp(format, "fixed"))
+			spec->format = INPUT_FIXED;
+		else
+			rc = pl_diag_set(diag, PL_PARSE, path, spec->line,
+					 "<%s match=\"%s\"> format '%s' is not csv, xml or fixed",
+					 what, spec->match, format);
+	}
+	if (rc == PL_OK && *encoding) {
+		size_t i;
+
+		for (i = 0; i < PL_ARRAY_SIZE(encodings); i++)
+			if (!strcasecmp(encoding, encodings[i].name))
+				break;
+		if (i == PL_ARRAY_SIZE(encodings)) {
+			rc = pl_diag_set(diag, PL_PARSE, path, spec->line,
+					 "<%s match=\"%s\"> encoding '%s' is not utf-8, windows-1252 or iso-8859-1",
+					 what, spec->match, encoding);
+		} else {
+			free(spec->encoding);
+			spec->encoding = xstrdup(encodings[i].canonical);
+		}
+	}
+	if (rc == PL_OK)
+		rc = input_spec_check(spec, what, path, diag);
+	free(format);
+	free(encoding);
+	return rc;
+}
+
+/* The attributes that only make sense together. */
+static int input_spec_check(const struct input_spec *spec, const char *what,
+			    const char *path, struct pl_diag *diag)
+{
+	int rc = PL_OK;
+
+	if (spec->contacts && spec->format != INPUT_CSV)
+		rc = pl_diag_set(diag, PL_PARSE, path, spec->line,
+				 "<contacts match=\"%s\"> must be format csv", spec->match);
+	else if (spec->format == INPUT_FIXED && !*spec->layout)
+		rc = pl_diag_set(diag, PL_PARSE, path, spec->line,
+				 "<%s match=\"%s\" format=\"fixed\"> needs layout=\"file\"",
+				 what, spec->match);
+	else if (spec->format != INPUT_FIXED && *spec->layout)
+		rc = pl_diag_set(diag, PL_PARSE, path, spec->line,
+				 "<%s match=\"%s\"> has a layout but is not format fixed",
+				 what, spec->match);
+	else if (spec->format != INPUT_XML && *spec->mapping)
+		rc = pl_diag_set(diag, PL_PARSE, path, spec->line,
+				 "<%s match=\"%s\"> has a mapping but is not format xml",
+				 what, spec->match);
+	else if (*spec->mapping && !*spec->record)
+		rc = pl_diag_set(diag, PL_PARSE, path, spec->line,
+				 "<%s match=\"%s\"> has a mapping but no record=\"element\" to cut the file into records",
+				 what, spec->match);
+	else if (!*spec->mapping && *spec->record)
+		rc = pl_diag_set(diag, PL_PARSE, path, spec->line,
+				 "<%s match=\"%s\"> has a record but no mapping",
+				 what, spec->match);
+	return rc;
+}
+
+static void input_spec_release(struct input_spec *spec)
+{
+	free(spec->match);
+	free(spec->encoding);
+	free(spec->mapping);
+	free(spec->record);
+	free(spec->layout);
+}
+
+static int input_load(xmlNode *node, const char *path, struct agency *agency,
+		      struct pl_diag *diag)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	int rc = PL_OK;
+
+	if (!*dir) {
+		free(dir);
+		dir = xstrdup("/");
+	}
+	for (xmlNode *n = node->children; n && rc == PL_OK; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)n->name, "accounts") &&
+		    strcmp((const char *)n->name, "contacts")) {
+			rc = pl_diag_set(diag, PL_PARSE, path, line_of(n),
+					 "unknown element <%s> in <input> (accounts or contacts)",
+					 (const char *)n->name);
+			break;
+		}
+		if (agency->ninputs == PL_MAX_INPUT_SPECS) {
+			rc = pl_diag_set(diag, PL_LIMIT, path, line_of(n),
+					 "more than %d specs in <input>", PL_MAX_INPUT_SPECS);
+			break;
+		}
+		if (!agency->inputs)
+			agency->inputs = xcalloc(PL_MAX_INPUT_SPECS, sizeof(*agency->inputs));
+		rc = input_spec_load(n, dir, path, &agency->inputs[agency->ninputs++], diag);
+	}
+	if (rc == PL_OK && !agency->ninputs)
+		rc = pl_diag_set(diag, PL_PARSE, path, line_of(node),
+				 "<input> lists no <accounts> or <contacts>");
+	free(dir);
+	return rc;
+}
+
 static int require(const char *value, const char *what, const char *path,
 		   struct pl_diag *diag)
 {
@@ -281,6 +457,10 @@ int profile_load(struct agency *agency, const char *path, struct pl_diag *diag)
 	else
 		profile_print_defaults(&agency->print);
 
+	node = xmlsafe_child(root, "input");
+	if (rc == PL_OK && node)
+		rc = input_load(node, path, agency, diag);
+
 	node = xmlsafe_child(root, "licences");
 	for (xmlNode *n = node ? node->children : NULL; n && rc == PL_OK; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "licence"))
@@ -333,6 +513,9 @@ void profile_release(struct agency *agency)
 		free(agency->licences[i].jurisdiction);
 		free(agency->licences[i].number);
 	}
+	for (size_t i = 0; i < agency->ninputs; i++)
+		input_spec_release(&agency->inputs[i]);
+	free(agency->inputs);
 	memset(agency, 0, sizeof(*agency));
 }
 

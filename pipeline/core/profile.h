@@ -51,6 +51,25 @@ struct print_settings {
 	unsigned long pieces_per_file;
 };
 
+/*
+ * <input>: which files of the batch are what (docs/input-formats.md).
+ * One <accounts> or <contacts> element each, in profile order. Paths are
+ * stored resolved against the profile's directory ("batch/mappings/x.xsl").
+ * Strings owned by the struct agency; absent ones are "".
+ */
+enum input_format { INPUT_CSV = 0, INPUT_XML, INPUT_FIXED };
+
+struct input_spec {
+	char *match;              /* shell pattern on the file's base name */
+	bool contacts;            /* <contacts>: contact events, not accounts */
+	enum input_format format;
+	char *encoding;           /* "utf-8" (default), "windows-1252", "iso-8859-1" */
+	char *mapping;            /* format xml: XSLT to canonical XML, or "" */
+	char *record;             /* with mapping: the record element path */
+	char *layout;             /* format fixed: the layout file */
+	unsigned line;            /* of the element in agency.xml, for messages */
+};
+
 struct licence {
 	char *jurisdiction;   /* "NY", "US-NYC", ... */
 	char *number;
@@ -74,6 +93,9 @@ struct agency {
 	struct licence licences[PL_MAX_LICENCES];
 	size_t nlicences;
 	struct print_settings print;
+	/* <input>; ninputs 0: the defaults of ingest_batch_files(). Owned. */
+	struct input_spec *inputs;
+	size_t ninputs;
 };
 
 /* Load and check path. On failure nothing is allocated and diag says why. */

@@ -7,7 +7,8 @@
  * CSV"). Decide counts them against the contact limits, so a row that
  * cannot be read exactly is rejected, never guessed at.
  *
- * The file goes through the same reader as account files (ingest.c): the
+ * The file goes through the same reader as account files (ingest.c), in
+ * the encoding its <contacts> spec names (UTF-8 by default): the
  * same header rules (every column required, any order, an unknown or
  * duplicate column is fatal), the same framing rejects, then the fields
  * here, in the column order of DESIGN.md; the first that fails decides
@@ -144,12 +145,15 @@ int contacts_parse_at(const char *s, int *date_out)
 
 /* ---- open / release ---- */
 
-int contacts_open(struct contacts *c, const char *path, int run_date,
-		  struct pl_diag *diag)
+int contacts_open(struct contacts *c, const char *path,
+		  const struct input_spec *spec, int run_date, struct pl_diag *diag)
 {
 	c->state = NULL;
+	if (spec && spec->format != INPUT_CSV)
+		PL_BUG("contacts file '%s' with a spec that is not csv", path);
 	return ingest_state_open(&c->state, path, "contacts file", contact_fields,
-				 CONTACT_NFIELDS, run_date, diag);
+				 CONTACT_NFIELDS, encoding_of(spec ? spec->encoding : NULL),
+				 run_date, diag);
 }
 
 void contacts_release(struct contacts *c)

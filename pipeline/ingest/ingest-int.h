@@ -3,12 +3,18 @@
  * stage (csv.c, fields.c, ingest.c, ids.c) and by its unit tests.
  *
  * Three layers, each usable on its own:
- *   csv.c     RFC 4180 framing: bytes -> one record of raw fields
+ *   core/csv.c  RFC 4180 framing: bytes -> one record of raw fields
  *   fields.c  canonical field table; raw values -> struct account
- *   ids.c     account_id hash set shared by all files of a batch
+ *   ids.c       account_id hash set shared by all files of a batch
  * ingest.c ties them together behind ingest.h for account files, and
  * contacts.c does the same for contact event files (contacts*.csv),
- * reusing ingest.c's header mapping and framing rejects.
+ * reusing ingest.c's header mapping and framing rejects. The other
+ * formats are record sources that hand ingest.c the raw text of each
+ * canonical field (struct raw_account):
+ *   xml.c       canonical XML and agency XML through an XSLT mapping
+ *   fixed.c     fixed-width lines and their layout file
+ *   encoding.c  Windows-1252 / ISO-8859-1 / UTF-8 -> UTF-8
+ *   batch.c     which file of a batch is what (ingest_batch_files())
  *
  * Ownership: functions borrow their arguments. A struct csv_record is
  * borrowed from its reader and valid until the next csv_next().
@@ -20,62 +26,8 @@
 #include "../model.h"
 #include "../core/arena.h"
 #include "../core/diag.h"
+#include "../core/csv.h"
 #include "ingest.h"
-
-/* ---- csv.c: the streaming record reader ---- */
-
-#define CSV_CHUNK_BYTES 65536   /* fread() size; the file is never read whole */
-
-/*
- * What went wrong with one record's framing. The reader always finds the
- * end of the record anyway, so the next csv_next() starts clean.
- */
-enum csv_problem {
-	CSV_FINE = 0,
-	CSV_BARE_QUOTE,        /* '"' inside an unquoted field */
-	CSV_JUNK_AFTER_QUOTE,  /* 'x' right after a closing quote */
-	CSV_UNTERMINATED,      /* quoted field still open at end of file */
-	CSV_FIELD_TOO_LONG,    /* a field over PL_MAX_FIELD_BYTES */
-	CSV_RECORD_TOO_LONG,   /* the record over PL_MAX_RECORD_BYTES */
-	CSV_TOO_MANY_FIELDS,   /* over PL_MAX_FIELDS_PER_RECORD */
-	CSV_BAD_UTF8,          /* a field is not valid UTF-8 (or holds NUL) */
-};
-
-struct csv_record {
-	unsigned line;         /* physical line where the record starts */
-	size_t nfields;        /* fields counted, even those not stored */
-	size_t nstored;        /* fields available in field[] / len[] */
-	const char *field[PL_MAX_FIELDS_PER_RECORD]; /* NUL-terminated, borrowed */
-	size_t len[PL_MAX_FIELDS_PER_RECORD];
-	enum csv_problem problem;     /* the first one found */
-	size_t problem_field;  /* 0-based field the problem is in */
-};
-
-struct csv_reader {
-	FILE *fp;              /* borrowed */
-	char *chunk;           /* owned, chunk_size bytes */
-	size_t chunk_size, pos, len;
-	unsigned char head[3]; /* first bytes, read to look for a BOM */
-	size_t head_len, head_pos;
-	bool head_read, eof, io_error;
-	int io_errno;
-	unsigned line;         /* physical line of the next byte (1-based) */
-	bool last_cr;          /* previous byte was CR: a following LF is not a new line */
-	char *data;            /* owned: field bytes, each field NUL-terminated */
-	struct csv_record rec;
-};
-
-/* chunk_size 0 means CSV_CHUNK_BYTES (tests use tiny chunks). */
-void csv_init(struct csv_reader *r, FILE *fp, size_t chunk_size);
-void csv_release(struct csv_reader *r);
-/*
- * Read the next record (blank lines are skipped). PL_OK: *out points at
- * it (borrowed, check ->problem). PL_DONE: end of input. PL_IO: read
- * error, errno value in r->io_errno.
- */
-PL_WARN_UNUSED int csv_next(struct csv_reader *r, const struct csv_record **out);
-/* Short English description of a problem ("stray quote", ...). */
-const char *csv_problem_name(enum csv_problem p);
 
 /* ---- fields.c: the canonical fields and their conversion ---- */
 
@@ -148,6 +100,75 @@ const char *fields_shown(struct arena *arena, const char *value);
 /* Trim ASCII white space at both ends: *start and *len are updated. */
 void fields_trim(const char **start, size_t *len);
 
+/* ---- encoding.c ---- */
+
+enum text_encoding { ENC_UTF8 = 0, ENC_WINDOWS_1252, ENC_ISO_8859_1 };
+
+/* The spec's canonical name ("utf-8", ...) -> encoding; NULL/"" is UTF-8. */
+enum text_encoding encoding_of(const char *name);
+/* "UTF-8", "Windows-1252", "ISO-8859-1": for messages. */
+const char *encoding_name(enum text_encoding e);
+
+/* A decoded byte takes at most this many UTF-8 bytes. */
+#define ENCODING_MAX_GROWTH 3
+
+/*
+ * Decode n bytes of in to UTF-8 at out (room for n * ENCODING_MAX_GROWTH
+ * + 1 bytes; NUL-terminated, length in *out_len). Returns false with the
+ * offset of the first invalid byte in *bad_at (NUL, an undefined
+ * Windows-1252 byte, malformed UTF-8).
+ */
+bool encoding_decode(enum text_encoding e, const char *in, size_t n, char *out,
+		     size_t *out_len, size_t *bad_at);
+
+/* ---- batch.c ---- */
+
+/* The default spec of an account file: canonical CSV, UTF-8. Static. */
+const struct input_spec *ingest_default_spec(void);
+
+/* ---- record sources of the formats other than CSV ---- */
+
+/*
+ * One record as a source hands it to ingest.c: the raw text of each
+ * canonical field, or a reject found while framing it (then values are
+ * not looked at). Strings are arena-owned or static.
+ */
+struct raw_account {
+	unsigned line;                       /* where the record starts */
+	const char *values[INGEST_NFIELDS];  /* NULL or "": absent */
+	const char *account_id;              /* raw, for a reject; "" unknown */
+	bool rejected;
+	struct reject reject;
+};
+
+/* Mark *raw rejected with a printf-made message (arena-owned). */
+PL_PRINTF(5, 6) void raw_reject(struct raw_account *raw, struct arena *arena,
+				const char *code, const char *field,
+				const char *fmt, ...);
+
+/*
+ * xml.c: canonical XML (spec->mapping "") or agency XML through the
+ * mapping. Open: PL_OK or fatal with diag. Next: PL_OK with *out filled,
+ * PL_DONE, or fatal (I/O; a mapping that fails or tries to write, read
+ * outside the batch or use the network).
+ */
+struct xml_source;
+PL_WARN_UNUSED int xml_source_open(struct xml_source **out, const char *path,
+				   const struct input_spec *spec,
+				   struct pl_diag *diag);
+PL_WARN_UNUSED int xml_source_next(struct xml_source *x, struct arena *arena,
+				   struct raw_account *out, struct pl_diag *diag);
+void xml_source_free(struct xml_source *x);
+
+/* fixed.c: fixed-width lines described by spec->layout; same contract. */
+struct fixed_source;
+PL_WARN_UNUSED int fixed_source_open(struct fixed_source **out, const char *path,
+				     const struct input_spec *spec,
+				     struct pl_diag *diag);
+PL_WARN_UNUSED int fixed_source_next(struct fixed_source *f, struct arena *arena,
+				     struct raw_account *out, struct pl_diag *diag);
+void fixed_source_free(struct fixed_source *f);
+
 /* ---- ids.c: account_ids of the batch ---- */
 
 struct ingest_id_slot {
@@ -175,6 +196,13 @@ uint64_t ingest_id_hash(const char *id);
 /* ---- ingest.c: one CSV file with a header row (accounts or contacts) ---- */
 
 struct ingest_state {
+	enum input_format format;
+	struct xml_source *xml;      /* owned; format xml */
+	struct fixed_source *fixed;  /* owned; format fixed */
+	/* Format csv in a single-byte encoding: records decoded into conv. */
+	enum text_encoding encoding;
+	char *conv;            /* owned, CSV_CONV_BYTES; NULL for UTF-8 */
+	struct csv_record conv_rec;
 	const char *path;      /* borrowed from the caller */
 	const char *base;      /* base name of path (points into it) */
 	const char *what;      /* "account file", "contacts file": for messages */
@@ -193,14 +221,15 @@ struct ingest_state {
 };
 
 /*
- * Allocate a state, open path and map its header row against fields[n]
- * (n <= INGEST_NFIELDS): an unknown, empty or duplicate column name and a
- * missing required column are fatal. Returns PL_OK with *out set, or a
- * fatal status with diag and *out NULL.
+ * Allocate a state, open path (a CSV file in encoding) and map its header
+ * row against fields[n] (n <= INGEST_NFIELDS): an unknown, empty or
+ * duplicate column name and a missing required column are fatal. Returns
+ * PL_OK with *out set, or a fatal status with diag and *out NULL.
  */
 PL_WARN_UNUSED int ingest_state_open(struct ingest_state **out,
 				     const char *path, const char *what,
 				     const struct field_spec *fields, size_t n,
+				     enum text_encoding encoding,
 				     int run_date, struct pl_diag *diag);
 void ingest_state_free(struct ingest_state *st);
 

@@ -1,5 +1,10 @@
 /*
- * ingest.c: one canonical CSV account file, record by record.
+ * ingest.c: one account file, record by record.
+ *
+ * The canonical CSV is read here; the other formats are record sources
+ * (xml.c, fixed.c) that hand over the raw text of each canonical field,
+ * which then goes through exactly the same validation (fields.c) and
+ * duplicate check (ids.c) as a CSV record's.
  *
  * ingest_open() reads the header row and maps each column to a canonical
  * field. The header is strict: an unknown column is fatal, because an
@@ -96,12 +101,63 @@ static int map_header(struct ingest_state *st, const struct csv_record *hdr,
 	return PL_OK;
 }
 
+/* ---- decoding single-byte encodings ---- */
+
+/* Room for a decoded record: every stored byte may triple. */
+#define CSV_CONV_BYTES \
+	((PL_MAX_RECORD_BYTES + PL_MAX_FIELDS_PER_RECORD + 1) * ENCODING_MAX_GROWTH)
+
+/*
+ * csv_next(), then for a file not in UTF-8 decode every stored field into
+ * st->conv. A byte the encoding does not define becomes the record's
+ * CSV_BAD_UTF8 problem (reported as BAD_ENCODING naming the encoding),
+ * unless the framing already had a problem.
+ */
+static int read_record(struct ingest_state *st, const struct csv_record **out)
+{
+	const struct csv_record *rec = NULL;
+	struct csv_record *c = &st->conv_rec;
+	size_t used = 0;
+	int rc = csv_next(&st->csv, &rec);
+
+	*out = rec;
+	if (rc != PL_OK || st->encoding == ENC_UTF8)
+		return rc;
+	c->line = rec->line;
+	c->nfields = rec->nfields;
+	c->nstored = rec->nstored;
+	c->problem = rec->problem;
+	c->problem_field = rec->problem_field;
+	for (size_t i = 0; i < rec->nstored; i++) {
+		size_t len = 0, bad = 0;
+		char *dst = st->conv + used;
+
+		if (!encoding_decode(st->encoding, rec->field[i], rec->len[i], dst,
+				     &len, &bad)) {
+			if (c->problem == CSV_FINE) {
+				c->problem = CSV_BAD_UTF8;
+				c->problem_field = i;
+			}
+			*dst = '\0';
+			len = 0;
+		}
+		c->field[i] = dst;
+		c->len[i] = len;
+		used += len + 1;
+	}
+	*out = c;
+	return rc;
+}
+
 /* ---- open / release ---- */
 
 void ingest_state_free(struct ingest_state *st)
 {
 	if (!st)
 		return;
+	xml_source_free(st->xml);
+	fixed_source_free(st->fixed);
+	free(st->conv);
 	csv_release(&st->csv);
 	if (st->fp)
 		fclose(st->fp);
@@ -110,7 +166,8 @@ void ingest_state_free(struct ingest_state *st)
 
 int ingest_state_open(struct ingest_state **out, const char *path,
 		      const char *what, const struct field_spec *fields,
-		      size_t n, int run_date, struct pl_diag *diag)
+		      size_t n, enum text_encoding encoding, int run_date,
+		      struct pl_diag *diag)
 {
 	struct ingest_state *st = xcalloc(1, sizeof(*st));
 	const struct csv_record *hdr = NULL;
@@ -126,6 +183,8 @@ int ingest_state_open(struct ingest_state **out, const char *path,
 	st->run_date = run_date;
 	st->fields = fields;
 	st->nfields = n;
+	st->format = INPUT_CSV;
+	st->encoding = encoding;
 	for (size_t i = 0; i < INGEST_NFIELDS; i++)
 		st->field_column[i] = -1;
 
@@ -135,7 +194,11 @@ int ingest_state_open(struct ingest_state **out, const char *path,
 				 what, path, strerror(errno));
 	if (rc == PL_OK) {
 		csv_init(&st->csv, st->fp, 0);
-		rc = csv_next(&st->csv, &hdr);
+		if (encoding != ENC_UTF8) {
+			st->csv.bytes_only = true;
+			st->conv = xmalloc(CSV_CONV_BYTES);
+		}
+		rc = read_record(st, &hdr);
 		if (rc == PL_DONE)
 			rc = pl_diag_set(diag, PL_PARSE, path, 0, "%s has no header row",
 					 what);
@@ -153,15 +216,53 @@ int ingest_state_open(struct ingest_state **out, const char *path,
 	return rc;
 }
 
-int ingest_open(struct ingest *in, const char *path, struct ingest_ids *ids,
+/* A state for a format other than CSV: the source reads the file. */
+static int source_open(struct ingest_state **out, const char *path,
+		       const struct input_spec *spec, int run_date,
+		       struct pl_diag *diag)
+{
+	struct ingest_state *st = xcalloc(1, sizeof(*st));
+	const char *slash = strrchr(path, '/');
+	int rc;
+
+	st->path = path;
+	st->base = slash ? slash + 1 : path;
+	st->what = "account file";
+	st->run_date = run_date;
+	st->fields = ingest_fields;
+	st->nfields = INGEST_NFIELDS;
+	st->format = spec->format;
+	st->encoding = encoding_of(spec->encoding);
+	if (spec->format == INPUT_XML)
+		rc = xml_source_open(&st->xml, path, spec, diag);
+	else
+		rc = fixed_source_open(&st->fixed, path, spec, diag);
+	if (rc == PL_OK) {
+		*out = st;
+		st = NULL;
+	}
+	ingest_state_free(st);
+	return rc;
+}
+
+int ingest_open(struct ingest *in, const char *path,
+		const struct input_spec *spec, struct ingest_ids *ids,
 		int run_date, struct pl_diag *diag)
 {
 	struct ingest_state *st = NULL;
 	int rc, file_index;
 
 	in->state = NULL;
-	rc = ingest_state_open(&st, path, "account file", ingest_fields,
-			       INGEST_NFIELDS, run_date, diag);
+	if (!spec)
+		spec = ingest_default_spec();
+	if (spec->contacts)
+		PL_BUG("ingest_open() on a contacts spec ('%s')", spec->match);
+	if (spec->format == INPUT_CSV)
+		rc = ingest_state_open(&st, path, "account file", ingest_fields,
+				       INGEST_NFIELDS, encoding_of(spec->encoding),
+				       run_date, diag);
+	else
+		rc = source_open(&st, path, spec, run_date, diag);
 	if (rc == PL_OK) {
 		st->ids = ids;
 		file_index = ingest_ids_add_file(ids, path);
@@ -191,7 +292,7 @@ void ingest_release(struct ingest *in)
 int ingest_state_next(struct ingest_state *st, const struct csv_record **rec,
 		      struct pl_diag *diag)
 {
-	int rc = csv_next(&st->csv, rec);
+	int rc = read_record(st, rec);
 
 	if (rc == PL_IO)
 		rc = pl_diag_set(diag, PL_IO, st->path, st->csv.line,
@@ -281,19 +382,57 @@ bool ingest_reject_framing(const struct ingest_state *st,
 		break;
 	case CSV_BAD_UTF8:
 		ingest_reject(r, arena, REJECT_BAD_UTF8, field,
-			      "field %s is not valid UTF-8",
-			      column_desc(st, col, arena));
+			      "field %s is not valid %s",
+			      column_desc(st, col, arena), encoding_name(st->encoding));
 		break;
 	}
 	return true;
+}
+
+void raw_reject(struct raw_account *raw, struct arena *arena, const char *code,
+		const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ingest_vreject(&raw->reject, arena, code, field, fmt, ap);
+	va_end(ap);
+	raw->rejected = true;
+}
+
+/*
+ * The next CSV record as raw field text: framing problems become the
+ * reject, else values[] point at the record's fields (borrowed until the
+ * next read).
+ */
+static int csv_source_next(struct ingest_state *st, struct arena *arena,
+			   struct raw_account *raw, struct pl_diag *diag)
+{
+	const struct csv_record *rec = NULL;
+	int rc = ingest_state_next(st, &rec, diag);
+
+	if (rc != PL_OK)
+		return rc;   /* PL_DONE or the read error */
+	raw->line = rec->line;
+	raw->account_id = ingest_raw_field(st, rec, 0, arena); /* field 0 */
+	/* Framing first: with a broken record the fields cannot be trusted. */
+	if (ingest_reject_framing(st, rec, &raw->reject, arena)) {
+		raw->rejected = true;
+		return PL_OK;
+	}
+	for (size_t i = 0; i < INGEST_NFIELDS; i++) {
+		int col = st->field_column[i];
+
+		raw->values[i] = col >= 0 ? rec->field[col] : "";
+	}
+	return PL_OK;
 }
 
 int ingest_next(struct ingest *in, struct arena *arena, struct account *out,
 		struct pl_diag *diag)
 {
 	struct ingest_state *st = in->state;
-	const struct csv_record *rec = NULL;
-	const char *values[INGEST_NFIELDS];
+	struct raw_account raw;
 	const char *first_file = "";
 	unsigned first_line = 0;
 	int rc;
@@ -301,27 +440,37 @@ int ingest_next(struct ingest *in, struct arena *arena, struct account *out,
 	fields_defaults(out);
 	if (!st)
 		PL_BUG("ingest_next() on an ingest that is not open");
-	rc = ingest_state_next(st, &rec, diag);
+	memset(&raw, 0, sizeof(raw));
+	raw.account_id = "";
+	switch (st->format) {
+	case INPUT_CSV:
+		rc = csv_source_next(st, arena, &raw, diag);
+		break;
+	case INPUT_XML:
+		rc = xml_source_next(st->xml, arena, &raw, diag);
+		break;
+	case INPUT_FIXED:
+		rc = fixed_source_next(st->fixed, arena, &raw, diag);
+		break;
+	default:
+		PL_BUG("input format %d", (int)st->format);
+	}
 	if (rc != PL_OK)
-		goto out;   /* PL_DONE or the read error */
+		goto out;   /* PL_DONE or fatal */
+	if (st->format != INPUT_CSV)
+		st->records++;
 
 	out->file = st->path;
-	out->line = rec->line;
+	out->line = raw.line;
 	out->record = st->records;
-	out->account_id = ingest_raw_field(st, rec, 0, arena); /* field 0 */
-
-	/* Framing first: with a broken record the fields cannot be trusted. */
-	if (ingest_reject_framing(st, rec, &out->reject, arena)) {
+	out->account_id = raw.account_id ? raw.account_id : "";
+	if (raw.rejected) {
 		out->rejected = true;
+		out->reject = raw.reject;
 		goto out;
 	}
 
-	for (size_t i = 0; i < INGEST_NFIELDS; i++) {
-		int col = st->field_column[i];
-
-		values[i] = col >= 0 ? rec->field[col] : "";
-	}
-	fields_convert(out, values, st->run_date, arena);
+	fields_convert(out, raw.values, st->run_date, arena);
 	if (out->rejected)
 		goto out;
 

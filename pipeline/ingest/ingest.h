@@ -1,20 +1,33 @@
 /*
  * ingest.h: read account records from one batch file into struct account.
  *
- * The canonical CSV (RFC 4180, UTF-8 with or without BOM, CRLF or LF, a
- * header row naming the fields of ../shared/DESIGN.md in any order) is
- * read one record at a time: memory does not grow with the file. Every
+ * Four formats (docs/input-formats.md), chosen per file by the agency
+ * profile's <input> specs (ingest_batch_files()):
+ *   - canonical CSV (RFC 4180, CRLF or LF, a header row naming the fields
+ *     of ../shared/DESIGN.md in any order);
+ *   - canonical XML (schemas/accounts.rng: <accounts><account><account_id>
+ *     ... with the same field names), read with libxml2's streaming reader;
+ *   - an agency's own XML, cut into records (the spec's record element)
+ *     and mapped to canonical XML by the spec's XSLT stylesheet;
+ *   - fixed-width lines described by a layout file.
+ * Text is UTF-8 (a BOM is allowed), Windows-1252 or ISO-8859-1 as the spec
+ * says, converted to UTF-8 on the way in. Every format is read one record
+ * at a time: memory does not grow with the file. The raw text of each
+ * canonical field then goes through the same validation, so the same
+ * account in any format gives the same struct account. Every
  * record is validated (required fields, ISO dates, money as integer
  * cents, the balance equation, USPS state codes, enumerations, duplicate
  * account_id across all files of the batch). A malformed record is not an
  * error of the run: it comes back as an account with rejected = true and a
  * struct reject naming the field and the reason code, and the batch goes
  * on. Only a file that cannot be read at all (missing, no header row,
- * unknown or missing required columns) is a status.
+ * unknown or missing required columns, a broken layout or mapping, a
+ * mapping that tries to write a file or use the network) is a status.
  *
  * Order of calls:
+ *   ingest_batch_files(dir, &agency, &files, &n, &diag)   once per batch
  *   ingest_ids_init(&ids)                 once per batch
- *   ingest_open(&in, path, &ids, &diag)   per file
+ *   ingest_open(&in, path, spec, &ids, run_date, &diag)   per file
  *   while ((rc = ingest_next(&in, &arena, &acct)) == PL_OK) ...
  *   ingest_release(&in)                   per file (also after errors)
  *   ingest_ids_release(&ids)
@@ -30,6 +43,7 @@
 #include "../model.h"
 #include "../core/arena.h"
 #include "../core/diag.h"
+#include "../core/profile.h"
 
 /* ---- reason codes of rejected records (documented in README.md) ---- */
 #define REJECT_MISSING_FIELD     "MISSING_FIELD"
@@ -45,6 +59,34 @@
 #define REJECT_TOO_LONG          "FIELD_TOO_LONG"
 #define REJECT_BAD_UTF8          "BAD_ENCODING"
 #define REJECT_BAD_DATE_ORDER    "DATE_IN_FUTURE"
+#define REJECT_BAD_XML           "BAD_XML"
+#define REJECT_SCHEMA            "SCHEMA"
+#define REJECT_BAD_RECORD_LENGTH "BAD_RECORD_LENGTH"
+#define REJECT_MAPPING           "MAPPING"
+
+/* ---- the files of a batch ---- */
+
+/* One input file: what it is and how to read it. */
+struct batch_file {
+	char *path;                    /* owned: "batch_dir/name" */
+	const struct input_spec *spec; /* borrowed from the agency or static */
+	bool contacts;                 /* a contacts file (spec->contacts) */
+};
+
+/*
+ * The input files of batch_dir in name order, each with the spec it
+ * matched (the agency's <input>, or the defaults: contacts*.csv contacts,
+ * other *.csv canonical CSV, *.xml but agency.xml canonical XML; all
+ * UTF-8). A file that matches no spec is a fatal PL_PARSE naming it,
+ * unless it is agency.xml, a dotfile, or a mapping or layout file the
+ * profile names. The specs are borrowed: agency must outlive *out. On
+ * success *out (free with ingest_batch_files_free) holds *n files.
+ */
+PL_WARN_UNUSED int ingest_batch_files(const char *batch_dir,
+				      const struct agency *agency,
+				      struct batch_file **out, size_t *n,
+				      struct pl_diag *diag);
+void ingest_batch_files_free(struct batch_file *files, size_t n);
 
 /* ---- duplicate detection across the files of a batch ---- */
 
@@ -71,10 +113,12 @@ struct ingest {
 
 /*
  * Open path (kept borrowed: it must outlive the ingest, as account.file
- * points at it). run_date: dates after it are rejected where the field
- * cannot lie in the future. Returns PL_OK or a fatal status with diag.
+ * points at it) as spec says (borrowed too; NULL: canonical CSV, UTF-8).
+ * run_date: dates after it are rejected where the field cannot lie in the
+ * future. Returns PL_OK or a fatal status with diag.
  */
 PL_WARN_UNUSED int ingest_open(struct ingest *in, const char *path,
+			       const struct input_spec *spec,
 			       struct ingest_ids *ids, int run_date,
 			       struct pl_diag *diag);
 
@@ -106,8 +150,10 @@ struct contacts {
 	struct ingest_state *state;    /* owned; private */
 };
 
+/* spec: NULL or a CSV spec (its encoding is used). */
 PL_WARN_UNUSED int contacts_open(struct contacts *c, const char *path,
-				 int run_date, struct pl_diag *diag);
+				 const struct input_spec *spec, int run_date,
+				 struct pl_diag *diag);
 PL_WARN_UNUSED int contacts_next(struct contacts *c, struct arena *arena,
 				 struct contact_event *out, struct pl_diag *diag);
 void contacts_release(struct contacts *c);

@@ -60,7 +60,7 @@
 #include "../core/limits.h"
 #include "../core/xalloc.h"
 #include "../core/xmlsafe.h"
-#include "../ingest/ingest-int.h"   /* the streaming RFC 4180 reader */
+#include "../core/csv.h"   /* the streaming RFC 4180 reader */
 
 #include <dirent.h>
 #include <sys/stat.h>

@@ -58,7 +58,7 @@ mkdir -p "$TMP/held"
 cp "$FIXTURES/demo/agency.xml" "$TMP/held/"
 { head -1 "$FIXTURES/demo/accounts-2026-11-23.csv"
   grep -e '^RR-10031,' -e '^RR-10034,' "$FIXTURES/demo/accounts-2026-11-23.csv"; } >"$TMP/held/accounts.csv"
-BATCH=$TMP/held run_demo held
+BATCH=$TMP/held run_demo held-run   # not in the batch dir: no stray files there
 verify "$BUNDLE"
 is "bundle without letters: exit 0" "$VRC" 0
 contains "bundle without letters: its records" "$TMP/v.out" "2 audit records, 0 problems"
@@ -68,7 +68,7 @@ mkdir -p "$TMP/parts"
 cp "$FIXTURES/demo/"*.csv "$TMP/parts/"
 sed -e 's|<max-sheets>6</max-sheets>|<max-sheets>6</max-sheets><pieces-per-file>5</pieces-per-file>|' \
 	"$FIXTURES/demo/agency.xml" >"$TMP/parts/agency.xml"
-BATCH=$TMP/parts run_demo parts
+BATCH=$TMP/parts run_demo parts-run
 PARTS=$BUNDLE
 verify "$PARTS"
 is "bundle in parts: exit 0" "$VRC" 0

@@ -13,7 +13,9 @@ is "impossible date: 2" $? 2
 mkdir -p "$TMP/clean"
 cp "$FIXTURES/demo/agency.xml" "$TMP/clean/"
 head -21 "$FIXTURES/demo/accounts-2026-11-23.csv" >"$TMP/clean/accounts.csv"
-BATCH=$TMP/clean run_demo clean
+# run_demo writes stdout/stderr into $TMP/NAME: not into the batch, whose
+# every file must be an input (ingest_batch_files()).
+BATCH=$TMP/clean run_demo clean-run
 is "clean batch: 0" "$RUN_RC" 0
 
 # A broken profile stops the run before anything is written.

@@ -143,7 +143,7 @@ static void run_file(const char *path, const char *base,
 	memset(&ev, 0, sizeof(ev));
 	arena_init(&arena);
 	pl_diag_clear(&diag);
-	rc = contacts_open(&c, path, run_date, &diag);
+	rc = contacts_open(&c, path, NULL, run_date, &diag);
 	snprintf(title, sizeof(title), "%s: opens", base);
 	if (!tap_ok(rc == PL_OK, __FILE__, __LINE__, title))
 		printf("#   %s\n", diag.message);
@@ -331,7 +331,7 @@ static void expect_fatal(const char *name, const char *content, int status,
 	int rc;
 
 	pl_diag_clear(&diag);
-	rc = contacts_open(&c, path, run_date, &diag);
+	rc = contacts_open(&c, path, NULL, run_date, &diag);
 	snprintf(title, sizeof(title), "fatal: %s is status %d", name, status);
 	is_int(rc, status, title);
 	if (message) {
@@ -384,7 +384,7 @@ static void test_streaming(void)
 	path = write_temp("many.csv", content);
 	free(content);
 	arena_init(&arena);
-	rc = contacts_open(&c, path, run_date, &diag);
+	rc = contacts_open(&c, path, NULL, run_date, &diag);
 	while (rc == PL_OK && (rc = contacts_next(&c, &arena, &ev, &diag)) == PL_OK) {
 		if (ev.rejected)
 			break;
@@ -403,7 +403,7 @@ static void test_streaming(void)
 
 	path = write_temp("header-only.csv", "consumer_id,account_id,at,channel,kind\r\n");
 	arena_init(&arena);
-	rc = contacts_open(&c, path, run_date, &diag);
+	rc = contacts_open(&c, path, NULL, run_date, &diag);
 	ok(rc == PL_OK && contacts_next(&c, &arena, &ev, &diag) == PL_DONE,
 	   "header only: no events");
 	contacts_release(&c);

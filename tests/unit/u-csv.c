@@ -12,7 +12,7 @@
 #include "pl.h"
 #include "core/buf.h"
 #include "core/diag.h"
-#include "ingest/ingest-int.h"
+#include "core/csv.h"
 #include "tap.h"
 
 static const char *problem_tag(enum csv_problem p)

@@ -170,7 +170,7 @@ static void run_case(struct ingest_ids *ids, const char *path,
 
 	arena_init(&arena);
 	pl_diag_clear(&diag);
-	rc = ingest_open(&in, path, ids, run_date, &diag);
+	rc = ingest_open(&in, path, NULL, ids, run_date, &diag);
 	snprintf(title, sizeof(title), "%s: opens", path);
 	if (!tap_ok(rc == PL_OK, __FILE__, __LINE__, title))
 		printf("#   %s\n", diag.message);
@@ -305,7 +305,7 @@ static void expect_fatal(const char *file, int status, const char *message,
 	snprintf(path, sizeof(path), "%s%s", file[0] == '/' ? "" : MALFORMED, file);
 	ingest_ids_init(&ids);
 	pl_diag_clear(&diag);
-	rc = ingest_open(&in, path, &ids, run_date, &diag);
+	rc = ingest_open(&in, path, NULL, &ids, run_date, &diag);
 	snprintf(title, sizeof(title), "fatal: %s is status %d", file, status);
 	is_int(rc, status, title);
 	snprintf(title, sizeof(title), "fatal: %s message", file);
@@ -409,7 +409,7 @@ static void test_full_record(void)
 
 	ingest_ids_init(&ids);
 	arena_init(&arena);
-	rc = ingest_open(&in, path, &ids, run_date, &diag);
+	rc = ingest_open(&in, path, NULL, &ids, run_date, &diag);
 	is_int(rc, PL_OK, "full: header in any order, trimmed, after a BOM");
 	if (rc != PL_OK) {
 		printf("#   %s\n", diag.message);
@@ -581,7 +581,7 @@ static void test_extensions(void)
 
 	ingest_ids_init(&ids);
 	arena_init(&arena);
-	rc = ingest_open(&in, path, &ids, run_date, &diag);
+	rc = ingest_open(&in, path, NULL, &ids, run_date, &diag);
 	is_int(rc, PL_OK, "extensions: the optional columns are known");
 	for (size_t i = 0; rc == PL_OK && i < PL_ARRAY_SIZE(want); i++) {
 		const char *code;
@@ -663,7 +663,7 @@ static void test_streaming(void)
 
 	ingest_ids_init(&ids);
 	arena_init(&arena);
-	rc = ingest_open(&in, path, &ids, run_date, &diag);
+	rc = ingest_open(&in, path, NULL, &ids, run_date, &diag);
 	while (rc == PL_OK && (rc = ingest_next(&in, &arena, &a, &diag)) == PL_OK) {
 		if (a.rejected)
 			break;

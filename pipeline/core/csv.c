@@ -8,7 +8,7 @@
  *
  * Beyond RFC 4180 the reader accepts what agencies' tools actually write:
  * LF as well as CRLF (and a lone CR) as the line end, a UTF-8 byte order
- * mark at the very start, a last line without a line end, and blank lines,
+ * mark at the very start (UTF-8 files only), a last line without a line end, and blank lines,
  * which are skipped and are not records.
  *
  * A framing problem never loses the place in the file: the state machine
@@ -18,8 +18,8 @@
  * the rest of the file is that one record.
  */
 #include "../pl.h"
-#include "../core/xalloc.h"
-#include "ingest-int.h"
+#include "csv.h"
+#include "xalloc.h"
 
 #include <glib.h>
 
@@ -101,7 +101,7 @@ static int refill(struct csv_reader *r)
 
 		r->head_read = true;
 		r->head_len = read_some(r, r->head, sizeof(r->head));
-		if (r->head_len == 3 && !memcmp(r->head, bom, 3))
+		if (!r->bytes_only && r->head_len == 3 && !memcmp(r->head, bom, 3))
 			r->head_len = 0;
 	}
 	if (r->head_pos < r->head_len)
@@ -293,7 +293,7 @@ int csv_next(struct csv_reader *r, const struct csv_record **out)
 	}
 	end_field(r, &b);
 done:
-	if (rec->problem == CSV_FINE)
+	if (rec->problem == CSV_FINE && !r->bytes_only)
 		check_utf8(rec);
 	*out = rec;
 	return PL_OK;
