@@ -694,9 +694,13 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 		rc = typeset_finish(r.typesetter, diag);
 	}
 	if (rc == PL_OK) {
+		unsigned long shaped, reused;
+
 		killpoint("typeset-finished");
-		run_log(&r, "typeset: %lu letters, %lu pages, %lu sheets in print/ (grouped by sheets, ZIP order)%s",
+		typeset_shaping_counts(r.typesetter, &shaped, &reused);
+		run_log(&r, "typeset: %lu letters, %lu pages, %lu sheets in print/ (grouped by sheets, ZIP order); %lu texts shaped, %lu reused%s",
 			result->counts.letters, result->counts.pages, result->counts.sheets,
+			shaped, reused,
 			r.address_rejects ? arena_printf(&r.arena, "; %lu rejected: address too big for the window",
 							 r.address_rejects) : "");
 		killpoint("before-bundle-finish");

@@ -114,11 +114,14 @@
 
 /* ---- the pool of reusable layouts ---- */
 
+static void shape_cache_free(struct shape_cache *c);
+
 void layout_pool_release(struct layout_pool *pool)
 {
 	for (size_t i = 0; i < pool->nitems; i++)
 		g_object_unref(pool->items[i]);
 	free(pool->items);
+	shape_cache_free(pool->shapes);
 	memset(pool, 0, sizeof(*pool));
 }
 
@@ -161,6 +164,78 @@ struct field {
 struct mline {
 	double top, height, baseline, x, width;
 };
+
+/* ---- the shaping cache (typeset-int.h) ---- */
+
+struct shape_entry {
+	uint64_t hash;           /* 0: empty slot */
+	char *key;               /* owned: font, size, weight, alignment, width, markup */
+	size_t key_len;
+	PangoLayout *layout;     /* owned reference; never changed once cached */
+	int nlines;
+	struct mline *lines;     /* owned */
+	double height;
+};
+
+struct shape_cache {
+	struct shape_entry slots[2 * SHAPE_CACHE_MAX];   /* open addressing */
+	size_t used;
+};
+
+static void shape_cache_clear(struct shape_cache *c)
+{
+	for (size_t i = 0; i < PL_ARRAY_SIZE(c->slots); i++) {
+		struct shape_entry *e = &c->slots[i];
+		if (!e->hash)
+			continue;
+		g_object_unref(e->layout);
+		free(e->key);
+		free(e->lines);
+		memset(e, 0, sizeof(*e));
+	}
+	c->used = 0;
+}
+
+static void shape_cache_free(struct shape_cache *c)
+{
+	if (!c)
+		return;
+	shape_cache_clear(c);
+	free(c);
+}
+
+/* FNV-1a over the key; never 0 (0 marks an empty slot). */
+static uint64_t shape_hash(const char *key, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 1099511628211ULL;
+	}
+	return h ? h : 1;
+}
+
+/* The slot of key: its entry, or the empty slot where it would go. */
+static struct shape_entry *shape_slot(struct shape_cache *c, const char *key,
+				      size_t len, uint64_t hash)
+{
+	size_t mask = PL_ARRAY_SIZE(c->slots) - 1;
+
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		struct shape_entry *e = &c->slots[i];
+		if (!e->hash || (e->hash == hash && e->key_len == len &&
+				 !memcmp(e->key, key, len)))
+			return e;
+	}
+}
+
+/* A full cache is emptied between letters, never during one. */
+static void shape_cache_new_letter(struct layout_pool *pool)
+{
+	if (pool->shapes && pool->shapes->used >= SHAPE_CACHE_MAX)
+		shape_cache_clear(pool->shapes);
+}
 
 /* A filled and measured layout. */
 struct mtext {
@@ -838,9 +913,35 @@ static int measure_font(struct letter *L, const char *markup, double width,
 	char *text = NULL;
 	int i = 0;
 
+	struct layout_pool *pool = L->job->pool;
+	struct shape_entry *cached = NULL;
+	char *key = NULL;
+	size_t key_len = 0;
+	uint64_t hash = 0;
+	bool can_cache;
+
 	memset(mt, 0, sizeof(*mt));
 	if (markup_empty(markup))
 		return PL_OK;
+	/* Shaped before with the same font, size, weight, alignment, width? */
+	if (!pool->shapes)
+		pool->shapes = xcalloc(1, sizeof(*pool->shapes));
+	key = arena_printf(L->job->arena, "%s\x1f%.4f\x1f%d\x1f%d\x1f%.4f\x1f%s",
+			   family, size, (int)bold, (int)align, width, markup);
+	key_len = strlen(key);
+	hash = shape_hash(key, key_len);
+	cached = shape_slot(pool->shapes, key, key_len, hash);
+	if (cached->hash) {
+		pool->shape_hits++;
+		mt->layout = cached->layout;
+		mt->nlines = cached->nlines;
+		mt->lines = arena_alloc(L->job->arena,
+					(size_t)cached->nlines * sizeof(*mt->lines));
+		memcpy(mt->lines, cached->lines, (size_t)cached->nlines * sizeof(*mt->lines));
+		mt->height = cached->height;
+		return PL_OK;
+	}
+	pool->shape_misses++;
 	if (!pango_parse_markup(markup, -1, 0, &attrs, &text, NULL, &err)) {
 		int rc = letter_fail(L, PL_TEMPLATE, line,
 				     "cannot lay out text of account '%s': %s",
@@ -848,7 +949,13 @@ static int measure_font(struct letter *L, const char *markup, double width,
 		g_error_free(err);
 		return rc;
 	}
-	mt->layout = pool_get(L->job->pool, L->job->context);
+	/*
+	 * A new layout goes into the cache; should the cache be this full
+	 * within one letter, the text is shaped in a pooled layout instead.
+	 */
+	can_cache = pool->shapes->used < PL_ARRAY_SIZE(pool->shapes->slots) * 3 / 4;
+	mt->layout = can_cache ? pango_layout_new(L->job->context)
+			       : pool_get(pool, L->job->context);
 	desc = pango_font_description_new();
 	pango_font_description_set_family(desc, family);
 	pango_font_description_set_size(desc, (gint)(size * PANGO_SCALE + 0.5));
@@ -864,10 +971,15 @@ static int measure_font(struct letter *L, const char *markup, double width,
 	g_free(text);
 
 	/* A character our fonts cannot draw would print as a box. */
-	if (pango_layout_get_unknown_glyphs_count(mt->layout) > 0)
-		return letter_fail(L, PL_RENDER, line,
-				   "text of account '%s' has characters the letter fonts lack: '%.80s'",
-				   account_id(L), pango_layout_get_text(mt->layout));
+	if (pango_layout_get_unknown_glyphs_count(mt->layout) > 0) {
+		int rc = letter_fail(L, PL_RENDER, line,
+				     "text of account '%s' has characters the letter fonts lack: '%.80s'",
+				     account_id(L), pango_layout_get_text(mt->layout));
+		if (can_cache)
+			g_object_unref(mt->layout);
+		mt->layout = NULL;
+		return rc;
+	}
 
 	mt->nlines = pango_layout_get_line_count(mt->layout);
 	mt->lines = arena_alloc(L->job->arena, (size_t)mt->nlines * sizeof(*mt->lines));
@@ -885,6 +997,19 @@ static int measure_font(struct letter *L, const char *markup, double width,
 	pango_layout_iter_free(iter);
 	pango_layout_get_extents(mt->layout, NULL, &logical);
 	mt->height = (double)logical.height / PANGO_SCALE;
+
+	if (!can_cache)
+		return PL_OK;
+	/* Into the cache (the slot found above is still the right one). */
+	cached->hash = hash;
+	cached->key = xstrndup(key, key_len);
+	cached->key_len = key_len;
+	cached->layout = mt->layout;   /* the cache owns the reference */
+	cached->nlines = mt->nlines;
+	cached->lines = xmalloc((size_t)mt->nlines * sizeof(*cached->lines) + 1);
+	memcpy(cached->lines, mt->lines, (size_t)mt->nlines * sizeof(*cached->lines));
+	cached->height = mt->height;
+	pool->shapes->used++;
 	return PL_OK;
 }
 
@@ -2246,6 +2371,7 @@ int layout_letter(const struct letter_job *job, struct letter_ref *ref,
 	int rc;
 
 	job->pool->used = 0;
+	shape_cache_new_letter(job->pool);
 	ref->imb[0] = '\0';
 	ref->imb_serial = job->imb_serial;
 	rc = check_slots(&L);

@@ -221,11 +221,25 @@ bool template_page_field(const char *name);
 
 /* ---- layout.c ---- */
 
+/*
+ * Texts shaped once per run: a text laid out before (same markup, font,
+ * size, weight, alignment and width) reuses that layout instead of being
+ * shaped again (layout.c, "the shaping cache"). Most of a letter is the
+ * same for every consumer of a night (the disclosures, the collector's
+ * name, the validation end date), so most paragraphs are shaped once.
+ * At most SHAPE_CACHE_MAX texts; when full, it is emptied at the start of
+ * the next letter (never during one: the letter's layouts stay valid).
+ */
+#define SHAPE_CACHE_MAX 1024
+struct shape_cache;
+
 /* PangoLayout objects reused from letter to letter. */
 struct layout_pool {
 	PangoLayout **items;   /* owned (g_object_unref) */
 	size_t nitems, alloc;
 	size_t used;           /* handed out for the current letter */
+	struct shape_cache *shapes;   /* owned; NULL until the first text */
+	unsigned long shape_hits, shape_misses;   /* for the run's log */
 };
 
 void layout_pool_release(struct layout_pool *pool);

@@ -481,6 +481,13 @@ int typeset_letter(struct typesetter *ts, const struct account *account,
 	return rc;
 }
 
+void typeset_shaping_counts(const struct typesetter *ts, unsigned long *shaped,
+			    unsigned long *reused)
+{
+	*shaped = ts->pool.shape_misses;
+	*reused = ts->pool.shape_hits;
+}
+
 const char *typeset_overflow_field(const struct typesetter *ts)
 {
 	return ts->overflow_field ? ts->overflow_field : "";

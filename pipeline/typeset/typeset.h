@@ -133,6 +133,13 @@ bool typeset_template_of(const struct typesetter *ts, size_t i,
 			 const char **letter, const char **language);
 
 /*
+ * How many texts were shaped and how many times a text shaped before was
+ * reused (the shaping cache; for the run's log).
+ */
+void typeset_shaping_counts(const struct typesetter *ts, unsigned long *shaped,
+			    unsigned long *reused);
+
+/*
  * Finish every open PDF (or the preview) and commit the files. PL_RENDER
  * if cairo reports any error. A run with no letter writes no PDF.
  */

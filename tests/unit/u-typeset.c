@@ -1628,6 +1628,68 @@ static void test_v3_template_errors(void)
 	free(pdf);
 }
 
+/*
+ * The shaping cache: the same letter typeset first with every text shaped
+ * afresh and then again with every text from the cache has the same
+ * layout (dump) and draws the same page (the pages' content, compared as
+ * text, and the page bytes cairo wrote for it, but for the piece id).
+ */
+static void test_shaping_cache(void)
+{
+	char *pdf = path_in_tmp("cache.pdf"), *dump = path_in_tmp("cache-dumps");
+	struct typeset_opts o;
+	struct typesetter *ts = NULL;
+	struct pl_diag diag = { 0 };
+	struct account a;
+	struct verdict v;
+	struct arena arena;
+	struct letter_ref r1, r2;
+	unsigned long shaped = 0, reused = 0, shaped1 = 0;
+	int rc;
+
+	arena_init(&arena);
+	if (mkdir(dump, 0755) != 0)
+		PL_BUG("mkdir");
+	make_opts(&o, pdf, dump);
+	rc = typeset_open(&ts, &o, &diag);
+	make_account(&a, "A-3001", "Cache");
+	make_verdict(&v, NULL);
+	if (rc == PL_OK)
+		rc = typeset_letter(ts, &a, &v, "PIECE-A", &arena, &r1, &diag);
+	if (rc == PL_OK)
+		typeset_shaping_counts(ts, &shaped1, &reused);
+	ok(rc == PL_OK && shaped1 > 10, "cache: the first letter shapes its texts");
+	if (rc == PL_OK)
+		rc = typeset_letter(ts, &a, &v, "PIECE-B", &arena, &r2, &diag);
+	if (rc == PL_OK)
+		typeset_shaping_counts(ts, &shaped, &reused);
+	/* Only the texts with the piece id are new (the footer on each page). */
+	ok(rc == PL_OK && shaped - shaped1 <= r1.page_count && reused >= shaped1 - r1.page_count,
+	   "cache: the same letter again reuses its texts");
+	if (rc == PL_OK)
+		rc = typeset_finish(ts, &diag);
+	ok(rc == PL_OK, "cache: both letters typeset");
+	if (rc == PL_OK) {
+		char *d1 = run_textf("sed 's/PIECE-A/PIECE/g' '%s/PIECE-A.layout'", dump);
+		char *d2 = run_textf("sed 's/PIECE-B/PIECE/g' '%s/PIECE-B.layout'", dump);
+		char *t1 = run_textf("pdftotext -f 1 -l %u '%s' - | sed 's/PIECE-A/PIECE/g'",
+				     r1.page_count, pdf);
+		char *t2 = run_textf("pdftotext -f %u -l %u '%s' - | sed 's/PIECE-B/PIECE/g'",
+				     r2.first_page, r2.first_page + r2.page_count - 1, pdf);
+
+		ok(strlen(d1) > 1000 && !strcmp(d1, d2), "cache: cold and warm layouts are the same");
+		ok(strlen(t1) > 1000 && !strcmp(t1, t2), "cache: cold and warm pages read the same");
+		free(d1);
+		free(d2);
+		free(t1);
+		free(t2);
+	}
+	typeset_free(ts);
+	arena_release(&arena);
+	free(pdf);
+	free(dump);
+}
+
 int main(void)
 {
 	const char *o = getenv("O");
@@ -1658,6 +1720,7 @@ int main(void)
 	}
 
 	if (!getenv("ONLY") || strstr(getenv("ONLY"), "l")) test_letters();
+	if (!getenv("ONLY") || strstr(getenv("ONLY"), "c")) test_shaping_cache();
 	if (!getenv("ONLY") || strstr(getenv("ONLY"), "f")) test_failures();
 	if (!getenv("ONLY") || strstr(getenv("ONLY"), "m")) test_masking();
 	if (!getenv("ONLY") || strstr(getenv("ONLY"), "o")) test_open_failures();
