@@ -1,36 +1,61 @@
 /*
- * digest.c: SHA-256 through GLib's GChecksum (see digest.h).
+ * digest.c: SHA-256 through OpenSSL's EVP interface (see digest.h).
+ *
+ * An allocation failure or an EVP error here is not a condition of the
+ * input: it means the process cannot go on, like xmalloc's.
  */
 #include "../pl.h"
 #include "digest.h"
 #include "diag.h"
 
-#include <glib.h>
+#include <openssl/evp.h>
+
+static void hex_of(const unsigned char *md, unsigned len, char hex[PL_SHA256_HEX])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (unsigned i = 0; i < len && 2 * i + 2 < PL_SHA256_HEX; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[PL_SHA256_HEX - 1] = '\0';
+}
 
 void digest_init(struct digest *d)
 {
-	d->state = g_checksum_new(G_CHECKSUM_SHA256);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		PL_BUG("cannot start a SHA-256 digest");
+	d->state = ctx;
 }
 
 void digest_update(struct digest *d, const void *data, size_t len)
 {
-	g_checksum_update(d->state, data, (gssize)len);
+	if (len && EVP_DigestUpdate(d->state, data, len) != 1)
+		PL_BUG("cannot update a SHA-256 digest");
 }
 
 void digest_finish(struct digest *d, char hex[PL_SHA256_HEX])
 {
-	snprintf(hex, PL_SHA256_HEX, "%s", g_checksum_get_string(d->state));
-	g_checksum_free(d->state);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+
+	if (EVP_DigestFinal_ex(d->state, md, &len) != 1 || len != 32)
+		PL_BUG("cannot finish a SHA-256 digest");
+	hex_of(md, len, hex);
+	EVP_MD_CTX_free(d->state);
 	d->state = NULL;
 }
 
 void sha256_hex(const void *data, size_t len, char hex[PL_SHA256_HEX])
 {
-	struct digest d;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned md_len = 0;
 
-	digest_init(&d);
-	digest_update(&d, data, len);
-	digest_finish(&d, hex);
+	if (EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len != 32)
+		PL_BUG("cannot compute a SHA-256 digest");
+	hex_of(md, md_len, hex);
 }
 
 int sha256_file(const char *path, char hex[PL_SHA256_HEX])

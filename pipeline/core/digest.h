@@ -1,10 +1,13 @@
 /*
  * digest.h: SHA-256, streaming and one-shot, as lowercase hex.
  *
- * A thin wrapper over GLib's GChecksum (GLib is already here under pango),
- * so no stage hand-writes a hash and every stage spells the digest alike.
+ * A thin wrapper over OpenSSL's libcrypto (EVP), which uses the CPU's
+ * SHA instructions where there are some: every byte of every PDF is
+ * hashed two or three times (the file's digest as it is written, each
+ * piece's pages), so the hash is on the run's critical path. No stage
+ * hand-writes a hash and every stage spells the digest alike.
  *
- * Ownership: struct digest owns its GLib state until digest_finish().
+ * Ownership: struct digest owns its EVP state until digest_finish().
  */
 #ifndef PL_DIGEST_H
 #define PL_DIGEST_H
@@ -14,7 +17,7 @@
 #define PL_SHA256_HEX 65   /* 64 hex digits and the NUL */
 
 struct digest {
-	void *state;   /* owned GChecksum */
+	void *state;   /* owned EVP_MD_CTX */
 };
 
 void digest_init(struct digest *d);
