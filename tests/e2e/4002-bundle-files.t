@@ -89,6 +89,8 @@ grep -v -x -e print/bundle.zip -e print/bundle.zip.sha256 "$TMP/files" >"$TMP/zi
 unzip -Z1 "$P/bundle.zip" >"$TMP/zip-list"
 ok "zip lists every file but itself and its digest, sorted" cmp "$TMP/zipped" "$TMP/zip-list"
 ok "unzip -t passes" unzip -tq "$P/bundle.zip"
+is "PDFs are stored as they are (compressed inside), the rest deflated" \
+	"$(unzip -v "$P/bundle.zip" | awk '$8 ~ /\.pdf$/ && $3 < $1 { print "pdf-deflated:" $8 } $8 ~ /\.(csv|xml)$/ && $3 >= $1 { print "text-stored:" $8 }')" ""
 bad=
 while read -r f; do
 	unzip -p "$P/bundle.zip" "$f" | cmp -s - "$first/$f" || bad="$bad $f"
