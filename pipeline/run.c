@@ -26,6 +26,7 @@
 #include "bundle/bundle.h"
 #include "presort/presort.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #ifndef PL_DATADIR
@@ -34,6 +35,19 @@
 #ifndef PL_FONTFILES
 #define PL_FONTFILES "build/fonts"
 #endif
+
+/*
+ * The live progress line, on a terminal only (a scheduler's log gets the
+ * stage lines): accounts read, then letters typeset of the accounts to
+ * decide, letters per second and the time left. Redrawn at most four
+ * times a second; it never touches the outputs.
+ */
+struct progress {
+	bool on;
+	double start, last;      /* seconds, CLOCK_MONOTONIC */
+	unsigned long total;     /* accounts to decide (known after reading) */
+	unsigned long done;      /* of those, decided */
+};
 
 /* Everything one run holds; released in reverse order by run_release(). */
 struct run {
@@ -57,11 +71,56 @@ struct run {
 	struct arena arena;
 	int mail_date;
 	unsigned long address_rejects;   /* ADDRESS_TOO_LONG, counted in rejected */
+	struct progress progress;
+	const struct run_counts *counts;   /* the run's, for the progress line */
 };
 
 static char *default_path(const char *given, const char *fallback)
 {
 	return xstrdup(given ? given : fallback);
+}
+
+static double seconds_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void progress_start(struct run *r)
+{
+	const char *term = getenv("TERM");
+	FILE *log = r->opts->log;
+
+	r->progress.on = log && isatty(fileno(log)) && term && strcmp(term, "dumb");
+	r->progress.start = r->progress.last = seconds_now();
+}
+
+/* Redraw the line (reading: total is 0), at most every 0.25 s unless final. */
+static void progress_show(struct run *r, const struct run_counts *c, bool final)
+{
+	struct progress *p = &r->progress;
+	double now, elapsed, rate;
+
+	if (!p->on)
+		return;
+	now = seconds_now();
+	if (!final && now - p->last < 0.25)
+		return;
+	p->last = now;
+	elapsed = now - p->start;
+	rate = elapsed > 0 ? (double)c->letters / elapsed : 0;
+	if (!p->total)
+		fprintf(r->opts->log, "\r\033[Kreading: %lu accounts", c->read);
+	else
+		fprintf(r->opts->log, "\r\033[Kdeciding and typesetting: %lu of %lu accounts, "
+			"%lu letters, %.0f letters/s, %.0f s left",
+			p->done, p->total, c->letters, rate,
+			p->done ? elapsed * (double)(p->total - p->done) / (double)p->done : 0.0);
+	if (final)
+		fputs("\r\033[K", r->opts->log);
+	fflush(r->opts->log);
 }
 
 static void run_init(struct run *r, const struct run_opts *opts)
@@ -426,6 +485,8 @@ static int spool_record(struct run *r, struct account *acct, unsigned file,
 {
 	int rc;
 
+	if (r->counts)
+		progress_show(r, r->counts, false);
 	if (!acct->rejected)
 		return presort_add(ctx, acct, file, diag);
 	rc = bundle_add(r->bundle, acct, NULL, NULL, diag);
@@ -491,6 +552,8 @@ static int process_sorted(struct run *r, struct presort *ps, const char *batch_i
 		rc = bundle_add(r->bundle, &acct, acct.rejected ? NULL : verdict,
 				letter_out, diag);
 		killpoint("account");
+		r->progress.done++;
+		progress_show(r, counts, false);
 	}
 	return rc;
 }
@@ -502,12 +565,16 @@ static int process_records(struct run *r, const char *batch_id,
 	struct presort *ps = NULL;
 	int rc = presort_open(&ps, r->staging_dir, PRESORT_MEM_CAP, diag);
 
+	r->counts = counts;
+	progress_start(r);
 	if (rc == PL_OK)
 		rc = read_all_records(r, counts, spool_record, ps, diag);
 	if (rc == PL_OK) {
 		killpoint("accounts-read");
+		r->progress.total = presort_count(ps);
 		rc = process_sorted(r, ps, batch_id, counts, diag);
 	}
+	progress_show(r, counts, true);   /* clears the line */
 	presort_free(ps);
 	return rc;
 }
