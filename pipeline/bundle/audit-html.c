@@ -33,6 +33,7 @@
  */
 #include "../pl.h"
 #include "bundle-int.h"
+#include "../core/xsltguard.h"
 #include "../core/buf.h"
 #include "../core/limits.h"
 #include "../core/xalloc.h"
@@ -80,9 +81,7 @@ static const char rows_slot[] = "<tbody></tbody>";
 
 /* What the security checks and the error handler share. */
 struct html_guard {
-	const char *input;        /* the one file the stylesheet may read */
-	const char *refused;      /* what was refused ("write the file"), or NULL */
-	char refused_target[256];
+	struct xslt_guard sec;    /* read_file: the manifest, the one file it may read */
 	char error[400];          /* first libxml2/libxslt message, one line */
 };
 
@@ -101,44 +100,6 @@ static void guard_error(void *ctx, const char *fmt, ...)
 	va_end(ap);
 	if ((nl = strchr(g->error, '\n')) && nl[1])
 		nl[1] = '\0';
-}
-
-static int guard_refuse(struct html_guard *g, const char *what, const char *value)
-{
-	if (g && !g->refused) {
-		g->refused = what;
-		snprintf(g->refused_target, sizeof(g->refused_target), "%s",
-			 value ? value : "");
-	}
-	return 0;
-}
-
-static int forbid_write_file(xsltSecurityPrefsPtr sec, xsltTransformContextPtr ctxt,
-			     const char *value)
-{
-	return guard_refuse(ctxt ? ctxt->_private : NULL, "write the file", value);
-}
-
-static int forbid_create_dir(xsltSecurityPrefsPtr sec, xsltTransformContextPtr ctxt,
-			     const char *value)
-{
-	return guard_refuse(ctxt ? ctxt->_private : NULL, "create the directory", value);
-}
-
-static int forbid_network(xsltSecurityPrefsPtr sec, xsltTransformContextPtr ctxt,
-			  const char *value)
-{
-	return guard_refuse(ctxt ? ctxt->_private : NULL, "use the network for", value);
-}
-
-static int check_read_file(xsltSecurityPrefsPtr sec, xsltTransformContextPtr ctxt,
-			   const char *value)
-{
-	struct html_guard *g = ctxt ? ctxt->_private : NULL;
-
-	if (g && value && !strcmp(value, g->input))
-		return 1;
-	return guard_refuse(g, "read the file", value);
 }
 
 /* ---- streaming the manifest ---- */
@@ -558,21 +519,20 @@ static int view_transform(struct html_view *v, xmlDocPtr doc, const char **param
 
 	buf_clear(&v->part);
 	v->part_full = false;
-	if (!ctxt || xsltSetCtxtSecurityPrefs(v->sec, ctxt)) {
+	if (xslt_guard_attach(v->sec, ctxt, &v->guard.sec) != 0) {
 		rc = pl_diag_set(diag, PL_TEMPLATE, v->xsl_path, 0,
 				 "cannot set up the transform of '%s'", v->xsl_path);
 		goto out;
 	}
-	ctxt->_private = &v->guard;
 	xsltSetTransformErrorFunc(ctxt, &v->guard, guard_error);
 
 	result = xsltApplyStylesheetUser(v->style, doc, params, NULL, NULL, ctxt);
-	if (v->guard.refused) {
+	if (v->guard.sec.refused) {
 		/* Refused even if libxslt carried on: the page is not trusted. */
 		rc = pl_diag_set(diag, PL_DETAIL(PL_TEMPLATE, 0x51), v->xsl_path, 0,
 				 "cannot apply the stylesheet '%s': it tried to %s '%s', "
 				 "which the audit view may not do", v->xsl_path,
-				 v->guard.refused, v->guard.refused_target);
+				 v->guard.sec.refused, v->guard.sec.target);
 		goto out;
 	}
 	if (!result || ctxt->state != XSLT_STATE_OK) {
@@ -710,7 +670,7 @@ int audit_html_write(const char *staging_dir, const char *xsl_path,
 	struct html_view v = {
 		.xsl_path = xsl_path,
 		.out_path = out_path,
-		.guard = { .input = in_path },
+		.guard = { .sec = { .read_file = in_path } },
 		.part = BUF_INIT(AUDIT_HTML_MAX_PART_BYTES),
 	};
 	const char *page_params[] = { "part", "'page'", NULL };
@@ -738,13 +698,8 @@ int audit_html_write(const char *staging_dir, const char *xsl_path,
 				 v.guard.error[0] ? v.guard.error : "not a stylesheet");
 		goto out;
 	}
-	v.sec = xsltNewSecurityPrefs();
-	if (!v.sec ||
-	    xsltSetSecurityPrefs(v.sec, XSLT_SECPREF_WRITE_FILE, forbid_write_file) ||
-	    xsltSetSecurityPrefs(v.sec, XSLT_SECPREF_CREATE_DIRECTORY, forbid_create_dir) ||
-	    xsltSetSecurityPrefs(v.sec, XSLT_SECPREF_WRITE_NETWORK, forbid_network) ||
-	    xsltSetSecurityPrefs(v.sec, XSLT_SECPREF_READ_NETWORK, forbid_network) ||
-	    xsltSetSecurityPrefs(v.sec, XSLT_SECPREF_READ_FILE, check_read_file)) {
+	v.sec = xslt_guard_prefs();
+	if (!v.sec) {
 		rc = pl_diag_set(diag, PL_TEMPLATE, xsl_path, 0,
 				 "cannot set up the transform of '%s'", xsl_path);
 		goto out;

@@ -54,6 +54,7 @@
 #include "../core/xalloc.h"
 #include "../core/xmlsafe.h"
 #include "ingest-int.h"
+#include "../core/xsltguard.h"
 
 #include <libxml/parser.h>
 #include <libxml/xmlreader.h>
@@ -84,9 +85,7 @@ struct first_error {
 
 /* What the mapping's security checks and error handler share. */
 struct map_guard {
-	const char *dir;       /* the mapping's directory: document() may read here */
-	const char *refused;   /* "write the file", ... or NULL */
-	char target[256];
+	struct xslt_guard sec; /* read_dir: the mapping's directory (document()) */
 	char error[400];       /* the messages of the transform, lines joined */
 };
 
@@ -597,52 +596,6 @@ static void handlers_take(struct saved_handlers *s, struct map_guard *g)
 	xsltSetGenericErrorFunc(g, guard_error);
 }
 
-static int guard_refuse(struct map_guard *g, const char *what, const char *value)
-{
-	if (g && !g->refused) {
-		g->refused = what;
-		snprintf(g->target, sizeof(g->target), "%s", value ? value : "");
-	}
-	return 0;
-}
-
-static int forbid_write_file(xsltSecurityPrefsPtr sec, xsltTransformContextPtr ctxt,
-			     const char *value)
-{
-	return guard_refuse(ctxt ? ctxt->_private : NULL, "write the file", value);
-}
-
-static int forbid_create_dir(xsltSecurityPrefsPtr sec, xsltTransformContextPtr ctxt,
-			     const char *value)
-{
-	return guard_refuse(ctxt ? ctxt->_private : NULL, "create the directory", value);
-}
-
-static int forbid_network(xsltSecurityPrefsPtr sec, xsltTransformContextPtr ctxt,
-			  const char *value)
-{
-	return guard_refuse(ctxt ? ctxt->_private : NULL, "use the network for", value);
-}
-
-/* document() may read files in the mapping's own directory, nothing else. */
-static int check_read_file(xsltSecurityPrefsPtr sec, xsltTransformContextPtr ctxt,
-			   const char *value)
-{
-	struct map_guard *g = ctxt ? ctxt->_private : NULL;
-	const char *path = value;
-	size_t n;
-
-	if (!g)
-		return 0;
-	if (path && !strncmp(path, "file://", 7))
-		path += 7;
-	n = strlen(g->dir);
-	if (path && !strncmp(path, g->dir, n) && path[n] == '/' &&
-	    !strstr(path, "/../") && !strchr(path + n + 1, '/'))
-		return 1;
-	return guard_refuse(g, "read the file", value);
-}
-
 /* Refuse xsl:import and xsl:include: they would load unchecked files. */
 static int mapping_self_contained(xmlDoc *doc, const char *mapping,
 				  struct pl_diag *diag)
@@ -674,7 +627,7 @@ static int mapping_load(struct xml_source *x, struct pl_diag *diag)
 		exslt_registered = true;
 	}
 	x->map_dir = slash ? xstrndup(mapping, (size_t)(slash - mapping)) : xstrdup(".");
-	x->guard.dir = x->map_dir;
+	x->guard.sec.read_dir = x->map_dir;
 	rc = xmlsafe_read(mapping, PL_MAX_MAPPING_BYTES, &doc, diag);
 	if (rc == PL_OK)
 		rc = mapping_self_contained(doc, mapping, diag);
@@ -695,13 +648,8 @@ static int mapping_load(struct xml_source *x, struct pl_diag *diag)
 	}
 	xmlFreeDoc(doc);
 	if (rc == PL_OK) {
-		x->sec = xsltNewSecurityPrefs();
-		if (!x->sec ||
-		    xsltSetSecurityPrefs(x->sec, XSLT_SECPREF_WRITE_FILE, forbid_write_file) ||
-		    xsltSetSecurityPrefs(x->sec, XSLT_SECPREF_CREATE_DIRECTORY, forbid_create_dir) ||
-		    xsltSetSecurityPrefs(x->sec, XSLT_SECPREF_WRITE_NETWORK, forbid_network) ||
-		    xsltSetSecurityPrefs(x->sec, XSLT_SECPREF_READ_NETWORK, forbid_network) ||
-		    xsltSetSecurityPrefs(x->sec, XSLT_SECPREF_READ_FILE, check_read_file))
+		x->sec = xslt_guard_prefs();
+		if (!x->sec)
 			PL_BUG("cannot set up libxslt security preferences");
 	}
 	if (rc == PL_OK) {
@@ -868,12 +816,10 @@ static int transform_record(struct xml_source *x, xmlNode *record,
 	struct saved_handlers saved;
 	int rc = PL_OK;
 
-	if (!ctxt || xsltSetCtxtSecurityPrefs(x->sec, ctxt) != 0)
+	if (xslt_guard_attach(x->sec, ctxt, &x->guard.sec) != 0)
 		PL_BUG("cannot set up an XSLT transform context");
-	ctxt->_private = &x->guard;
 	/* document() parses with the network off and no entity substitution. */
 	ctxt->parserOptions = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
-	x->guard.refused = NULL;
 	x->guard.error[0] = '\0';
 	handlers_take(&saved, &x->guard);
 	xsltSetTransformErrorFunc(ctxt, &x->guard, guard_error);
@@ -881,12 +827,12 @@ static int transform_record(struct xml_source *x, xmlNode *record,
 	handlers_give_back(&saved);
 	guard_text(&x->guard, ctxt->state == XSLT_STATE_STOPPED);
 
-	if (x->guard.refused) {
+	if (x->guard.sec.refused) {
 		rc = pl_diag_set(diag, PL_PARSE, x->path, x->result_line,
 				 "mapping '%s' tried to %s '%s' while mapping the <%s> at line %u "
 				 "of '%s'; a mapping may not write files, create directories, "
 				 "use the network or read outside its directory",
-				 mapping, x->guard.refused, x->guard.target, x->record_name,
+				 mapping, x->guard.sec.refused, x->guard.sec.target, x->record_name,
 				 x->result_line, x->path);
 	} else if (ctxt->state == XSLT_STATE_STOPPED) {
 		raw_reject(out, arena, REJECT_MAPPING, "",
