@@ -40,6 +40,9 @@
 #define PL_MAX_ARENA_BYTES        (8L << 20)
 
 /* outputs */
+/* Pieces in one print PDF unless the profile says otherwise: about 25 MB
+ * of two-page letters; cairo keeps ~115 bytes per page of an open PDF. */
+#define PL_DEFAULT_PIECES_PER_FILE 5000
 #define PL_MAX_PATH               4096
 #define PL_MAX_BATCH_ACCOUNTS     50000000L
 /* the audit view (bundle/audit-html.c) */

@@ -72,7 +72,7 @@ void profile_print_defaults(struct print_settings *print)
 		0.75 * POINTS_PER_INCH, 1.875 * POINTS_PER_INCH,
 		4.0 * POINTS_PER_INCH, 1.25 * POINTS_PER_INCH };
 	print->max_sheets = 6;
-	print->pieces_per_file = 0;
+	print->pieces_per_file = PL_DEFAULT_PIECES_PER_FILE;
 }
 
 static unsigned line_of(const xmlNode *n)
@@ -203,9 +203,9 @@ static int print_load(xmlNode *node, const char *path, struct print_settings *pr
 		if (*v) {
 			char *end;
 			long pieces = strtol(v, &end, 10);
-			if (*end || pieces < 1 || pieces > 1000000)
+			if (*end || pieces < 0 || pieces > 1000000)
 				rc = pl_diag_set(diag, PL_PARSE, path, line_of(node),
-						 "pieces-per-file '%s' is not a number from 1 to 1000000", v);
+						 "pieces-per-file '%s' is not a number from 0 (one file a group) to 1000000", v);
 			else
 				print->pieces_per_file = (unsigned long)pieces;
 		}

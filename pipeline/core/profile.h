@@ -46,7 +46,9 @@ struct print_settings {
 	int max_sheets;           /* what one #10 envelope takes; more goes flat */
 	/*
 	 * <pieces-per-file>: a group's PDF is cut into parts of at most this
-	 * many pieces (the vendor's file size); 0 (default): one file a group.
+	 * many pieces (the vendor's file size); default
+	 * PL_DEFAULT_PIECES_PER_FILE, which also bounds the memory cairo
+	 * keeps per page of an open PDF; 0: one file a group.
 	 */
 	unsigned long pieces_per_file;
 };
