@@ -4,6 +4,7 @@
 # pages are read back with pdftotext (RULE: CA-*, CO-*, MA-*, NY-*, WI-*,
 # NM-*; see rules/state-*.xml).
 . "$(dirname "$0")/../lib.sh"
+valgrind_skip "the demo run of 9001, its texts read back"
 
 run_demo a
 ok "demo batch completes" test "$RUN_RC" -le 1

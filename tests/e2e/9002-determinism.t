@@ -2,6 +2,7 @@
 # 9002: same batch, rules, templates and date give byte-identical output,
 # PDF included, whatever the output directory.
 . "$(dirname "$0")/../lib.sh"
+valgrind_skip "two runs of the demo, compared"
 
 run_demo a
 first=$BUNDLE
