@@ -27,6 +27,7 @@
 #include "../pl.h"
 #include "bundle-int.h"
 #include "zip.h"
+#include "../core/csv.h"
 #include "../core/date.h"
 #include "../core/killpoint.h"
 #include "../core/limits.h"
@@ -46,8 +47,6 @@
 #define GROUP_FLAT "flat"
 /* A bundle holds a dozen files; this only stops a runaway directory. */
 #define CONTROL_MAX_FILES 65535
-/* The longest manifest.csv field read here (a header name or a count). */
-#define CONTROL_FIELD_MAX 64
 
 /* ====================================================================
  * The files of the bundle
@@ -171,167 +170,80 @@ struct manifest_count {
 	unsigned long pieces, pages, sheets;
 };
 
-/*
- * A one-pass RFC 4180 reader that keeps nothing but the field it is in:
- * the header names the page_count and sheet_count columns, each later
- * record adds to the counts. Memory does not grow with the batch.
- */
-struct csv_scan {
-	const char *path;
-	unsigned line, record_line;  /* physical line now; where the record began */
-	unsigned long record;        /* 0: the header */
-	size_t col;
-	long page_col, sheet_col;
-	char field[CONTROL_FIELD_MAX + 1];
-	size_t field_len;
-	bool too_long, in_quotes, quote_seen, record_started;
-	unsigned long pages, sheets; /* of the record being read */
-	bool have_pages, have_sheets;
-	struct manifest_count *count;
-};
-
-static int scan_error(struct csv_scan *s, struct pl_diag *diag, const char *what)
+static int count_error(unsigned line, struct pl_diag *diag, const char *what)
 {
-	return pl_diag_set(diag, PL_MANIFEST, MANIFEST_NAME, s->record_line,
+	return pl_diag_set(diag, PL_MANIFEST, MANIFEST_NAME, line,
 			   "cannot count the print manifest: %s (at %s:%u)", what,
-			   MANIFEST_NAME, s->record_line);
+			   MANIFEST_NAME, line);
 }
 
 static bool parse_count(const char *s, unsigned long *out)
 {
-	char *end;
-
 	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 9)
 		return false;
-	*out = strtoul(s, &end, 10);
+	*out = strtoul(s, NULL, 10);
 	return true;
 }
 
-static int scan_field_end(struct csv_scan *s, struct pl_diag *diag)
-{
-	long col = (long)s->col;
-	int rc = PL_OK;
-
-	s->field[s->field_len] = '\0';
-	if (s->record == 0) {
-		if (!s->too_long && !strcmp(s->field, "page_count"))
-			s->page_col = col;
-		if (!s->too_long && !strcmp(s->field, "sheet_count"))
-			s->sheet_col = col;
-	} else if (col == s->page_col || col == s->sheet_col) {
-		unsigned long *v = col == s->page_col ? &s->pages : &s->sheets;
-
-		if (s->too_long || !parse_count(s->field, v))
-			rc = scan_error(s, diag, col == s->page_col
-					? "page_count is not a number"
-					: "sheet_count is not a number");
-		if (col == s->page_col)
-			s->have_pages = true;
-		else
-			s->have_sheets = true;
-	}
-	s->col++;
-	s->field_len = 0;
-	s->too_long = false;
-	s->quote_seen = false;
-	return rc;
-}
-
-static int scan_record_end(struct csv_scan *s, struct pl_diag *diag)
-{
-	int rc = scan_field_end(s, diag);
-
-	if (rc != PL_OK)
-		return rc;
-	if (s->record == 0) {
-		if (s->page_col < 0 || s->sheet_col < 0)
-			return scan_error(s, diag, "the header has no page_count "
-					  "or no sheet_count column");
-	} else {
-		if (!s->have_pages || !s->have_sheets)
-			return scan_error(s, diag, "the row is short");
-		s->count->pieces++;
-		s->count->pages += s->pages;
-		s->count->sheets += s->sheets;
-	}
-	s->record++;
-	s->col = 0;
-	s->have_pages = s->have_sheets = false;
-	s->record_started = false;
-	return PL_OK;
-}
-
-static int scan_char(struct csv_scan *s, int c, struct pl_diag *diag)
-{
-	if (!s->record_started) {
-		s->record_started = true;
-		s->record_line = s->line;
-	}
-	if (c == '\n')
-		s->line++;
-	if (s->in_quotes) {
-		if (c != '"')
-			goto keep;
-		s->in_quotes = false;   /* an end, or the first of a pair */
-		s->quote_seen = true;
-		return PL_OK;
-	}
-	if (c == '"') {
-		/* The opening quote, or "" inside a quoted field: a quote. */
-		bool pair = s->quote_seen;
-
-		s->in_quotes = true;
-		if (!pair)
-			return PL_OK;
-		goto keep;
-	}
-	if (c == ',')
-		return scan_field_end(s, diag);
-	if (c == '\r')
-		return PL_OK;           /* CSV_EOL's CR */
-	if (c == '\n')
-		return scan_record_end(s, diag);
-keep:
-	if (s->field_len < CONTROL_FIELD_MAX)
-		s->field[s->field_len++] = (char)c;
-	else
-		s->too_long = true;
-	return PL_OK;
-}
-
+/*
+ * The page_count and sheet_count columns summed, one record at a time
+ * through the shared RFC 4180 reader (core/csv.h): memory does not grow
+ * with the batch.
+ */
 static int count_manifest(const char *staging_dir, struct manifest_count *count,
 			  struct pl_diag *diag)
 {
 	char *path = xasprintf("%s/%s", staging_dir, MANIFEST_NAME);
-	struct csv_scan s = {
-		.path = path, .line = 1, .record_line = 1,
-		.page_col = -1, .sheet_col = -1, .count = count,
-	};
-	unsigned char chunk[65536];
 	FILE *f = fopen(path, "rb");
-	size_t n;
-	int rc = PL_OK;
+	struct csv_reader csv;
+	const struct csv_record *rec;
+	long page_col = -1, sheet_col = -1;
+	bool header = true;
+	int rc = PL_OK, next;
 
 	memset(count, 0, sizeof(*count));
 	if (!f) {
 		rc = pl_diag_set(diag, PL_IO_OPEN, path, 0, "cannot open '%s': %s",
 				 path, strerror(errno));
-		goto out;
+		free(path);
+		return rc;
 	}
-	while (rc == PL_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		for (size_t i = 0; rc == PL_OK && i < n; i++)
-			rc = scan_char(&s, chunk[i], diag);
-	if (rc == PL_OK && ferror(f))
-		rc = pl_diag_set(diag, PL_IO_OPEN, path, 0, "cannot read '%s'", path);
-	if (rc == PL_OK && s.in_quotes)
-		rc = scan_error(&s, diag, "a quoted field does not end");
-	/* A last record without its line break still counts. */
-	if (rc == PL_OK && s.record_started)
-		rc = scan_record_end(&s, diag);
-	if (rc == PL_OK && s.record == 0)
-		rc = scan_error(&s, diag, "the file has no header");
+	csv_init(&csv, f, 0);
+	while (rc == PL_OK && (next = csv_next(&csv, &rec)) == PL_OK) {
+		unsigned long pages, sheets;
+
+		if (rec->problem != CSV_FINE) {
+			rc = count_error(rec->line, diag, csv_problem_name(rec->problem));
+		} else if (header) {
+			for (size_t c = 0; c < rec->nstored; c++) {
+				if (!strcmp(rec->field[c], "page_count"))
+					page_col = (long)c;
+				if (!strcmp(rec->field[c], "sheet_count"))
+					sheet_col = (long)c;
+			}
+			if (page_col < 0 || sheet_col < 0)
+				rc = count_error(rec->line, diag, "the header has no page_count "
+						 "or no sheet_count column");
+			header = false;
+		} else if ((size_t)page_col >= rec->nstored || (size_t)sheet_col >= rec->nstored) {
+			rc = count_error(rec->line, diag, "the row is short");
+		} else if (!parse_count(rec->field[page_col], &pages)) {
+			rc = count_error(rec->line, diag, "page_count is not a number");
+		} else if (!parse_count(rec->field[sheet_col], &sheets)) {
+			rc = count_error(rec->line, diag, "sheet_count is not a number");
+		} else {
+			count->pieces++;
+			count->pages += pages;
+			count->sheets += sheets;
+		}
+	}
+	if (rc == PL_OK && next == PL_IO)
+		rc = pl_diag_set(diag, PL_IO_OPEN, path, 0, "cannot read '%s': %s", path,
+				 strerror(csv.io_errno));
+	if (rc == PL_OK && header)
+		rc = count_error(1, diag, "the file has no header");
+	csv_release(&csv);
 	fclose(f);
-out:
 	free(path);
 	return rc;
 }
