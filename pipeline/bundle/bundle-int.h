@@ -236,6 +236,7 @@ struct audit_xml {
 	struct _xmlTextWriter *writer;   /* owned; NULL when closed */
 	struct buf clean;                /* owned scratch for sanitised text */
 	int status;                      /* first failure, or PL_OK */
+	const char *what;                /* static: "audit manifest", for messages */
 };
 
 PL_WARN_UNUSED int audit_xml_open(struct audit_xml *x, const char *path,
@@ -274,6 +275,21 @@ PL_WARN_UNUSED int print_xml_piece(struct audit_xml *x, const struct bundle_entr
 /* <totals> (pieces = letters), end the document, commit the file. */
 PL_WARN_UNUSED int print_xml_finish(struct audit_xml *x, const struct run_counts *t,
 				    struct pl_diag *diag);
+
+/*
+ * The same streaming writer for any other document of the bundle
+ * (print/control.xml): indented, UTF-8, text made safe for XML, through
+ * an atomfile; errors are sticky and reported by xmldoc_finish(), which
+ * also commits the file (audit_xml_abort() drops it). name and root are
+ * string literals; what names the document in messages.
+ */
+PL_WARN_UNUSED int xmldoc_open(struct audit_xml *x, const char *path, const char *root,
+			       const char *what, struct pl_diag *diag);
+void xmldoc_start(struct audit_xml *x, const char *name);
+void xmldoc_attr(struct audit_xml *x, const char *name, const char *value);
+void xmldoc_attr_ulong(struct audit_xml *x, const char *name, unsigned long n);
+void xmldoc_end(struct audit_xml *x);
+PL_WARN_UNUSED int xmldoc_finish(struct audit_xml *x, struct pl_diag *diag);
 
 /* ---- the auditor's HTML view (audit-html.c) ---- */
 

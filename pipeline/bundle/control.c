@@ -36,7 +36,6 @@
 #include <dirent.h>
 #include <limits.h>
 #include <sys/stat.h>
-#include <libxml/xmlwriter.h>
 
 #define CONTROL_NS "urn:fairnotice:control:1"
 #define CONTROL_NAME "print/control.xml"
@@ -310,79 +309,21 @@ static int compare_files(const void *a, const void *b)
  * print/control.xml
  * ==================================================================== */
 
-/* libxml2 output callbacks: every byte goes through atomfile_write(). */
-static int xml_out_write(void *ctx, const char *data, int len)
-{
-	if (len < 0 || atomfile_write(ctx, data, (size_t)len) != PL_OK)
-		return -1;
-	return len;
-}
-
-static int xml_out_close(void *ctx)
-{
-	return 0;   /* the atomfile is committed or rolled back by us */
-}
-
-/* The writer's calls, with a sticky failure: the first one is kept. */
-struct control_xml {
-	xmlTextWriter *w;   /* owned */
-	bool failed;
-};
-
-static void cx_check(struct control_xml *x, int ret)
-{
-	if (ret < 0)
-		x->failed = true;
-}
-
-static void cx_start(struct control_xml *x, const char *name)
-{
-	if (!x->failed)
-		cx_check(x, xmlTextWriterStartElement(x->w, BAD_CAST name));
-}
-
-static void cx_end(struct control_xml *x)
-{
-	if (!x->failed)
-		cx_check(x, xmlTextWriterEndElement(x->w));
-}
-
-static void cx_attr(struct control_xml *x, const char *name, const char *value)
-{
-	if (!x->failed)
-		cx_check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST name,
-							BAD_CAST value));
-}
-
-static void cx_attr_ulong(struct control_xml *x, const char *name,
-			  unsigned long value)
-{
-	char text[32];
-
-	snprintf(text, sizeof(text), "%lu", value);
-	cx_attr(x, name, text);
-}
-
-static void cx_body(struct control_xml *x, const struct bundle_opts *opts,
+static void cx_body(struct audit_xml *x, const struct bundle_opts *opts,
 		    const struct run_counts *t, const struct manifest_count *m,
 		    const struct print_files *pf, const char *chain_head)
 {
 	char run[PL_DATE_ISO_LEN], mail[PL_DATE_ISO_LEN];
 
-	cx_check(x, xmlTextWriterSetIndent(x->w, 1));
-	cx_check(x, xmlTextWriterSetIndentString(x->w, BAD_CAST "  "));
-	if (!x->failed)
-		cx_check(x, xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL));
-	cx_start(x, "control");
-	cx_attr(x, "xmlns", CONTROL_NS);
-	cx_attr(x, "batch", opts->batch_id);
-	cx_attr(x, "agency", bundle_str(opts->agency->id));
-	cx_attr(x, "run-date", date_format_iso(opts->run_date, run));
-	cx_attr(x, "mail-date", date_format_iso(opts->mail_date, mail));
-	cx_attr(x, "rules-digest", opts->rules_digest);
-	cx_attr_ulong(x, "max-sheets", (unsigned long)opts->agency->print.max_sheets);
+	xmldoc_attr(x, "xmlns", CONTROL_NS);
+	xmldoc_attr(x, "batch", opts->batch_id);
+	xmldoc_attr(x, "agency", bundle_str(opts->agency->id));
+	xmldoc_attr(x, "run-date", date_format_iso(opts->run_date, run));
+	xmldoc_attr(x, "mail-date", date_format_iso(opts->mail_date, mail));
+	xmldoc_attr(x, "rules-digest", opts->rules_digest);
+	xmldoc_attr_ulong(x, "max-sheets", (unsigned long)opts->agency->print.max_sheets);
 	if (opts->agency->print.pieces_per_file)
-		cx_attr_ulong(x, "pieces-per-file", opts->agency->print.pieces_per_file);
+		xmldoc_attr_ulong(x, "pieces-per-file", opts->agency->print.pieces_per_file);
 
 	/* Each group with its files (sorted by compare_files()). */
 	for (size_t i = 0; i < pf->n; ) {
@@ -395,54 +336,51 @@ static void cx_body(struct control_xml *x, const struct bundle_opts *opts,
 			pages += pf->files[end].pages;
 			sheets += pf->files[end].sheet_total;
 		}
-		cx_start(x, "group");
-		cx_attr(x, "name", g->group);
-		cx_attr(x, "envelope", g->envelope);
+		xmldoc_start(x, "group");
+		xmldoc_attr(x, "name", g->group);
+		xmldoc_attr(x, "envelope", g->envelope);
 		if (g->sheets)
-			cx_attr_ulong(x, "sheets", g->sheets);
+			xmldoc_attr_ulong(x, "sheets", g->sheets);
 		else
-			cx_attr_ulong(x, "min-sheets",
+			xmldoc_attr_ulong(x, "min-sheets",
 				      (unsigned long)opts->agency->print.max_sheets + 1);
-		cx_attr_ulong(x, "pieces", pieces);
-		cx_attr_ulong(x, "pages", pages);
-		cx_attr_ulong(x, "sheet-total", sheets);
+		xmldoc_attr_ulong(x, "pieces", pieces);
+		xmldoc_attr_ulong(x, "pages", pages);
+		xmldoc_attr_ulong(x, "sheet-total", sheets);
 		for (; i < end; i++) {
 			const struct print_file *f = &pf->files[i];
 
-			cx_start(x, "file");
-			cx_attr(x, "name", f->name);
-			cx_attr_ulong(x, "pieces", f->pieces);
-			cx_attr_ulong(x, "pages", f->pages);
-			cx_attr_ulong(x, "sheet-total", f->sheet_total);
-			cx_attr(x, "first-piece", f->first_piece);
-			cx_attr(x, "last-piece", f->last_piece);
-			cx_end(x);
+			xmldoc_start(x, "file");
+			xmldoc_attr(x, "name", f->name);
+			xmldoc_attr_ulong(x, "pieces", f->pieces);
+			xmldoc_attr_ulong(x, "pages", f->pages);
+			xmldoc_attr_ulong(x, "sheet-total", f->sheet_total);
+			xmldoc_attr(x, "first-piece", f->first_piece);
+			xmldoc_attr(x, "last-piece", f->last_piece);
+			xmldoc_end(x);
 		}
-		cx_end(x);
+		xmldoc_end(x);
 	}
 
-	cx_start(x, "totals");
-	cx_attr_ulong(x, "pieces", m->pieces);
-	cx_attr_ulong(x, "pages", m->pages);
-	cx_attr_ulong(x, "sheets", m->sheets);
-	cx_end(x);
-	cx_start(x, "accounts");
-	cx_attr_ulong(x, "read", t->read);
-	cx_attr_ulong(x, "letters", t->letters);
-	cx_attr_ulong(x, "suppressed", t->suppressed);
-	cx_attr_ulong(x, "deferred", t->deferred);
-	cx_attr_ulong(x, "rejected", t->rejected);
-	cx_end(x);
-	cx_start(x, "contacts");
-	cx_attr_ulong(x, "read", t->contacts_read);
-	cx_attr_ulong(x, "rejected", t->contacts_rejected);
-	cx_end(x);
-	cx_start(x, "audit-chain");
-	cx_attr(x, "head", chain_head);
-	cx_end(x);
-	cx_end(x);
-	if (!x->failed)
-		cx_check(x, xmlTextWriterEndDocument(x->w));
+	xmldoc_start(x, "totals");
+	xmldoc_attr_ulong(x, "pieces", m->pieces);
+	xmldoc_attr_ulong(x, "pages", m->pages);
+	xmldoc_attr_ulong(x, "sheets", m->sheets);
+	xmldoc_end(x);
+	xmldoc_start(x, "accounts");
+	xmldoc_attr_ulong(x, "read", t->read);
+	xmldoc_attr_ulong(x, "letters", t->letters);
+	xmldoc_attr_ulong(x, "suppressed", t->suppressed);
+	xmldoc_attr_ulong(x, "deferred", t->deferred);
+	xmldoc_attr_ulong(x, "rejected", t->rejected);
+	xmldoc_end(x);
+	xmldoc_start(x, "contacts");
+	xmldoc_attr_ulong(x, "read", t->contacts_read);
+	xmldoc_attr_ulong(x, "rejected", t->contacts_rejected);
+	xmldoc_end(x);
+	xmldoc_start(x, "audit-chain");
+	xmldoc_attr(x, "head", chain_head);
+	xmldoc_end(x);
 }
 
 static int write_control(const char *staging_dir, const struct bundle_opts *opts,
@@ -451,33 +389,14 @@ static int write_control(const char *staging_dir, const struct bundle_opts *opts
 			 struct pl_diag *diag)
 {
 	char *path = xasprintf("%s/%s", staging_dir, CONTROL_NAME);
-	struct atomfile af;
-	struct control_xml x = { 0 };
-	xmlOutputBuffer *out;
-	int rc = atomfile_open(&af, path, diag);
+	struct audit_xml x;
+	int rc = xmldoc_open(&x, path, "control", "control file", diag);
 
-	if (rc != PL_OK)
-		goto out;
-	/* The writer owns out; xmlFreeTextWriter() flushes and closes it. */
-	out = xmlOutputBufferCreateIO(xml_out_write, xml_out_close, &af, NULL);
-	if (out)
-		x.w = xmlNewTextWriter(out);
-	if (!x.w) {
-		if (out)
-			xmlOutputBufferClose(out);
-		rc = pl_diag_set(diag, PL_IO_WRITE, path, 0,
-				 "cannot start the control file writer");
-		goto out;
+	if (rc == PL_OK) {
+		cx_body(&x, opts, t, m, pf, chain_head);
+		rc = xmldoc_finish(&x, diag);
 	}
-	cx_body(&x, opts, t, m, pf, chain_head);
-	xmlFreeTextWriter(x.w);
-	if (x.failed || af.failed)
-		rc = pl_diag_set(diag, PL_IO_WRITE, path, 0, "cannot write '%s'%s",
-				 path, af.failed ? "" : ": libxml2 writer error");
-	if (rc == PL_OK)
-		rc = atomfile_commit(&af, NULL, diag);
-out:
-	atomfile_rollback(&af);   /* nothing after a commit */
+	audit_xml_abort(&x);   /* nothing after a commit */
 	free(path);
 	return rc;
 }

@@ -536,11 +536,11 @@ static int xml_status(struct audit_xml *x, struct pl_diag *diag)
 	if (PL_CLASS(x->status) == PL_LIMIT)
 		return pl_diag_set(diag, x->status, x->af.path, 0,
 				   "cannot write a text longer than %zu bytes to "
-				   "the audit manifest", AUDIT_CLEAN_MAX);
-	return pl_diag_set(diag, x->status, x->af.path, 0,
-			   x->af.failed ? "cannot write the audit manifest"
-					: "cannot write the audit manifest: libxml2 "
-					  "writer error");
+				   "the %s", AUDIT_CLEAN_MAX,
+				   x->what ? x->what : "audit manifest");
+	return pl_diag_set(diag, x->status, x->af.path, 0, "cannot write the %s%s",
+			   x->what ? x->what : "audit manifest",
+			   x->af.failed ? "" : ": libxml2 writer error");
 }
 
 /* Open path and start the document with root element root (its attributes follow). */
@@ -551,6 +551,7 @@ static int xml_doc_open(struct audit_xml *x, const char *path, const char *root,
 	int rc;
 
 	memset(x, 0, sizeof(*x));
+	x->what = what;
 	buf_init(&x->clean, AUDIT_CLEAN_MAX);
 	buf_init(&chain_of(x)->attrs, AUDIT_ATTRS_MAX);
 	memcpy(chain_of(x)->prev, AUDIT_ZERO_HASH, PL_SHA256_HEX);
@@ -909,4 +910,39 @@ void audit_xml_abort(struct audit_xml *x)
 	}
 	atomfile_rollback(&x->af);
 	buf_release(&x->clean);
+}
+
+/* ====================================================================
+ * The same writer for other documents (bundle-int.h, "xmldoc")
+ * ==================================================================== */
+
+int xmldoc_open(struct audit_xml *x, const char *path, const char *root,
+		const char *what, struct pl_diag *diag)
+{
+	return xml_doc_open(x, path, root, what, diag);
+}
+
+void xmldoc_start(struct audit_xml *x, const char *name)
+{
+	xml_start(x, name);
+}
+
+void xmldoc_attr(struct audit_xml *x, const char *name, const char *value)
+{
+	xml_attr(x, name, value);
+}
+
+void xmldoc_attr_ulong(struct audit_xml *x, const char *name, unsigned long n)
+{
+	xml_attr_uint(x, name, n);
+}
+
+void xmldoc_end(struct audit_xml *x)
+{
+	xml_end(x);
+}
+
+int xmldoc_finish(struct audit_xml *x, struct pl_diag *diag)
+{
+	return xml_doc_finish(x, NULL, diag);
 }
