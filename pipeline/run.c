@@ -25,6 +25,8 @@
 #include "typeset/typeset.h"
 #include "bundle/bundle.h"
 #include "presort/presort.h"
+#include "slices/slices.h"
+#include "slices/workers.h"
 
 #include <time.h>
 #include <unistd.h>
@@ -73,6 +75,11 @@ struct run {
 	unsigned long address_rejects;   /* ADDRESS_TOO_LONG, counted in rejected */
 	struct progress progress;
 	const struct run_counts *counts;   /* the run's, for the progress line */
+	/* Typesetting (slices/): the workers, or NULL for this process. */
+	struct workers *workers;
+	const char *batch_id;              /* the run's (its result's) */
+	struct arena slice_arena;          /* a slice typeset in this process */
+	unsigned long shaped, reused;      /* the shaping caches, all slices */
 };
 
 static char *default_path(const char *given, const char *fallback)
@@ -134,10 +141,12 @@ static void run_init(struct run *r, const struct run_opts *opts)
 	r->font_files_dir = default_path(opts->font_files_dir, PL_FONTFILES);
 	r->profile_path = xasprintf("%s/agency.xml", opts->batch_dir);
 	arena_init(&r->arena);
+	arena_init(&r->slice_arena);
 }
 
 static void run_release(struct run *r)
 {
+	workers_free(r->workers);   /* before anything they use goes */
 	bundle_free(r->bundle);
 	typeset_free(r->typesetter);
 	if (r->staging_dir) {
@@ -156,6 +165,7 @@ static void run_release(struct run *r)
 	if (r->have_agency)
 		profile_release(&r->agency);
 	arena_release(&r->arena);
+	arena_release(&r->slice_arena);
 	free(r->rules_dir);
 	free(r->templates_dir);
 	free(r->audit_xsl);
@@ -388,9 +398,13 @@ static void reject_address(struct arena *arena, struct account *a,
 	v->outcome = OUTCOME_REJECTED;
 }
 
-/* What the ledger knows of an account, then decide's verdict. */
+/*
+ * What the ledger knows of an account (into *hist, for the slice file;
+ * may be NULL), then decide's verdict.
+ */
 static int decide_account(struct run *r, const struct account *acct,
-			  struct verdict **out, struct pl_diag *diag)
+			  struct verdict **out, struct account_history *hist_out,
+			  struct pl_diag *diag)
 {
 	struct decide_ctx ctx = { &r->agency, r->opts->run_date };
 	struct account_history hist = {
@@ -408,6 +422,8 @@ static int decide_account(struct run *r, const struct account *acct,
 	*out = arena_alloc(&r->arena, sizeof(**out));
 	if (rc == PL_OK)
 		rc = decide_eval(r->rules, &ctx, acct, &hist, &r->arena, *out);
+	if (hist_out)
+		*hist_out = hist;
 	return rc;
 }
 
@@ -468,7 +484,7 @@ static int check_record(struct run *r, struct account *acct, unsigned file,
 		report_check(r, acct, NULL);
 		return PL_OK;
 	}
-	rc = decide_account(r, acct, &verdict, diag);
+	rc = decide_account(r, acct, &verdict, NULL, diag);
 	if (rc == PL_OK) {
 		count_outcome(counts, verdict->outcome);
 		report_check(r, acct, verdict);
@@ -494,20 +510,404 @@ static int spool_record(struct run *r, struct account *acct, unsigned file,
 	return rc;
 }
 
+/* ---- pass 2: decide in presort order, typeset in slices, record ---- */
+
+static const char *piece_id_of(struct arena *arena, const char *batch_id,
+			       unsigned long letter_no)
+{
+	return arena_printf(arena, "%s-%06lu", batch_id, letter_no);
+}
+
 /*
- * Pass 2: every good account in presort order (docs/print-bundle.md),
- * decided, typeset when it gets a letter, and recorded. Piece ids and
- * IMb serials follow this order, so each group's PDF is in ZIP order.
+ * A slice's letters, typeset (workers.h's worker_fn): in a worker, or in
+ * the run's own process with one job. Each letter is decided again from
+ * its account and history, as the main process decided it, and drawn
+ * into the slice's PDFs; its result goes to the slice's results file.
  */
-static int process_sorted(struct run *r, struct presort *ps, const char *batch_id,
+static int typeset_slice(void *ctx, unsigned slice, struct worker_report *report,
+			 struct pl_diag *diag)
+{
+	struct run *r = ctx;
+	struct decide_ctx dctx = { &r->agency, r->opts->run_date };
+	struct slice_reader *in = NULL;
+	struct slice_results *out = NULL;
+	unsigned long shaped0, reused0;
+	bool begun = false;
+	int rc;
+
+	typeset_shaping_counts(r->typesetter, &shaped0, &reused0);
+	rc = slice_reader_open(&in, r->staging_dir, slice, diag);
+	if (rc == PL_OK)
+		rc = slice_results_open(&out, r->staging_dir, slice, diag);
+	while (rc == PL_OK) {
+		struct slice_entry e;
+		struct verdict v;
+		struct letter_ref ref;
+		const char *piece_id;
+
+		arena_clear(&r->slice_arena);
+		rc = slice_next(in, &r->slice_arena, &e, diag);
+		if (rc == PL_DONE) {
+			rc = PL_OK;
+			break;
+		}
+		if (rc != PL_OK || e.mark != SLICE_LETTER)
+			continue;
+		if (e.file_index >= r->nfiles)
+			PL_BUG("slice %u names file index %u of %zu", slice, e.file_index, r->nfiles);
+		e.account.file = strrchr(r->files[e.file_index], '/') + 1;
+		if (!begun)
+			typeset_slice_begin(r->typesetter, slice, e.letter_no - 1);
+		begun = true;
+		piece_id = piece_id_of(&r->slice_arena, r->batch_id, e.letter_no);
+		rc = decide_eval(r->rules, &dctx, &e.account, &e.history, &r->slice_arena, &v);
+		if (rc == PL_OK && v.outcome != OUTCOME_LETTER)
+			rc = pl_diag_set(diag, PL_RENDER, e.account.file, e.account.line,
+					 "account '%s' decided again for piece %s is no longer a letter",
+					 e.account.account_id, piece_id);
+		if (rc == PL_OK)
+			rc = typeset_letter(r->typesetter, &e.account, &v, piece_id,
+					    &r->slice_arena, &ref, diag);
+		if (rc == TYPESET_NO_TEMPLATE || rc == TYPESET_DOES_NOT_FIT)
+			/* typeset_check() passed it before it was numbered. */
+			rc = pl_diag_set(diag, PL_RENDER, diag->file, diag->line,
+					 "piece %s passed its check and then failed: %s",
+					 piece_id, diag->message);
+		if (rc == PL_OK)
+			rc = slice_results_put(out, &ref, diag);
+		if (rc == PL_OK)
+			killpoint_slice(slice);
+	}
+	if (begun) {
+		int end = typeset_slice_end(r->typesetter, rc == PL_OK ? diag : NULL);
+
+		if (rc == PL_OK)
+			rc = end;
+	}
+	slice_reader_free(in);
+	if (rc == PL_OK)
+		rc = slice_results_close(out, diag);
+	else
+		slice_results_discard(out);
+	typeset_shaping_counts(r->typesetter, &report->shaped, &report->reused);
+	report->shaped -= shaped0;
+	report->reused -= reused0;
+	return rc;
+}
+
+/* The part numbers a run gives, by group, as slices are recorded. */
+struct group_parts {
+	char name[24];
+	unsigned parts;             /* given so far */
+	unsigned slice;             /* of the last part given */
+	char *slice_pdf;            /* owned: the slice's file for it; NULL: none */
+	char *part_pdf;             /* owned: the part it becomes */
+};
+
+/* Where pass 2 is. */
+struct pass2 {
+	struct run *r;
+	struct run_counts *counts;
+	unsigned long per_slice;    /* letters in a slice; 0: one slice */
+	unsigned long letters;      /* numbered so far */
+	struct slice_writer *open;  /* the slice being written, or NULL */
+	unsigned long open_letters; /* letters in it */
+	unsigned long *slice_letters;   /* owned: letters of each closed slice */
+	bool *typeset;              /* owned: each closed slice's PDFs are done */
+	size_t slices_alloc;
+	unsigned nslices;           /* closed */
+	unsigned given;             /* slices typeset or handed to a worker */
+	unsigned recorded;          /* slices recorded in the bundle */
+	struct group_parts *groups; /* owned */
+	size_t ngroups;
+};
+
+/* ref->pdf (the slice's file) becomes its group's part in the bundle. */
+static int give_part(struct pass2 *p, unsigned slice, struct letter_ref *ref,
+		     struct pl_diag *diag)
+{
+	struct group_parts *g = NULL;
+
+	for (size_t i = 0; i < p->ngroups && !g; i++)
+		if (!strcmp(p->groups[i].name, ref->group))
+			g = &p->groups[i];
+	if (!g) {
+		p->groups = xrealloc(p->groups, (p->ngroups + 1) * sizeof(*p->groups));
+		g = &p->groups[p->ngroups++];
+		memset(g, 0, sizeof(*g));
+		snprintf(g->name, sizeof(g->name), "%s", ref->group);
+	}
+	if (!g->slice_pdf || g->slice != slice) {
+		if (g->slice_pdf)
+			PL_BUG("group %s: slice %u's file not renamed", g->name, g->slice);
+		if (g->parts == 999)
+			return pl_diag_set(diag, PL_LIMIT, p->r->profile_path, 0,
+					   "group '%s' needs more than 999 PDF files: raise <pieces-per-file>",
+					   g->name);
+		g->parts++;
+		g->slice = slice;
+		g->slice_pdf = xstrdup(ref->pdf);
+		g->part_pdf = xasprintf("%s-%03u.pdf", g->name, g->parts);
+	} else if (strcmp(g->slice_pdf, ref->pdf)) {
+		PL_BUG("slice %u has two files for group %s", slice, g->name);
+	}
+	ref->pdf = g->part_pdf;
+	return PL_OK;
+}
+
+/* The slice's PDFs take their part names (give_part()). */
+static int rename_parts(struct pass2 *p, struct pl_diag *diag)
+{
+	int rc = PL_OK;
+
+	for (size_t i = 0; i < p->ngroups; i++) {
+		struct group_parts *g = &p->groups[i];
+		char *from, *to;
+
+		if (!g->slice_pdf)
+			continue;
+		from = xasprintf("%s/print/%s", p->r->staging_dir, g->slice_pdf);
+		to = xasprintf("%s/print/%s", p->r->staging_dir, g->part_pdf);
+		if (rc == PL_OK && rename(from, to) != 0)
+			rc = pl_diag_set(diag, PL_IO_RENAME, from, 0, "cannot rename '%s' to '%s': %s",
+					 from, to, strerror(errno));
+		free(from);
+		free(to);
+		free(g->slice_pdf);
+		g->slice_pdf = NULL;
+	}
+	return rc;
+}
+
+/*
+ * What typeset_check() said when the slice was written, said again for
+ * the account's record: the deferral or the rejection, with its message.
+ */
+static int apply_check(struct run *r, struct slice_entry *e, struct verdict *v,
+		       struct pl_diag *diag)
+{
+	int rc = typeset_check(r->typesetter, &e->account, v,
+			       piece_id_of(&r->arena, r->batch_id, e->letter_no),
+			       e->letter_no - 1, &r->arena, diag);
+
+	if (rc == TYPESET_NO_TEMPLATE && e->mark == SLICE_NO_TEMPLATE) {
+		defer_for_template(&r->arena, v, diag);
+	} else if (rc == TYPESET_DOES_NOT_FIT && e->mark == SLICE_DOES_NOT_FIT) {
+		reject_address(&r->arena, &e->account, v,
+			       typeset_overflow_field(r->typesetter), diag);
+		r->address_rejects++;
+	} else {
+		return pl_diag_set(diag, PL_RENDER, e->account.file, e->account.line,
+				   "account '%s' checked again gives another answer",
+				   e->account.account_id);
+	}
+	pl_diag_clear(diag);
+	return PL_OK;
+}
+
+/* Record slice s in the bundle: every account in order, with its letter. */
+static int record_slice(struct pass2 *p, unsigned s, struct pl_diag *diag)
+{
+	struct run *r = p->r;
+	struct decide_ctx dctx = { &r->agency, r->opts->run_date };
+	struct slice_reader *in = NULL;
+	struct slice_results *res = NULL;
+	int rc = slice_reader_open(&in, r->staging_dir, s, diag);
+
+	if (rc == PL_OK && p->slice_letters[s])
+		rc = slice_results_read_open(&res, r->staging_dir, s, diag);
+	while (rc == PL_OK) {
+		struct slice_entry e;
+		struct verdict *v;
+		struct letter_ref ref, *letter = NULL;
+
+		arena_clear(&r->arena);
+		rc = slice_next(in, &r->arena, &e, diag);
+		if (rc == PL_DONE) {
+			rc = PL_OK;
+			break;
+		}
+		if (rc != PL_OK)
+			break;
+		e.account.file = strrchr(r->files[e.file_index], '/') + 1;
+		v = arena_alloc(&r->arena, sizeof(*v));
+		rc = decide_eval(r->rules, &dctx, &e.account, &e.history, &r->arena, v);
+		if (rc == PL_OK && (v->outcome == OUTCOME_LETTER) != (e.mark != SLICE_NOT_LETTER))
+			rc = pl_diag_set(diag, PL_RENDER, e.account.file, e.account.line,
+					 "account '%s' decided again gives another outcome",
+					 e.account.account_id);
+		if (rc != PL_OK)
+			break;
+		if (e.mark == SLICE_LETTER) {
+			rc = res ? slice_results_next(res, &r->arena, &ref, diag) : PL_DONE;
+			if (rc == PL_DONE)
+				rc = pl_diag_set(diag, PL_IO, r->staging_dir, 0,
+						 "the results of slice %u end before its letters", s);
+			if (rc == PL_OK) {
+				ref.piece_id = piece_id_of(&r->arena, r->batch_id, e.letter_no);
+				rc = give_part(p, s, &ref, diag);
+			}
+			if (rc != PL_OK)
+				break;
+			p->counts->pages += ref.page_count;
+			p->counts->sheets += ref.sheet_count;
+			letter = &ref;
+		} else if (e.mark != SLICE_NOT_LETTER) {
+			rc = apply_check(r, &e, v, diag);
+			if (rc != PL_OK)
+				break;
+		}
+		count_outcome(p->counts, v->outcome);
+		/* A rejection after decide reads like ingest's: no verdict. */
+		rc = bundle_add(r->bundle, &e.account, e.account.rejected ? NULL : v,
+				letter, diag);
+		killpoint("account");
+		r->progress.done++;
+		progress_show(r, p->counts, false);
+	}
+	if (rc == PL_OK && res) {
+		struct letter_ref extra;
+
+		rc = slice_results_next(res, &r->arena, &extra, diag);
+		rc = rc == PL_DONE ? PL_OK
+		     : pl_diag_set(diag, PL_IO, r->staging_dir, 0,
+				   "slice %u has more results than letters", s);
+	}
+	slice_reader_free(in);
+	slice_results_free(res);
+	if (rc == PL_OK)
+		rc = rename_parts(p, diag);
+	if (rc == PL_OK)
+		slice_remove(r->staging_dir, s);
+	return rc;
+}
+
+/*
+ * Hand out the closed slices (to idle workers, or typeset them here),
+ * collect finished ones and record every slice whose turn has come.
+ * finish: wait until every closed slice is recorded.
+ */
+static int advance(struct pass2 *p, bool finish, struct pl_diag *diag)
+{
+	struct run *r = p->r;
+	int rc = PL_OK;
+
+	for (;;) {
+		struct worker_report rep;
+
+		while (rc == PL_OK && p->given < p->nslices &&
+		       (!r->workers || workers_idle(r->workers) ||
+			!p->slice_letters[p->given])) {
+			unsigned s = p->given++;
+
+			if (!p->slice_letters[s]) {
+				p->typeset[s] = true;
+			} else if (r->workers) {
+				rc = workers_give(r->workers, s, diag);
+			} else {
+				memset(&rep, 0, sizeof(rep));
+				rc = typeset_slice(r, s, &rep, diag);
+				r->shaped += rep.shaped;
+				r->reused += rep.reused;
+				p->typeset[s] = true;
+			}
+		}
+		while (rc == PL_OK && p->recorded < p->nslices && p->typeset[p->recorded])
+			rc = record_slice(p, p->recorded++, diag);
+		if (rc != PL_OK || !r->workers || !workers_busy(r->workers))
+			return rc;
+		rc = workers_collect(r->workers, finish, &rep, diag);
+		if (rc == PL_DONE)
+			return PL_OK;
+		if (rc != PL_OK)
+			return rc;
+		if (rep.slice >= p->nslices)
+			PL_BUG("a worker finished slice %u of %u", rep.slice, p->nslices);
+		p->typeset[rep.slice] = true;
+		r->shaped += rep.shaped;
+		r->reused += rep.reused;
+	}
+}
+
+static int close_slice(struct pass2 *p, struct pl_diag *diag)
+{
+	int rc = slice_writer_close(p->open, diag);
+
+	p->open = NULL;
+	if (p->nslices == p->slices_alloc) {
+		p->slices_alloc = p->slices_alloc ? 2 * p->slices_alloc : 64;
+		p->slice_letters = xrealloc(p->slice_letters,
+					    p->slices_alloc * sizeof(*p->slice_letters));
+		p->typeset = xrealloc(p->typeset, p->slices_alloc * sizeof(*p->typeset));
+	}
+	p->typeset[p->nslices] = false;
+	p->slice_letters[p->nslices++] = p->open_letters;
+	p->open_letters = 0;
+	if (rc == PL_OK)
+		rc = advance(p, false, diag);
+	return rc;
+}
+
+/*
+ * One account in presort order: decided (with the ledger), a letter
+ * checked and numbered, and written to the open slice.
+ */
+static int decide_into_slice(struct pass2 *p, struct account *acct, unsigned f,
+			     struct pl_diag *diag)
+{
+	struct run *r = p->r;
+	struct slice_entry e = { .file_index = f, .mark = SLICE_NOT_LETTER,
+				 .letter_no = p->letters + 1 };
+	struct verdict *verdict;
+	int rc = decide_account(r, acct, &verdict, &e.history, diag);
+
+	if (rc == PL_OK && verdict->outcome == OUTCOME_LETTER) {
+		rc = typeset_check(r->typesetter, acct, verdict,
+				   piece_id_of(&r->arena, r->batch_id, e.letter_no),
+				   p->letters, &r->arena, diag);
+		if (rc == PL_OK)
+			e.mark = SLICE_LETTER;
+		else if (rc == TYPESET_NO_TEMPLATE)
+			e.mark = SLICE_NO_TEMPLATE;
+		else if (rc == TYPESET_DOES_NOT_FIT)
+			e.mark = SLICE_DOES_NOT_FIT;
+		if (e.mark != SLICE_NOT_LETTER) {
+			pl_diag_clear(diag);
+			rc = PL_OK;
+		}
+	}
+	if (rc == PL_OK && !p->open)
+		rc = slice_writer_open(&p->open, r->staging_dir, p->nslices, diag);
+	if (rc != PL_OK)
+		return rc;
+	e.account = *acct;
+	rc = slice_put(p->open, &e, diag);
+	if (rc == PL_OK && e.mark == SLICE_LETTER) {
+		p->letters++;
+		if (++p->open_letters == p->per_slice)
+			rc = close_slice(p, diag);
+	}
+	return rc;
+}
+
+/*
+ * Pass 2: every good account in presort order (docs/print-bundle.md
+ * "Order: presort"), decided here, where the ledger is, its letter
+ * checked and numbered (piece ids and IMb serials follow this order, so
+ * each group's PDFs are in ZIP order) and written to the open slice;
+ * every pieces-per-file letters close a slice, which is typeset (by a
+ * worker, or here with one job) and then recorded, slices in order,
+ * each slice's PDFs becoming its groups' next parts.
+ */
+static int process_sorted(struct run *r, struct presort *ps,
 			  struct run_counts *counts, struct pl_diag *diag)
 {
+	struct pass2 p = { .r = r, .counts = counts,
+			   .per_slice = r->agency.print.pieces_per_file };
 	int rc = presort_sort(ps, diag);
 
 	while (rc == PL_OK) {
 		struct account acct;
-		struct verdict *verdict = NULL;
-		struct letter_ref letter, *letter_out = NULL;
 		unsigned f;
 
 		arena_clear(&r->arena);
@@ -521,46 +921,29 @@ static int process_sorted(struct run *r, struct presort *ps, const char *batch_i
 		if (f >= r->nfiles)
 			PL_BUG("presort gave file index %u of %zu", f, r->nfiles);
 		acct.file = strrchr(r->files[f], '/') + 1;
-		rc = decide_account(r, &acct, &verdict, diag);
-		if (rc != PL_OK)
-			break;
-		if (verdict->outcome == OUTCOME_LETTER) {
-			const char *piece_id = arena_printf(&r->arena, "%s-%06lu",
-							    batch_id, counts->letters + 1);
-			rc = typeset_letter(r->typesetter, &acct, verdict, piece_id,
-					    &r->arena, &letter, diag);
-			if (rc == TYPESET_NO_TEMPLATE) {
-				defer_for_template(&r->arena, verdict, diag);
-				pl_diag_clear(diag);
-				rc = PL_OK;
-			} else if (rc == TYPESET_DOES_NOT_FIT) {
-				reject_address(&r->arena, &acct, verdict,
-					       typeset_overflow_field(r->typesetter), diag);
-				r->address_rejects++;
-				pl_diag_clear(diag);
-				rc = PL_OK;
-			} else if (rc != PL_OK) {
-				break;
-			} else {
-				counts->pages += letter.page_count;
-				counts->sheets += letter.sheet_count;
-				letter_out = &letter;
-			}
-		}
-		count_outcome(counts, verdict->outcome);
-		/* A rejection after decide reads like ingest's: no verdict. */
-		rc = bundle_add(r->bundle, &acct, acct.rejected ? NULL : verdict,
-				letter_out, diag);
-		killpoint("account");
-		r->progress.done++;
-		progress_show(r, counts, false);
+		rc = decide_into_slice(&p, &acct, f, diag);
 	}
+	/* The accounts after the last full slice, letters or not. */
+	if (rc == PL_OK && p.open)
+		rc = close_slice(&p, diag);
+	if (rc == PL_OK)
+		rc = advance(&p, true, diag);
+	if (rc == PL_OK && r->workers)
+		rc = workers_stop(r->workers, diag);
+	slice_writer_discard(p.open);
+	for (size_t i = 0; i < p.ngroups; i++) {
+		free(p.groups[i].slice_pdf);
+		free(p.groups[i].part_pdf);
+	}
+	free(p.groups);
+	free(p.slice_letters);
+	free(p.typeset);
 	return rc;
 }
 
 /* Both passes of a run, with the spool in the staging directory. */
-static int process_records(struct run *r, const char *batch_id,
-			   struct run_counts *counts, struct pl_diag *diag)
+static int process_records(struct run *r, struct run_counts *counts,
+			   struct pl_diag *diag)
 {
 	struct presort *ps = NULL;
 	int rc = presort_open(&ps, r->staging_dir, PRESORT_MEM_CAP, diag);
@@ -572,12 +955,13 @@ static int process_records(struct run *r, const char *batch_id,
 	if (rc == PL_OK) {
 		killpoint("accounts-read");
 		r->progress.total = presort_count(ps);
-		rc = process_sorted(r, ps, batch_id, counts, diag);
+		rc = process_sorted(r, ps, counts, diag);
 	}
 	progress_show(r, counts, true);   /* clears the line */
 	presort_free(ps);
 	return rc;
 }
+
 
 static void log_stage_lines(const struct run *r, const struct run_counts *c)
 {
@@ -691,6 +1075,12 @@ static int check_ledger(struct run *r, struct run_result *result,
 	return ledger_batch_serial_base(r->ledger, result->batch_id, serial_base, diag);
 }
 
+/* --jobs, or one per processor. */
+static unsigned jobs_of(const struct run_opts *opts)
+{
+	return opts->jobs ? opts->jobs : workers_default_count();
+}
+
 int run_batch(const struct run_opts *opts, struct run_result *result,
 	      struct pl_diag *diag)
 {
@@ -750,24 +1140,28 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 		bopts.rebuild = result->rebuilt;
 		rc = bundle_begin(&r.bundle, &bopts, r.ledger, diag);
 	}
+	/*
+	 * The workers start as copies of this process with everything loaded
+	 * and before the batch is read, so they share what they can.
+	 */
+	r.batch_id = result->batch_id;
+	if (rc == PL_OK && jobs_of(opts) > 1)
+		rc = workers_start(&r.workers, jobs_of(opts), typeset_slice, &r, diag);
 	if (rc == PL_OK) {
 		killpoint("bundle-begun");
 		rc = import_contacts(&r, true, &result->counts, diag);
 	}
 	if (rc == PL_OK)
-		rc = process_records(&r, result->batch_id, &result->counts, diag);
+		rc = process_records(&r, &result->counts, diag);
 	if (rc == PL_OK) {
 		log_stage_lines(&r, &result->counts);
 		rc = typeset_finish(r.typesetter, diag);
 	}
 	if (rc == PL_OK) {
-		unsigned long shaped, reused;
-
 		killpoint("typeset-finished");
-		typeset_shaping_counts(r.typesetter, &shaped, &reused);
-		run_log(&r, "typeset: %lu letters, %lu pages, %lu sheets in print/ (grouped by sheets, ZIP order); %lu texts shaped, %lu reused%s",
+		run_log(&r, "typeset: %lu letters, %lu pages, %lu sheets in print/ (grouped by sheets, ZIP order; %u job%s); %lu texts shaped, %lu reused%s",
 			result->counts.letters, result->counts.pages, result->counts.sheets,
-			shaped, reused,
+			jobs_of(opts), jobs_of(opts) == 1 ? "" : "s", r.shaped, r.reused,
 			r.address_rejects ? arena_printf(&r.arena, "; %lu rejected: address too big for the window",
 							 r.address_rejects) : "");
 		killpoint("before-bundle-finish");
@@ -980,7 +1374,7 @@ static int explain_record(struct run *r, struct account *acct, unsigned file,
 	if (!acct->account_id || strcmp(acct->account_id, job->account_id))
 		return PL_OK;
 	if (!acct->rejected)
-		rc = decide_account(r, acct, &verdict, diag);
+		rc = decide_account(r, acct, &verdict, NULL, diag);
 	if (rc != PL_OK)
 		return rc;
 	what.account = acct;

@@ -59,6 +59,12 @@ struct run_opts {
 	bool rebuild;                 /* run_batch(): rebuild a batch the
 					 ledger holds (see above) */
 	FILE *log;                    /* stage lines and warnings; NULL: silent */
+	/*
+	 * run_batch(): processes typesetting the letters (slices/workers.h),
+	 * 0 for one per processor. 1 typesets in the run's own process. The
+	 * bundle is the same bytes whatever the number.
+	 */
+	unsigned jobs;
 };
 
 struct run_result {

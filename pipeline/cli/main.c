@@ -26,7 +26,7 @@ enum exit_code {
 static const char usage_text[] =
 	"usage: fairnotice run   --batch DIR --out DIR --state DIR [--date YYYY-MM-DD]\n"
 	"                        [--rules DIR] [--templates DIR] [--layout-dumps]\n"
-	"                        [--rebuild]\n"
+	"                        [--rebuild] [--jobs N]\n"
 	"       fairnotice check --batch DIR [--date YYYY-MM-DD] [--rules DIR]\n"
 	"       fairnotice explain --batch DIR [--state DIR] [--date YYYY-MM-DD] ACCOUNT_ID\n"
 	"       fairnotice explain --state DIR --piece PIECE_ID\n"
@@ -41,7 +41,8 @@ static const char usage_text[] =
 	"       writes OUT/<batch-id>/{print,audit}; records issued letters in the\n"
 	"       contact ledger under --state; a batch already issued is not run\n"
 	"       again, but with --rebuild its bundle is written again, identical,\n"
-	"       and the ledger is left as it is\n"
+	"       and the ledger is left as it is; --jobs N typesets in N processes\n"
+	"       (default: one per processor), the bundle identical whatever N\n"
 	"check  validates and decides the batch, reports every record that would\n"
 	"       not get a letter, and writes nothing\n"
 	"explain  prints why one account got what it got: the decision, the rules\n"
@@ -80,6 +81,7 @@ static int today(void)
 struct cli {
 	struct run_opts opts;
 	const char *date;
+	const char *jobs;
 };
 
 /*
@@ -122,11 +124,23 @@ static void parse_options(int argc, char **argv, struct cli *cli,
 			slot = &cli->opts.templates_dir;
 		else if (!strcmp(arg, "--fonts"))
 			slot = &cli->opts.font_files_dir;
+		else if (!strcmp(arg, "--jobs"))
+			slot = &cli->jobs;
 		else
 			die(EXIT_USAGE, "unknown option '%s'", arg);
 		if (i + 1 >= argc)
 			die(EXIT_USAGE, "option '%s' needs a value", arg);
 		*slot = argv[++i];
+	}
+	if (cli->jobs) {
+		char *end;
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(cli->jobs, &end, 10);
+		if (errno || *end || !*cli->jobs || cli->jobs[0] == '-' || n < 1 || n > 64)
+			die(EXIT_USAGE, "--jobs '%s' is not a number from 1 to 64", cli->jobs);
+		cli->opts.jobs = (unsigned)n;
 	}
 	if (cli->date) {
 		if (date_parse_iso(cli->date, &cli->opts.run_date) != 0)
@@ -191,8 +205,8 @@ static int cmd_check(int argc, char **argv)
 	parse_options(argc, argv, &cli, NULL);
 	if (!cli.opts.batch_dir)
 		die(EXIT_USAGE, "check needs --batch");
-	if (cli.opts.out_dir || cli.opts.state_dir || cli.opts.rebuild)
-		die(EXIT_USAGE, "check writes nothing: --out, --state and --rebuild do not apply");
+	if (cli.opts.out_dir || cli.opts.state_dir || cli.opts.rebuild || cli.jobs)
+		die(EXIT_USAGE, "check writes nothing: --out, --state, --rebuild and --jobs do not apply");
 	cli.opts.log = stdout;
 	rc = run_check(&cli.opts, &result, &diag);
 	if (rc == PL_OK) {

@@ -47,6 +47,12 @@ static void track(char *lock_path)
 	PL_BUG("more than %d atomic files open at once", MAX_OPEN_LOCKS);
 }
 
+void atomfile_forget_inherited(void)
+{
+	for (int i = 0; i < MAX_OPEN_LOCKS; i++)
+		open_locks[i] = NULL;
+}
+
 static void untrack(const char *lock_path)
 {
 	for (int i = 0; i < MAX_OPEN_LOCKS; i++)

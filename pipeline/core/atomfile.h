@@ -49,6 +49,13 @@ PL_WARN_UNUSED int atomfile_commit(struct atomfile *af,
 /* Remove the lock file. Safe on a committed or never-opened atomfile. */
 void atomfile_rollback(struct atomfile *af);
 
+/*
+ * In a process just forked (a run's typesetting worker): the lock files
+ * open in the parent are the parent's to finish or remove; forget them,
+ * so that a signal ending the child leaves them alone.
+ */
+void atomfile_forget_inherited(void);
+
 /* fsync a directory so renames inside it survive a power cut. */
 int pl_fsync_dir(const char *dir);
 

@@ -60,3 +60,17 @@ void killpoint(const char *name)
 	if (killpoint_count == killpoint_target)
 		raise(SIGKILL);
 }
+
+void killpoint_slice(unsigned slice)
+{
+	const char *s = getenv("FAIRNOTICE_KILLPOINT_SLICE");
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!errno && !*end && v == slice)
+		raise(SIGKILL);
+}

@@ -14,4 +14,11 @@
 
 void killpoint(const char *name);
 
+/*
+ * In the process typesetting a slice (slices/workers.h), after its first
+ * letter: when FAIRNOTICE_KILLPOINT_SLICE is that slice's number, raise
+ * SIGKILL there (with --jobs above 1 that is a worker, not the run).
+ */
+void killpoint_slice(unsigned slice);
+
 #endif

@@ -150,13 +150,73 @@ static void put_u32be(struct bytes *b, uint32_t v)
 	bytes_add(b, x, 4);
 }
 
-static void put_str(struct bytes *b, const char *s)
+/* Where the field table's bytes go: presort's own buffer or a caller's buf. */
+typedef void (*sink_fn)(void *sink, const void *data, size_t len);
+
+static void bytes_sink(void *sink, const void *data, size_t len)
+{
+	bytes_add(sink, data, len);
+}
+
+static void put_str(sink_fn put, void *sink, const char *s)
 {
 	uint32_t len = s ? (uint32_t)strlen(s) : 0;
 
-	bytes_add(b, &len, sizeof(len));
+	put(sink, &len, sizeof(len));
 	if (len)
-		bytes_add(b, s, len);
+		put(sink, s, len);
+}
+
+/* Every field of fields[], in order. */
+static void pack_fields(sink_fn put, void *sink, const struct account *a)
+{
+	for (size_t i = 0; i < PL_ARRAY_SIZE(fields); i++) {
+		const char *m = (const char *)a + fields[i].offset;
+		switch (fields[i].kind) {
+		case F_STR:  put_str(put, sink, *(const char *const *)m); break;
+		case F_INT:  put(sink, m, sizeof(int)); break;
+		case F_I64:  put(sink, m, sizeof(int64_t)); break;
+		case F_BOOL: put(sink, m, sizeof(bool)); break;
+		case F_UINT: put(sink, m, sizeof(unsigned)); break;
+		}
+	}
+}
+
+/*
+ * What pack_fields() wrote, from p (at most end) into *a, strings into
+ * the arena. NULL when the bytes end before the fields do.
+ */
+static const unsigned char *unpack_fields(const unsigned char *p,
+					  const unsigned char *end,
+					  struct arena *arena, struct account *a)
+{
+	for (size_t i = 0; i < PL_ARRAY_SIZE(fields); i++) {
+		char *m = (char *)a + fields[i].offset;
+		size_t size = 0;
+		uint32_t slen;
+
+		switch (fields[i].kind) {
+		case F_STR:
+			if ((size_t)(end - p) < sizeof(slen))
+				return NULL;
+			memcpy(&slen, p, sizeof(slen));
+			p += sizeof(slen);
+			if ((size_t)(end - p) < slen)
+				return NULL;
+			*(const char **)m = arena_strndup(arena, (const char *)p, slen);
+			p += slen;
+			continue;
+		case F_INT:  size = sizeof(int); break;
+		case F_I64:  size = sizeof(int64_t); break;
+		case F_BOOL: size = sizeof(bool); break;
+		case F_UINT: size = sizeof(unsigned); break;
+		}
+		if ((size_t)(end - p) < size)
+			return NULL;
+		memcpy(m, p, size);
+		p += size;
+	}
+	return p;
 }
 
 /* Append one entry for account to b. */
@@ -171,16 +231,7 @@ static void encode(struct bytes *b, const struct account *a, unsigned file_index
 	bytes_add(b, zip, sizeof(zip));
 	put_u32be(b, file_index);
 	put_u32be(b, a->record);
-	for (size_t i = 0; i < PL_ARRAY_SIZE(fields); i++) {
-		const char *m = (const char *)a + fields[i].offset;
-		switch (fields[i].kind) {
-		case F_STR:  put_str(b, *(const char *const *)m); break;
-		case F_INT:  bytes_add(b, m, sizeof(int)); break;
-		case F_I64:  bytes_add(b, m, sizeof(int64_t)); break;
-		case F_BOOL: bytes_add(b, m, sizeof(bool)); break;
-		case F_UINT: bytes_add(b, m, sizeof(unsigned)); break;
-		}
-	}
+	pack_fields(bytes_sink, b, a);
 	len = (uint32_t)(b->len - start);
 	memcpy(b->data + start, &len, sizeof(len));
 }
@@ -190,34 +241,34 @@ static void decode(const unsigned char *e, size_t len, struct arena *arena,
 		   struct account *a, unsigned *file_index)
 {
 	const unsigned char *p = e + sizeof(uint32_t) + PRESORT_ZIP_KEY;
-	const unsigned char *end = e + len;
 
 	memset(a, 0, sizeof(*a));
 	*file_index = (unsigned)p[0] << 24 | (unsigned)p[1] << 16 |
 		      (unsigned)p[2] << 8 | p[3];
 	p += 8;
-	for (size_t i = 0; i < PL_ARRAY_SIZE(fields); i++) {
-		char *m = (char *)a + fields[i].offset;
-		size_t size = 0;
-		uint32_t slen;
+	if (unpack_fields(p, e + len, arena, a) != e + len)
+		PL_BUG("presort entry of %zu bytes does not decode", len);
+}
 
-		switch (fields[i].kind) {
-		case F_STR:
-			memcpy(&slen, p, sizeof(slen));
-			p += sizeof(slen);
-			*(const char **)m = arena_strndup(arena, (const char *)p, slen);
-			p += slen;
-			continue;
-		case F_INT:  size = sizeof(int); break;
-		case F_I64:  size = sizeof(int64_t); break;
-		case F_BOOL: size = sizeof(bool); break;
-		case F_UINT: size = sizeof(unsigned); break;
-		}
-		memcpy(m, p, size);
-		p += size;
-	}
-	if (p != end)
-		PL_BUG("presort entry of %zu bytes decoded to %zu", len, (size_t)(p - e));
+/* ---- an account as bytes, for other spools ---- */
+
+static void buf_sink(void *sink, const void *data, size_t len)
+{
+	if (buf_add(sink, data, len) != PL_OK)
+		PL_BUG("an account of more than the spool's cap");
+}
+
+void presort_pack_account(struct buf *out, const struct account *a)
+{
+	pack_fields(buf_sink, out, a);
+}
+
+const unsigned char *presort_unpack_account(const unsigned char *p,
+					    const unsigned char *end,
+					    struct arena *arena, struct account *a)
+{
+	memset(a, 0, sizeof(*a));
+	return unpack_fields(p, end, arena, a);
 }
 
 static int compare_slots(const void *a, const void *b)

@@ -32,6 +32,7 @@
 #include "../pl.h"
 #include "../model.h"
 #include "../core/arena.h"
+#include "../core/buf.h"
 #include "../core/diag.h"
 
 /* The buffer size a run uses: 8 MiB, some 25,000 accounts. */
@@ -62,5 +63,18 @@ void presort_free(struct presort *ps);
  */
 #define PRESORT_ZIP_KEY 9
 void presort_zip_key(const char *postal_code, char key[PRESORT_ZIP_KEY]);
+
+/*
+ * The spool's encoding of one account (every field but file and the
+ * reject), for the run's other spools (slices/slices.h): pack appends it
+ * to out (whose cap must hold an account ingest accepted); unpack reads
+ * it back from p (at most end), strings into the arena, and returns
+ * where it ended, or NULL when the bytes end before the account does.
+ */
+void presort_pack_account(struct buf *out, const struct account *account);
+const unsigned char *presort_unpack_account(const unsigned char *p,
+					    const unsigned char *end,
+					    struct arena *arena,
+					    struct account *account);
 
 #endif

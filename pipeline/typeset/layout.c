@@ -1949,6 +1949,30 @@ static int place_regions(struct letter *L, unsigned page)
 	return rc;
 }
 
+int layout_check_windows(const struct letter_job *job, struct pl_diag *diag)
+{
+	struct letter L = { .job = job, .tpl = job->tpl, .diag = diag, .npages = 1 };
+	const struct template *t = job->tpl;
+	int rc;
+
+	job->pool->used = 0;
+	shape_cache_new_letter(job->pool);
+	snprintf(L.page, sizeof(L.page), "1");
+	snprintf(L.pages, sizeof(L.pages), "1");
+	rc = fields_fill(&L);
+	if (rc == PL_OK)
+		rc = prepare_imb(&L);
+	for (size_t r = 0; r < t->nregions && rc == PL_OK; r++) {
+		const struct tpl_region *reg = &t->regions[r];
+
+		if (!reg->window)
+			continue;
+		L.text_size = reg->size;
+		rc = place_window(&L, (int)r, reg, region_rect(&L, reg));
+	}
+	return rc;
+}
+
 /*
  * Nothing but the window's own text may show through an envelope window.
  * RULE: US-REGF-1006.22(f)(2): no account data visible on the envelope.

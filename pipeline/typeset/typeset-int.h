@@ -291,4 +291,13 @@ struct letter_job {
 PL_WARN_UNUSED int layout_letter(const struct letter_job *job,
 				 struct letter_ref *ref, struct pl_diag *diag);
 
+/*
+ * The recipient check of layout_letter() alone: fill the fields and the
+ * IMb and place the window regions of page 1, drawing nothing. The same
+ * TYPESET_DOES_NOT_FIT (and overflow field) as layout_letter() would give
+ * for the same job; PL_OK when the windows' text fits.
+ */
+PL_WARN_UNUSED int layout_check_windows(const struct letter_job *job,
+					struct pl_diag *diag);
+
 #endif

@@ -81,6 +81,13 @@ struct typesetter {
 	cairo_t *cr;                       /* owned */
 	unsigned pages_done;               /* PNG: pages already drawn */
 	unsigned long letters_done;        /* letters typeset: the next IMb serial */
+	/*
+	 * A slice (typeset_slice_begin()): the PDFs are the slice's own,
+	 * ".slice-NNNNNN-<group>.pdf", each titled by its first piece.
+	 */
+	bool in_slice;
+	unsigned slice;
+	const char *letter_piece_id;       /* of the letter being typeset */
 	const char *overflow_field;        /* after TYPESET_DOES_NOT_FIT */
 	bool finished;
 	bool discarding;                   /* typeset_free without finish */
@@ -285,14 +292,17 @@ static int open_part(struct typesetter *ts, struct ts_group *g, struct pl_diag *
 	char *title;
 	int rc;
 
-	if (g->part == MAX_PARTS)
+	if (g->part == MAX_PARTS && !ts->in_slice)
 		return pl_diag_set(diag, PL_LIMIT, o->pdf_dir, 0,
 				   "group '%s' needs more than %d PDF files: raise <pieces-per-file>",
 				   g->name, MAX_PARTS);
 	g->part++;
 	free(g->pdf_name);
 	free(g->pdf_path);
-	if (o->pdf_dir) {
+	if (o->pdf_dir && ts->in_slice) {
+		g->pdf_name = xasprintf(".slice-%06u-%s.pdf", ts->slice, g->name);
+		g->pdf_path = xasprintf("%s/%s", o->pdf_dir, g->pdf_name);
+	} else if (o->pdf_dir) {
 		g->pdf_name = xasprintf("%s-%03u.pdf", g->name, g->part);
 		g->pdf_path = xasprintf("%s/%s", o->pdf_dir, g->pdf_name);
 	} else {
@@ -314,10 +324,18 @@ static int open_part(struct typesetter *ts, struct ts_group *g, struct pl_diag *
 				   cairo_status_to_string(cairo_surface_status(g->surface)));
 	/* Pinned dates: the same run gives the same bytes. */
 	snprintf(stamp, sizeof(stamp), "%sT00:00:00Z", date_format_iso(o->run_date, iso));
-	/* A run's files name their group (a preview's name is the caller's). */
-	title = xasprintf("fairnotice letters %s %s%s%s",
-			  o->agency && o->agency->id ? o->agency->id : "", iso,
-			  o->pdf_dir ? " " : "", o->pdf_dir ? g->pdf_name : "");
+	/*
+	 * A run's files name their group and first piece (the part number is
+	 * the run's to give, after the slice); a preview's name is the caller's.
+	 */
+	if (ts->in_slice)
+		title = xasprintf("fairnotice letters %s %s %s from %s",
+				  o->agency && o->agency->id ? o->agency->id : "", iso,
+				  g->name, ts->letter_piece_id);
+	else
+		title = xasprintf("fairnotice letters %s %s%s%s",
+				  o->agency && o->agency->id ? o->agency->id : "", iso,
+				  o->pdf_dir ? " " : "", o->pdf_dir ? g->pdf_name : "");
 	cairo_pdf_surface_set_metadata(g->surface, CAIRO_PDF_METADATA_TITLE, title);
 	cairo_pdf_surface_set_metadata(g->surface, CAIRO_PDF_METADATA_CREATOR, "fairnotice");
 	cairo_pdf_surface_set_metadata(g->surface, CAIRO_PDF_METADATA_CREATE_DATE, stamp);
@@ -350,7 +368,8 @@ static int pick_target(void *ctx, const struct letter_ref *ref, cairo_t **cr,
 		g = &ts->groups[ref->sheet_count - 1];
 	else
 		g = &ts->groups[ts->ngroups - 1];      /* flat */
-	if (g->surface && per_file && g->pieces == per_file && ts->opts->pdf_dir)
+	if (g->surface && per_file && g->pieces == per_file && ts->opts->pdf_dir &&
+	    !ts->in_slice)
 		rc = close_part(ts, g, diag);
 	if (rc == PL_OK && !g->surface)
 		rc = open_part(ts, g, diag);
@@ -396,37 +415,40 @@ int typeset_open(struct typesetter **out, const struct typeset_opts *opts,
 	return rc;
 }
 
-int typeset_letter(struct typesetter *ts, const struct account *account,
-		   const struct verdict *verdict, const char *piece_id,
-		   struct arena *arena, struct letter_ref *ref, struct pl_diag *diag)
+/*
+ * The template of the verdict's letter and language (no fallback to
+ * another language: decide chose the language from the rules and picked
+ * every disclosure in it, so a template in another language would mix
+ * two in one letter). A missing template is not the run's end: the rules
+ * may already know letters (a reminder) that templates/ does not have
+ * yet; the run defers the account.
+ */
+static int letter_template(const struct typesetter *ts, const struct verdict *verdict,
+			   const char *piece_id, const struct template **out,
+			   struct pl_diag *diag)
 {
 	const char *letter = verdict->letter_code ? verdict->letter_code : "";
 	const char *language = verdict->language && *verdict->language
 			       ? verdict->language : "en";
-	const struct template *t;
-	struct letter_job job;
-	int rc;
 
-	if ((!ts->cr && !ts->groups) || ts->finished)
-		PL_BUG("typeset_letter on a typesetter that is not open");
-	memset(ref, 0, sizeof(*ref));
-	/*
-	 * No fallback to another language: decide chose the language from the
-	 * rules and picked every disclosure in it, so a template in another
-	 * language would mix two in one letter. A missing template is not the
-	 * run's end: the rules may already know letters (a reminder) that
-	 * templates/ does not have yet; the run defers the account.
-	 */
-	t = find_template(ts, letter, language);
-	if (!t)
+	*out = find_template(ts, letter, language);
+	if (!*out)
 		return pl_diag_set(diag, TYPESET_NO_TEMPLATE, ts->opts->templates_dir, 0,
 				   "no template for letter '%s' in language '%s'",
 				   letter, language);
 	if (!*piece_id || strchr(piece_id, '/') || piece_id[0] == '.')
 		return pl_diag_set(diag, PL_USAGE, NULL, 0,
 				   "piece id '%s' cannot name a file", piece_id);
+	return PL_OK;
+}
 
-	job = (struct letter_job){
+static struct letter_job letter_job_of(struct typesetter *ts, const struct template *t,
+				       const struct account *account,
+				       const struct verdict *verdict,
+				       const char *piece_id, unsigned long serial,
+				       struct arena *arena)
+{
+	return (struct letter_job){
 		.tpl = t,
 		.agency = ts->opts->agency,
 		.account = account,
@@ -442,14 +464,50 @@ int typeset_letter(struct typesetter *ts, const struct account *account,
 			? arena_printf(arena, "%s/%s.layout", ts->opts->dump_dir, piece_id)
 			: NULL,
 		.arena = arena,
-		.imb_serial = ts->opts->imb_serial_base + ts->letters_done,
+		.imb_serial = ts->opts->imb_serial_base + serial,
 		.stacked = ts->opts->png_path != NULL,
 		.first_page = ts->pages_done + 1,
 		.lenient_slots = ts->opts->lenient_slots,
 		.overflow_field = &ts->overflow_field,
 	};
+}
+
+int typeset_check(struct typesetter *ts, const struct account *account,
+		  const struct verdict *verdict, const char *piece_id,
+		  unsigned long letters_before, struct arena *arena,
+		  struct pl_diag *diag)
+{
+	const struct template *t;
+	struct letter_job job;
+	int rc = letter_template(ts, verdict, piece_id, &t, diag);
+
+	if (rc != PL_OK)
+		return rc;
+	job = letter_job_of(ts, t, account, verdict, piece_id, letters_before, arena);
+	job.dump_path = NULL;
 	ts->overflow_field = "";
+	return layout_check_windows(&job, diag);
+}
+
+int typeset_letter(struct typesetter *ts, const struct account *account,
+		   const struct verdict *verdict, const char *piece_id,
+		   struct arena *arena, struct letter_ref *ref, struct pl_diag *diag)
+{
+	const struct template *t;
+	struct letter_job job;
+	int rc;
+
+	if ((!ts->cr && !ts->groups) || ts->finished)
+		PL_BUG("typeset_letter on a typesetter that is not open");
+	memset(ref, 0, sizeof(*ref));
+	rc = letter_template(ts, verdict, piece_id, &t, diag);
+	if (rc != PL_OK)
+		return rc;
+	job = letter_job_of(ts, t, account, verdict, piece_id, ts->letters_done, arena);
+	ts->overflow_field = "";
+	ts->letter_piece_id = piece_id;
 	rc = layout_letter(&job, ref, diag);
+	ts->letter_piece_id = NULL;
 	if (rc == PL_OK) {
 		ref->piece_id = arena_strdup(arena, piece_id);
 		ref->template_id = t->id;
@@ -478,6 +536,36 @@ int typeset_letter(struct typesetter *ts, const struct account *account,
 		ref->pages_sha256[0] = '\0';
 	}
 	ts->drawing = NULL;
+	return rc;
+}
+
+void typeset_slice_begin(struct typesetter *ts, unsigned slice,
+			 unsigned long letters_before)
+{
+	if (!ts->groups || !ts->opts->pdf_dir || ts->finished || ts->in_slice)
+		PL_BUG("typeset_slice_begin on a typesetter that cannot take a slice");
+	for (size_t i = 0; i < ts->ngroups; i++)
+		if (ts->groups[i].surface)
+			PL_BUG("typeset_slice_begin with a PDF open");
+	ts->in_slice = true;
+	ts->slice = slice;
+	ts->letters_done = letters_before;
+}
+
+int typeset_slice_end(struct typesetter *ts, struct pl_diag *diag)
+{
+	int rc = PL_OK;
+
+	if (!ts->in_slice)
+		PL_BUG("typeset_slice_end without typeset_slice_begin");
+	for (size_t i = 0; i < ts->ngroups; i++) {
+		int one = close_part(ts, &ts->groups[i], diag);
+
+		if (rc == PL_OK)
+			rc = one;
+		ts->groups[i].part = 0;
+	}
+	ts->in_slice = false;
 	return rc;
 }
 

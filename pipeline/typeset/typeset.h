@@ -119,6 +119,33 @@ PL_WARN_UNUSED int typeset_letter(struct typesetter *ts,
 				  struct pl_diag *diag);
 
 /*
+ * What typeset_letter() would say of the letter before drawing anything,
+ * checked alone and cheaply: TYPESET_NO_TEMPLATE, TYPESET_DOES_NOT_FIT
+ * (the recipient window, typeset_overflow_field() names the field) or
+ * PL_OK. letters_before: the letters of the run before this one (its IMb
+ * serial is opts.imb_serial_base + letters_before). Draws nothing, changes
+ * no PDF; the run checks every letter so before giving it a piece id.
+ */
+PL_WARN_UNUSED int typeset_check(struct typesetter *ts, const struct account *account,
+				 const struct verdict *verdict, const char *piece_id,
+				 unsigned long letters_before, struct arena *arena,
+				 struct pl_diag *diag);
+
+/*
+ * A slice of a run (slices/slices.h): the letters typeset until
+ * typeset_slice_end() go into PDFs of their own, one per group, named
+ * ".slice-NNNNNN-<group>.pdf" in opts.pdf_dir and titled by their group
+ * and first piece, whatever pieces-per-file says (a slice holds at most
+ * that many letters); the first letter's IMb serial is
+ * opts.imb_serial_base + letters_before. typeset_slice_end() finishes and
+ * commits them. What a slice's PDFs hold depends on its letters alone,
+ * not on what the typesetter drew before.
+ */
+void typeset_slice_begin(struct typesetter *ts, unsigned slice,
+			 unsigned long letters_before);
+PL_WARN_UNUSED int typeset_slice_end(struct typesetter *ts, struct pl_diag *diag);
+
+/*
  * After TYPESET_DOES_NOT_FIT: the account field that did not fit ("name",
  * "address_line1", "address_line2", "city"). Borrowed, static.
  */

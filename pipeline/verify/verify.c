@@ -1657,9 +1657,10 @@ out:
  * The print files as a set: every PDF of print/ named <group>-NNN.pdf and
  * holding pieces, each group's parts numbered from 001 without a gap,
  * every PDF a row names there, no file over pieces-per-file, and each
- * piece in the part pieces-per-file puts it in: part n holds the
- * group's pieces (n-1)*K+1 ... n*K in piece-id order (without K, all in
- * part 001).
+ * piece in the part pieces-per-file puts it in (docs/print-bundle.md
+ * "Groups and files": a group's part n holds its letters from the n-th
+ * slice of K letters of the batch that has any; without K, all in part
+ * 001).
  */
 static void check_pdf_files(struct verify *v)
 {
@@ -1751,26 +1752,39 @@ static void check_pdf_files(struct verify *v)
 		sqlite3_finalize(st);
 	}
 
-	/* Each group's pieces in piece-id order, part by part. */
+	/*
+	 * Each group's pieces in piece-id order, part by part: the batch's
+	 * letters go in slices of K (the n-th letter in slice (n-1)/K), and
+	 * each slice that has letters of a group gives the group its next part.
+	 */
 	grp[0] = '\0';
-	st = db_prepare(v, "SELECT grp, part, piece_id, line, pdf FROM csv_row"
+	st = db_prepare(v, "SELECT grp, part, piece_id, line, pdf, seq FROM csv_row"
 			" WHERE grank IS NOT NULL AND part IS NOT NULL ORDER BY grank, seq");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		unsigned long part = col_ulong(st, 1), want;
+	{
+		unsigned long want = 0, slice = 0;
 
-		if (strcmp(grp, col_text(st, 0))) {
-			snprintf(grp, sizeof(grp), "%s", col_text(st, 0));
-			at = 0;
-		} else if (at == ULONG_MAX) {
-			continue;   /* this group's first misplaced piece is reported */
-		}
-		at++;
-		want = k ? (at - 1) / k + 1 : 1;
-		if (part != want) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			unsigned long part = col_ulong(st, 1), seq = col_ulong(st, 5);
+			unsigned long this_slice = k && seq ? (seq - 1) / k : 0;
+
+			if (strcmp(grp, col_text(st, 0))) {
+				snprintf(grp, sizeof(grp), "%s", col_text(st, 0));
+				at = 0;
+				want = 1;
+				slice = this_slice;
+			} else if (at == ULONG_MAX) {
+				continue;   /* this group's first misplaced piece is reported */
+			} else if (this_slice != slice) {
+				want++;
+				slice = this_slice;
+			}
+			at++;
+			if (part == want)
+				continue;
 			if (k)
 				problem(v, CSV_FILE, col_ulong(st, 3),
-					"piece '%s' is in '%s', but as piece %lu of group '%s' with %lu pieces per file it belongs in part %03lu",
-					col_text(st, 2), col_text(st, 4), at, grp, k, want);
+					"piece '%s' is in '%s', but as letter %lu of the batch (slice %lu, of %lu letters each) it belongs in part %03lu of group '%s'",
+					col_text(st, 2), col_text(st, 4), seq, this_slice + 1, k, want, grp);
 			else
 				problem(v, CSV_FILE, col_ulong(st, 3),
 					"piece '%s' is in '%s', but %s sets no pieces-per-file: group '%s' is one file, part 001",

@@ -560,7 +560,7 @@ static void test_grouped(void)
 	rc = run_verify(dir, &r, &text);
 	has(text, "problem: the PDF holds 2 pieces, over pieces-per-file 1 in print/control.xml (at print/window-1-001.pdf)",
 	    "pieces-per-file: the full file named");
-	has(text, "problem: piece 'b-000002' is in 'window-1-001.pdf', but as piece 2 of group 'window-1' with 1 pieces per file it belongs in part 002",
+	has(text, "problem: piece 'b-000002' is in 'window-1-001.pdf', but as letter 2 of the batch (slice 2, of 1 letters each) it belongs in part 002 of group 'window-1'",
 	    "pieces-per-file: the misplaced piece named");
 	free(text);
 	free(dir);
