@@ -78,6 +78,7 @@ struct run {
 	/* Typesetting (slices/): the workers, or NULL for this process. */
 	struct workers *workers;
 	const char *batch_id;              /* the run's (its result's) */
+	const struct typeset_opts *topts;  /* a worker opens its typesetter with these */
 	struct arena slice_arena;          /* a slice typeset in this process */
 	unsigned long shaped, reused;      /* the shaping caches, all slices */
 };
@@ -535,6 +536,9 @@ static int typeset_slice(void *ctx, unsigned slice, struct worker_report *report
 	bool begun = false;
 	int rc;
 
+	rc = r->typesetter ? PL_OK : typeset_open(&r->typesetter, r->topts, diag);
+	if (rc != PL_OK)
+		return rc;
 	typeset_shaping_counts(r->typesetter, &shaped0, &reused0);
 	rc = slice_reader_open(&in, r->staging_dir, slice, diag);
 	if (rc == PL_OK)
@@ -595,6 +599,16 @@ static int typeset_slice(void *ctx, unsigned slice, struct worker_report *report
 	return rc;
 }
 
+/* A worker's end (workers.h's worker_done_fn): its typesetter goes. */
+static void worker_done(void *ctx)
+{
+	struct run *r = ctx;
+
+	typeset_free(r->typesetter);
+	r->typesetter = NULL;
+	arena_release(&r->slice_arena);
+}
+
 /* The part numbers a run gives, by group, as slices are recorded. */
 struct group_parts {
 	char name[24];
@@ -647,6 +661,7 @@ static int give_part(struct pass2 *p, unsigned slice, struct letter_ref *ref,
 		g->parts++;
 		g->slice = slice;
 		g->slice_pdf = xstrdup(ref->pdf);
+		free(g->part_pdf);
 		g->part_pdf = xasprintf("%s-%03u.pdf", g->name, g->parts);
 	} else if (strcmp(g->slice_pdf, ref->pdf)) {
 		PL_BUG("slice %u has two files for group %s", slice, g->name);
@@ -1126,8 +1141,20 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 			dump_dir = xasprintf("%s/audit/layout", r.staging_dir);
 		topts.pdf_dir = pdf_dir;
 		topts.dump_dir = dump_dir;
-		rc = typeset_open(&r.typesetter, &topts, diag);
+		r.topts = &topts;
 	}
+	/*
+	 * The workers are forked before anything starts a thread: pango runs
+	 * fontconfig's matching in threads of its own, and a fork copies only
+	 * the calling thread, so each worker opens its own typesetter (fonts,
+	 * templates) at its first slice.
+	 */
+	r.batch_id = result->batch_id;
+	if (rc == PL_OK && jobs_of(opts) > 1)
+		rc = workers_start(&r.workers, jobs_of(opts), typeset_slice,
+				   worker_done, &r, diag);
+	if (rc == PL_OK)
+		rc = typeset_open(&r.typesetter, &topts, diag);
 	if (rc == PL_OK) {
 		bopts.staging_dir = r.staging_dir;
 		bopts.batch_id = result->batch_id;
@@ -1140,13 +1167,6 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 		bopts.rebuild = result->rebuilt;
 		rc = bundle_begin(&r.bundle, &bopts, r.ledger, diag);
 	}
-	/*
-	 * The workers start as copies of this process with everything loaded
-	 * and before the batch is read, so they share what they can.
-	 */
-	r.batch_id = result->batch_id;
-	if (rc == PL_OK && jobs_of(opts) > 1)
-		rc = workers_start(&r.workers, jobs_of(opts), typeset_slice, &r, diag);
 	if (rc == PL_OK) {
 		killpoint("bundle-begun");
 		rc = import_contacts(&r, true, &result->counts, diag);

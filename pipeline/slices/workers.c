@@ -15,6 +15,7 @@
 #include "../core/atomfile.h"
 #include "../core/xalloc.h"
 
+#include <dirent.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -47,6 +48,7 @@ struct workers {
 	struct worker *w;          /* owned, n of them */
 	unsigned n;
 	worker_fn fn;
+	worker_done_fn done;
 	void *ctx;
 };
 
@@ -110,8 +112,11 @@ static void PL_NORETURN worker_main(struct workers *ws, int fd, pid_t parent)
 		struct worker_report report;
 		int r = read_full(fd, &job, sizeof(job));
 
-		if (r == 1)
+		if (r == 1) {
+			if (ws->done)
+				ws->done(ws->ctx);
 			_exit(0);
+		}
 		if (r != 0)
 			_exit(3);
 		memset(&done, 0, sizeof(done));
@@ -126,8 +131,23 @@ static void PL_NORETURN worker_main(struct workers *ws, int fd, pid_t parent)
 	}
 }
 
-int workers_start(struct workers **out, unsigned n, worker_fn fn, void *ctx,
-		  struct pl_diag *diag)
+/* Threads of this process (1 when /proc cannot say). */
+static unsigned thread_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	unsigned n = 0;
+
+	if (!d)
+		return 1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n ? n : 1;
+}
+
+int workers_start(struct workers **out, unsigned n, worker_fn fn,
+		  worker_done_fn done, void *ctx, struct pl_diag *diag)
 {
 	struct workers *ws = xcalloc(1, sizeof(*ws));
 	pid_t parent = getpid();
@@ -136,8 +156,12 @@ int workers_start(struct workers **out, unsigned n, worker_fn fn, void *ctx,
 	if (n == 0 || n > MAX_WORKERS)
 		return pl_diag_set(diag, PL_USAGE, NULL, 0, "--jobs must be 1 to %d, not %u",
 				   MAX_WORKERS, n);
+	/* A fork copies one thread: another one's locks would stay held. */
+	if (thread_count() != 1)
+		PL_BUG("workers_start in a process with %u threads", thread_count());
 	ws->w = xcalloc(n, sizeof(*ws->w));
 	ws->fn = fn;
+	ws->done = done;
 	ws->ctx = ctx;
 	for (unsigned i = 0; i < n; i++)
 		ws->w[i].fd = -1;

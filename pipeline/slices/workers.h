@@ -1,9 +1,11 @@
 /*
  * workers.h: the processes that typeset a run's slices (--jobs N).
  *
- * workers_start() forks n processes from the run's main process once all
- * a worker needs is loaded (rules, fonts, templates), so each starts as a
- * copy of it and loads nothing. The main process gives each slice, once
+ * workers_start() forks n processes from the run's main process once the
+ * rules are loaded and before anything has started a thread (pango runs
+ * fontconfig's matching in threads, and a fork copies only the calling
+ * thread: a lock another thread held would stay held in the child).
+ * workers_start() refuses a process with more than one thread. The main process gives each slice, once
  * decided, to an idle worker and collects the slices in whatever order
  * they finish; the run records them in the bundle in slice order. A
  * worker calls the run's slice function, the same one a run of one job
@@ -17,7 +19,7 @@
  * slice it had; the other workers are then killed.
  *
  * Order of calls:
- *   workers_start(&w, n, fn, ctx, &diag)
+ *   workers_start(&w, n, fn, done, ctx, &diag)
  *   workers_idle(w) > 0: workers_give(w, slice, &diag)
  *   workers_collect(w, block, &report, &diag)
  *   workers_stop(w, &diag)      all given slices collected: they exit
@@ -40,11 +42,14 @@ struct worker_report {
  */
 typedef int (*worker_fn)(void *ctx, unsigned slice, struct worker_report *report,
 			 struct pl_diag *diag);
+/* Called in a worker before it exits: free what the slices made. */
+typedef void (*worker_done_fn)(void *ctx);
 
 struct workers;
 
 PL_WARN_UNUSED int workers_start(struct workers **out, unsigned n, worker_fn fn,
-				 void *ctx, struct pl_diag *diag);
+				 worker_done_fn done, void *ctx,
+				 struct pl_diag *diag);
 /* Workers with no slice. */
 unsigned workers_idle(const struct workers *w);
 /* Slices given and not yet collected. */
