@@ -171,10 +171,25 @@ void fixed_source_free(struct fixed_source *f);
 
 /* ---- ids.c: account_ids of the batch ---- */
 
-struct ingest_id_slot {
-	uint64_t hash;         /* 0: empty slot */
-	uint32_t file;         /* index into ingest_ids.files */
-	uint32_t line;
+/*
+ * The set is 2^INGEST_ID_PART_BITS partitions, chosen by the top bits of
+ * the hash; each is an open-addressing table of its own, made of blocks
+ * of INGEST_ID_BLOCK_SLOTS slots (ids.c says why and what it costs).
+ */
+#define INGEST_ID_PART_BITS 9
+#define INGEST_ID_BLOCK_SLOTS 64
+
+struct ingest_id_block {
+	uint64_t keys[INGEST_ID_BLOCK_SLOTS];  /* the hash's low 55 bits, a
+						  used bit, the file index;
+						  0: empty slot */
+	uint32_t lines[INGEST_ID_BLOCK_SLOTS];
+};
+
+struct ingest_id_part {
+	struct ingest_id_block **blocks;  /* owned array of owned blocks;
+					     slot i is in blocks[i / 64] */
+	uint32_t nblocks, used;
 };
 
 /* Register a file; returns its index or -1 past PL_MAX_ACCOUNT_FILES. */
@@ -182,13 +197,25 @@ int ingest_ids_add_file(struct ingest_ids *ids, const char *path);
 
 /*
  * Remember id as seen at (file, line). Returns PL_OK when it is new,
- * PL_DONE when it was seen before (*first_file / *first_line say where;
- * nothing is recorded), PL_LIMIT past PL_MAX_BATCH_ACCOUNTS.
+ * PL_DONE when it was seen before (*first_file / *first_line say where,
+ * the line exactly as given; nothing is recorded), PL_LIMIT past
+ * PL_MAX_BATCH_ACCOUNTS. file is an index from ingest_ids_add_file();
+ * PL_MAX_ACCOUNT_FILES or more is a PL_BUG (it would not fit the set).
  */
 PL_WARN_UNUSED int ingest_ids_insert(struct ingest_ids *ids, const char *id,
 				     unsigned file, unsigned line,
 				     const char **first_file,
 				     unsigned *first_line);
+
+/*
+ * ingest_ids_insert() for an id whose hash is already known: what it
+ * does after hashing, exposed so that tests can choose hashes that
+ * collide in the bits that pick the partition and the slot.
+ */
+PL_WARN_UNUSED int ingest_ids_insert_hash(struct ingest_ids *ids, uint64_t hash,
+					  unsigned file, unsigned line,
+					  const char **first_file,
+					  unsigned *first_line);
 
 /* The 64-bit hash used for ids (FNV-1a, then a 64-bit finaliser). */
 uint64_t ingest_id_hash(const char *id);

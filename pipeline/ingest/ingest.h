@@ -91,19 +91,33 @@ void ingest_batch_files_free(struct batch_file *files, size_t n);
 /* ---- duplicate detection across the files of a batch ---- */
 
 /*
- * Remembers every account_id seen (a 64-bit hash plus where it was seen:
- * 16 bytes a slot; the table stays at most 3/4 full and doubles, so a
- * million accounts cost 32 MiB).
+ * Remembers every account_id seen: a 64-bit hash plus where it was first
+ * seen (file, line), 12 bytes a slot, in 512 partitions that each grow on
+ * their own, by a quarter when 7/8 full. An id costs 14 to 17.3 bytes
+ * (15.5 MiB for a million accounts, where a 16-byte doubling table took
+ * 32 MiB and 48 MiB while it doubled), and growth never holds more than
+ * one partition twice (about 30 KiB at that size). ids.c has the
+ * reasoning and the figures.
  */
 struct ingest_ids {
-	struct ingest_id_slot *slots;  /* owned open-addressing table */
-	size_t nslots, used;
+	struct ingest_id_part *parts;  /* owned array of the partitions;
+					  NULL until the first id */
+	size_t used;                   /* ids held */
+	size_t bytes, peak_bytes;      /* see ingest_ids_bytes() */
 	const char **files;            /* owned array of borrowed file names */
 	size_t nfiles;
 };
 
 void ingest_ids_init(struct ingest_ids *ids);
 void ingest_ids_release(struct ingest_ids *ids);
+
+/*
+ * The bytes the set holds now (partition tables and their directory; not
+ * the list of at most PL_MAX_ACCOUNT_FILES file names, nor malloc's own
+ * overhead) and, in *peak if not NULL, the most it ever held, counting a
+ * partition's old table while it grows.
+ */
+size_t ingest_ids_bytes(const struct ingest_ids *ids, size_t *peak);
 
 /* ---- one account file ---- */
 
