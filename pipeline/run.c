@@ -1165,6 +1165,7 @@ int run_batch(const struct run_opts *opts, struct run_result *result,
 		bopts.audit_xsl_path = r.audit_xsl;
 		bopts.imb_serial_base = serial_base;
 		bopts.rebuild = result->rebuilt;
+		bopts.jobs = jobs_of(opts);
 		rc = bundle_begin(&r.bundle, &bopts, r.ledger, diag);
 	}
 	if (rc == PL_OK) {

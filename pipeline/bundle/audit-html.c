@@ -33,6 +33,7 @@
  */
 #include "../pl.h"
 #include "bundle-int.h"
+#include "../core/sidejob.h"
 #include "../core/xsltguard.h"
 #include "../core/buf.h"
 #include "../core/limits.h"
@@ -564,12 +565,22 @@ out:
 	return rc;
 }
 
-static int view_output(struct html_view *v, struct atomfile *af, const char *data,
+/* Where the view's bytes go: the page's atomfile, or a range's scratch file. */
+struct view_sink {
+	struct atomfile *af;
+	FILE *fp;
+	const char *path;          /* of fp */
+};
+
+static int view_output(struct html_view *v, struct view_sink *out, const char *data,
 		       size_t len, struct pl_diag *diag)
 {
-	if (atomfile_write(af, data, len) != PL_OK)
+	if (out->af && atomfile_write(out->af, data, len) != PL_OK)
 		return pl_diag_set(diag, PL_IO_WRITE, v->out_path, 0,
 				   "cannot write the audit view '%s'", v->out_path);
+	if (out->fp && fwrite(data, 1, len, out->fp) != len)
+		return pl_diag_set(diag, PL_IO_WRITE, out->path, 0,
+				   "cannot write '%s': %s", out->path, strerror(errno));
 	return PL_OK;
 }
 
@@ -580,7 +591,7 @@ static int view_output(struct html_view *v, struct atomfile *af, const char *dat
  * "<tbody>" after one, so each chunk's leading line feed is written only
  * for the first chunk.
  */
-static int rows_write(struct html_view *v, struct atomfile *af, xmlDocPtr chunk,
+static int rows_write(struct html_view *v, struct view_sink *out, xmlDocPtr chunk,
 		      long before, struct pl_diag *diag)
 {
 	char before_num[32];
@@ -605,21 +616,22 @@ static int rows_write(struct html_view *v, struct atomfile *af, xmlDocPtr chunk,
 	start += strlen("<tbody>");
 	if (before > 0 && *start == '\n')
 		start++;
-	return view_output(v, af, start, (size_t)(end - start), diag);
+	return view_output(v, out, start, (size_t)(end - start), diag);
 }
 
 /*
- * Pass 2: stream the manifest again and write the rows of its accounts,
- * AUDIT_HTML_CHUNK at a time. expected is pass 1's count: a manifest that
- * changed in between is an error.
+ * Pass 2: stream the manifest again and write the rows of its accounts
+ * first .. end - 1 (0-based; end -1: to the last), AUDIT_HTML_CHUNK at a
+ * time from first. expected is pass 1's count: a manifest that changed in
+ * between is an error (checked by whoever reads to the last account).
  */
-static int rows_stream(struct html_view *v, struct atomfile *af, const char *path,
-		       long expected, struct pl_diag *diag)
+static int rows_stream(struct html_view *v, struct view_sink *out, const char *path,
+		       long first, long end, long expected, struct pl_diag *diag)
 {
 	struct manifest_reader m;
 	xmlDocPtr chunk = NULL;
 	xmlNode *root = NULL, *node;
-	long done = 0, in_chunk = 0;
+	long seen = 0, done = first, in_chunk = 0;
 	int rc;
 
 	rc = manifest_open(&m, path, NULL, diag);
@@ -627,6 +639,10 @@ static int rows_stream(struct html_view *v, struct atomfile *af, const char *pat
 		rc = manifest_next(&m, &node, diag);
 		if (rc == PL_OK && !is_audit(node, "account"))
 			continue;
+		if (rc == PL_OK && seen++ < first)
+			continue;
+		if (rc == PL_OK && end >= 0 && seen > end)
+			rc = PL_DONE;
 		if (rc == PL_OK) {
 			if (!chunk) {
 				chunk = xmlNewDoc(BAD_CAST "1.0");
@@ -638,7 +654,7 @@ static int rows_stream(struct html_view *v, struct atomfile *af, const char *pat
 			in_chunk++;
 		}
 		if (chunk && (in_chunk == AUDIT_HTML_CHUNK || rc == PL_DONE)) {
-			int wrc = rows_write(v, af, chunk, done, diag);
+			int wrc = rows_write(v, out, chunk, done, diag);
 
 			if (wrc != PL_OK)
 				rc = wrc;
@@ -648,7 +664,7 @@ static int rows_stream(struct html_view *v, struct atomfile *af, const char *pat
 			chunk = NULL;
 		}
 	}
-	if (rc == PL_DONE && done != expected)
+	if (rc == PL_DONE && end < 0 && done != expected)
 		rc = pl_diag_set(diag, PL_MANIFEST, path, 0,
 				 "the audit manifest '%s' changed while its view was "
 				 "written (%ld accounts, then %ld)", path, expected, done);
@@ -659,9 +675,108 @@ static int rows_stream(struct html_view *v, struct atomfile *af, const char *pat
 	return rc;
 }
 
+/*
+ * A range of the rows written by a forked copy of the view (sidejob.h)
+ * into a scratch file, which the page then takes whole.
+ */
+struct rows_range {
+	struct html_view *v;
+	const char *in_path;
+	char *tmp_path;            /* owned */
+	long first, end, expected;
+	struct sidejob *job;
+};
+
+static int rows_range_write(void *ctx, struct pl_diag *diag)
+{
+	struct rows_range *r = ctx;
+	struct view_sink out = { .fp = fopen(r->tmp_path, "wb"), .path = r->tmp_path };
+	int rc;
+
+	if (!out.fp)
+		return pl_diag_set(diag, PL_IO_OPEN, r->tmp_path, 0, "cannot create '%s': %s",
+				   r->tmp_path, strerror(errno));
+	rc = rows_stream(r->v, &out, r->in_path, r->first, r->end, r->expected, diag);
+	if (fclose(out.fp) != 0 && rc == PL_OK)
+		rc = pl_diag_set(diag, PL_IO_WRITE, r->tmp_path, 0, "cannot write '%s': %s",
+				 r->tmp_path, strerror(errno));
+	return rc;
+}
+
+/* Copy a range's scratch file into the page, then remove it. */
+static int rows_range_take(struct html_view *v, struct view_sink *out,
+			   const struct rows_range *r, struct pl_diag *diag)
+{
+	FILE *fp = fopen(r->tmp_path, "rb");
+	char block[1 << 16];
+	size_t n;
+	int rc = PL_OK;
+
+	if (!fp)
+		return pl_diag_set(diag, PL_IO_OPEN, r->tmp_path, 0, "cannot open '%s': %s",
+				   r->tmp_path, strerror(errno));
+	while (rc == PL_OK && (n = fread(block, 1, sizeof(block), fp)) > 0)
+		rc = view_output(v, out, block, n, diag);
+	if (rc == PL_OK && ferror(fp))
+		rc = pl_diag_set(diag, PL_IO, r->tmp_path, 0, "cannot read '%s'", r->tmp_path);
+	fclose(fp);
+	unlink(r->tmp_path);
+	return rc;
+}
+
+/*
+ * All the rows, by up to jobs processes: this one writes the first range
+ * into the page while forked copies write the others to scratch files,
+ * each range a whole number of chunks; then the page takes them in order.
+ * The bytes are those of one process (the rows of a chunk depend on the
+ * chunk's records and their position only). One process when jobs is 1,
+ * when the manifest is small or when this process may not fork.
+ */
+#define ROWS_MIN_PER_JOB AUDIT_HTML_CHUNK
+
+static int rows_all(struct html_view *v, struct view_sink *out, const char *in_path,
+		    long accounts, unsigned jobs, struct pl_diag *diag)
+{
+	struct rows_range ranges[PL_MAX_VIEW_JOBS];
+	unsigned n = 0;
+	long per;
+	int rc = PL_OK;
+
+	if (jobs > PL_MAX_VIEW_JOBS)
+		jobs = PL_MAX_VIEW_JOBS;
+	if (jobs <= 1 || accounts < (long)jobs * ROWS_MIN_PER_JOB || !sidejob_can_fork())
+		return rows_stream(v, out, in_path, 0, -1, accounts, diag);
+	per = (accounts + jobs - 1) / jobs;
+	per = (per + AUDIT_HTML_CHUNK - 1) / AUDIT_HTML_CHUNK * AUDIT_HTML_CHUNK;
+	for (long first = per; first < accounts && rc == PL_OK; first += per) {
+		struct rows_range *r = &ranges[n++];
+
+		*r = (struct rows_range){
+			.v = v, .in_path = in_path, .first = first,
+			.end = first + per < accounts ? first + per : -1,
+			.expected = accounts,
+			.tmp_path = xasprintf("%s.part-%u", v->out_path, n),
+		};
+		rc = sidejob_start(&r->job, rows_range_write, r, diag);
+	}
+	if (rc == PL_OK)
+		rc = rows_stream(v, out, in_path, 0, per, accounts, diag);
+	for (unsigned i = 0; i < n; i++) {
+		if (rc == PL_OK)
+			rc = sidejob_wait(ranges[i].job, diag);
+		else
+			sidejob_abandon(ranges[i].job);
+		if (rc == PL_OK)
+			rc = rows_range_take(v, out, &ranges[i], diag);
+		unlink(ranges[i].tmp_path);
+		free(ranges[i].tmp_path);
+	}
+	return rc;
+}
+
 /* ---- the page ---- */
 
-int audit_html_write(const char *staging_dir, const char *xsl_path,
+int audit_html_write(const char *staging_dir, const char *xsl_path, unsigned jobs,
 		     struct pl_diag *diag)
 {
 	static bool exslt_registered;
@@ -676,6 +791,7 @@ int audit_html_write(const char *staging_dir, const char *xsl_path,
 	const char *page_params[] = { "part", "'page'", NULL };
 	struct summary sum = { 0 };
 	struct atomfile af = { 0 };
+	struct view_sink out = { .af = &af };
 	bool af_open = false;
 	char *foot = NULL;
 	size_t foot_len = 0;
@@ -727,12 +843,12 @@ int audit_html_write(const char *staging_dir, const char *xsl_path,
 		rc = atomfile_open(&af, out_path, diag);
 	if (rc == PL_OK) {
 		af_open = true;
-		rc = view_output(&v, &af, buf_str(&v.part), v.part.len, diag);
+		rc = view_output(&v, &out, buf_str(&v.part), v.part.len, diag);
 	}
 	if (rc == PL_OK)
-		rc = rows_stream(&v, &af, in_path, sum.accounts, diag);
+		rc = rows_all(&v, &out, in_path, sum.accounts, jobs, diag);
 	if (rc == PL_OK)
-		rc = view_output(&v, &af, foot, foot_len, diag);
+		rc = view_output(&v, &out, foot, foot_len, diag);
 	if (rc == PL_OK && af.failed)
 		rc = pl_diag_set(diag, PL_IO_WRITE, out_path, 0,
 				 "cannot write the audit view '%s'", out_path);

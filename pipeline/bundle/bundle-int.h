@@ -298,10 +298,13 @@ PL_WARN_UNUSED int xmldoc_finish(struct audit_xml *x, struct pl_diag *diag);
  * through the stylesheet xsl_path, with libxslt's security preferences
  * forbidding every file write, directory creation and network access.
  * The manifest is streamed twice (counts, then rows in small chunks), so
- * memory is flat in the number of accounts.
+ * memory is flat in the number of accounts. jobs > 1: the rows are cut
+ * into up to jobs ranges, all but the first transformed by forked copies
+ * of this process (core/sidejob.h) at the same time; the page is the same
+ * bytes.
  */
 PL_WARN_UNUSED int audit_html_write(const char *staging_dir, const char *xsl_path,
-				    struct pl_diag *diag);
+				    unsigned jobs, struct pl_diag *diag);
 
 /* ---- control file, checksums, zip (control.c, zip.c) ---- */
 

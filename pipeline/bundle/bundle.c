@@ -575,7 +575,8 @@ int bundle_finish(struct bundle *b, const struct run_counts *counts,
 	if (rc == PL_OK)
 		rc = write_summary(b, sums, diag);
 	if (rc == PL_OK && b->opts.audit_xsl_path)
-		rc = audit_html_write(b->opts.staging_dir, b->opts.audit_xsl_path, diag);
+		rc = audit_html_write(b->opts.staging_dir, b->opts.audit_xsl_path,
+				      b->opts.jobs ? b->opts.jobs : 1, diag);
 	/* Last: the control file and the sums cover every other file. */
 	if (rc == PL_OK)
 		rc = control_write(b->opts.staging_dir, &b->opts, &b->totals,

@@ -132,6 +132,7 @@ struct bundle_opts {
 					   given to the typesetter */
 	const char *audit_xsl_path;  /* stylesheet of audit/manifest.html;
 					NULL: no HTML view */
+	unsigned jobs;               /* processes the HTML view may use (0: 1) */
 	/*
 	 * batch_id is committed and is being rebuilt: bundle_begin() takes
 	 * the open transaction back to the ledger as it was before that

@@ -47,6 +47,7 @@
 #define PL_MAX_BATCH_ACCOUNTS     50000000L
 /* the audit view (bundle/audit-html.c) */
 #define PL_MAX_AUDIT_STATES       64       /* 59 USPS codes + "none" */
+#define PL_MAX_VIEW_JOBS          64       /* processes writing the audit view */
 #define PL_MAX_AUDIT_PART_BYTES   ((size_t)64 << 20)
 
 #endif

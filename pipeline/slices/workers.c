@@ -13,9 +13,9 @@
 #include "../pl.h"
 #include "workers.h"
 #include "../core/atomfile.h"
+#include "../core/sidejob.h"
 #include "../core/xalloc.h"
 
-#include <dirent.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -131,21 +131,6 @@ static void PL_NORETURN worker_main(struct workers *ws, int fd, pid_t parent)
 	}
 }
 
-/* Threads of this process (1 when /proc cannot say). */
-static unsigned thread_count(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	unsigned n = 0;
-
-	if (!d)
-		return 1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n ? n : 1;
-}
-
 int workers_start(struct workers **out, unsigned n, worker_fn fn,
 		  worker_done_fn done, void *ctx, struct pl_diag *diag)
 {
@@ -157,8 +142,8 @@ int workers_start(struct workers **out, unsigned n, worker_fn fn,
 		return pl_diag_set(diag, PL_USAGE, NULL, 0, "--jobs must be 1 to %d, not %u",
 				   MAX_WORKERS, n);
 	/* A fork copies one thread: another one's locks would stay held. */
-	if (thread_count() != 1)
-		PL_BUG("workers_start in a process with %u threads", thread_count());
+	if (!sidejob_can_fork())
+		PL_BUG("workers_start in a process with more than one thread");
 	ws->w = xcalloc(n, sizeof(*ws->w));
 	ws->fn = fn;
 	ws->done = done;

@@ -96,4 +96,16 @@ head=$(sed -n 's/.*<chain head="\([0-9a-f]*\)".*/\1/p' "$XML")
 is "manifest: chain head is a SHA-256" "${#head}" 64
 ok "chain head shown" grep -q "^<code id=\"chain-head\">$head\$" "$TMP/page.lines"
 
+# The same bytes whatever --jobs: with more than one, the view's rows are
+# cut into ranges that forked copies transform at once (and the letters
+# into slices that workers typeset).
+for j in 1 3; do
+	$FAIRNOTICE run --batch "$TMP/batch-3000" --out "$TMP/j$j/out" --state "$TMP/j$j/state" \
+		--date 2026-11-23 --jobs $j >/dev/null 2>&1
+	ok "--jobs $j: the same bundle, byte for byte" \
+		diff -r "$BUNDLE" "$(ls -d "$TMP/j$j"/out/*/ | head -1)"
+done
+ls -a "$BUNDLE/audit" >"$TMP/audit-files"
+lacks "no scratch file of the view is left" "$TMP/audit-files" ".part-"
+
 done_testing

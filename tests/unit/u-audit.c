@@ -490,7 +490,7 @@ static void test_html(void)
 
 	pl_diag_clear(&diag);
 	is_int(write_manifest(dir, NACCOUNTS, chain, &diag), PL_OK, "html: manifest written");
-	rc = audit_html_write(dir, xsl_path(), &diag);
+	rc = audit_html_write(dir, xsl_path(), 1, &diag);
 	is_int(rc, PL_OK, "html: audit view written");
 	if (rc != PL_OK)
 		printf("# %s\n", diag.message);
@@ -516,7 +516,7 @@ static void test_html(void)
 	   !strstr(page, "@import"),
 	   "html: no external resource");
 	ok(strstr(page, chain) != NULL, "html: shows the chain head");
-	rc = audit_html_write(dir, xsl_path(), &diag);
+	rc = audit_html_write(dir, xsl_path(), 1, &diag);
 	again = slurp(html, &len2);
 	ok(rc == PL_OK && again && len == len2 && !memcmp(page, again, len),
 	   "html: deterministic bytes");
@@ -527,7 +527,7 @@ static void test_html(void)
 	{
 		char *empty = staging("html-none");
 
-		rc = audit_html_write(empty, xsl_path(), &diag);
+		rc = audit_html_write(empty, xsl_path(), 1, &diag);
 		is_int(PL_CLASS(rc), PL_IO, "html: no manifest is an i/o error");
 		ok(strstr(diag.message, "audit/manifest.xml") != NULL, "html: error names the manifest");
 		free(empty);
@@ -558,7 +558,7 @@ static void evil(const char *name, const char *body, const char *refused,
 	spill(xsl, text, strlen(text));
 	is_int(write_manifest(dir, 2, chain, &diag), PL_OK, "evil: manifest written");
 	pl_diag_clear(&diag);
-	rc = audit_html_write(dir, xsl, &diag);
+	rc = audit_html_write(dir, xsl, 1, &diag);
 	snprintf(msg, sizeof(msg), "evil %s: refused with PL_TEMPLATE (0x51)", name);
 	is_int(rc, PL_DETAIL(PL_TEMPLATE, 0x51), msg);
 	snprintf(msg, sizeof(msg), "evil %s: the error says what was refused", name);
