@@ -7,6 +7,13 @@
  * with one arena per account, count outcomes so that read = letters +
  * suppressed + deferred + rejected, and make the result appear atomically
  * (staging directory renamed into place, then the ledger committed).
+ *
+ * A run reads the batch once (pass 1: rejects straight to the bundle,
+ * good accounts into the presort spool), then takes the accounts in ZIP
+ * order (pass 2): this process decides each one with the ledger, checks
+ * and numbers its letter and writes it to a slice file; the slices are
+ * typeset by --jobs worker processes (slices/) or, with one job, here;
+ * and this process records them in the bundle in order.
  * `fairnotice preview` is here too: the same stages for one account and
  * one template file, writing a PNG or PDF and nothing else.
  */

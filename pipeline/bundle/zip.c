@@ -19,7 +19,9 @@
  * The local header's CRC-32 and sizes are known only after the data, so
  * the header is written with zeros and patched by seeking back in the
  * atomfile's FILE; the digest the atomfile computed while writing is then
- * stale and zip_finish() has it recomputed (atomfile_rehash()).
+ * stale and zip_finish() has it recomputed (atomfile_rehash()). ZIP64
+ * (zip.h) is used only where a value needs it, so an entry's form is
+ * decided from its file's size before its data is written.
  */
 #include "../pl.h"
 #include "zip.h"
@@ -51,6 +53,15 @@
 #define ZIP_CENTRAL_LEN    46
 #define ZIP_END_LEN        22
 #define ZIP_LOCAL_CRC_AT   14       /* crc, compressed size, size: 12 bytes */
+/* ZIP64 (APPNOTE 4.3.14, 4.3.15, 4.5.3). */
+#define ZIP64_VERSION      45
+#define ZIP64_MADE_BY      ((3 << 8) | ZIP64_VERSION)
+#define ZIP64_EXTRA_ID     0x0001
+#define ZIP64_END_SIG      0x06064b50u
+#define ZIP64_LOCATOR_SIG  0x07064b50u
+#define ZIP64_END_LEN      56
+#define ZIP64_LOCATOR_LEN  20
+#define ZIP64_LOCAL_EXTRA  20       /* id, length, size, compressed size */
 
 /* ---- little-endian fields ---- */
 
@@ -70,6 +81,12 @@ static unsigned char *put32(unsigned char *p, uint32_t v)
 	return p + 4;
 }
 
+static unsigned char *put64(unsigned char *p, uint64_t v)
+{
+	p = put32(p, (uint32_t)v);
+	return put32(p, (uint32_t)(v >> 32));
+}
+
 static int write_error(struct zip *z, struct pl_diag *diag)
 {
 	int err = errno;
@@ -82,8 +99,7 @@ static int limit_error(struct zip *z, const char *name, const char *what,
 		       struct pl_diag *diag)
 {
 	return pl_diag_set(diag, PL_LIMIT, z->af->path, 0,
-			   "cannot add '%s' to the zip: %s would need ZIP64, "
-			   "which this writer does not write", name, what);
+			   "cannot add '%s' to the zip: %s", name, what);
 }
 
 /* Write len bytes at the end of the archive, counting the offset. */
@@ -99,8 +115,18 @@ static int emit(struct zip *z, const void *data, size_t len, struct pl_diag *dia
 
 void zip_begin(struct zip *z, struct atomfile *af)
 {
+	const char *from = getenv("FAIRNOTICE_ZIP64_FROM");
+
 	memset(z, 0, sizeof(*z));
 	z->af = af;
+	z->zip64_from = ZIP_MAX_32;
+	if (from && *from) {
+		char *end;
+		unsigned long long v = strtoull(from, &end, 10);
+
+		if (!*end && v > 0 && v < ZIP_MAX_32)
+			z->zip64_from = v;
+	}
 }
 
 /* Is name a file that is compressed inside (a PDF)? */
@@ -139,8 +165,8 @@ static int stream_ready(struct zip *z, int level, struct pl_diag *diag)
  * *compressed_out receive the entry's values.
  */
 static int deflate_file(struct zip *z, FILE *in, const char *name,
-			const char *path, uint32_t *crc_out, uint32_t *size_out,
-			uint32_t *compressed_out, struct pl_diag *diag)
+			const char *path, uint32_t *crc_out, uint64_t *size_out,
+			uint64_t *compressed_out, bool zip64, struct pl_diag *diag)
 {
 	z_stream *s = z->stream;
 	uLong crc = crc32(0L, Z_NULL, 0);
@@ -158,8 +184,9 @@ static int deflate_file(struct zip *z, FILE *in, const char *name,
 		if (n < ZIP_CHUNK && feof(in))
 			flush = Z_FINISH;
 		size += n;
-		if (size >= ZIP_MAX_32) {
-			rc = limit_error(z, name, "a file of 4 GiB or more", diag);
+		if (!zip64 && size >= z->zip64_from) {
+			/* Its size was taken before: the file grew while zipped. */
+			rc = limit_error(z, name, "the file grew while it was added", diag);
 			break;
 		}
 		crc = crc32(crc, z->in, (uInt)n);
@@ -182,27 +209,37 @@ static int deflate_file(struct zip *z, FILE *in, const char *name,
 	}
 	if (rc == PL_OK && zrc != Z_STREAM_END)
 		PL_BUG("deflate did not end its stream");
-	if (rc == PL_OK && compressed >= ZIP_MAX_32)
-		rc = limit_error(z, name, "compressed data of 4 GiB or more", diag);
+	if (rc == PL_OK && !zip64 && compressed >= z->zip64_from)
+		PL_BUG("deflate went past zlib's own bound for '%s'", name);
 	*crc_out = (uint32_t)crc;
-	*size_out = (uint32_t)size;
-	*compressed_out = (uint32_t)compressed;
+	*size_out = size;
+	*compressed_out = compressed;
 	return rc;
 }
 
 /* Seek back to the local header at offset and fill in its three values. */
-static int patch_local(struct zip *z, const struct zip_entry *e,
+static int patch_local(struct zip *z, const struct zip_entry *e, size_t name_len,
 		       struct pl_diag *diag)
 {
-	unsigned char b[12], *p = b;
+	unsigned char b[12], x[16], *p = b;
 	FILE *fp = z->af->fp;
 
 	p = put32(p, e->crc);
-	p = put32(p, e->compressed_size);
-	put32(p, e->size);
+	if (e->zip64_sizes) {
+		/* The 32-bit fields stay 0xffffffff; the sizes go in the extra. */
+		p = put32(p, ZIP_MAX_32);
+		put32(p, ZIP_MAX_32);
+		put64(put64(x, e->size), e->compressed_size);
+	} else {
+		p = put32(p, (uint32_t)e->compressed_size);
+		put32(p, (uint32_t)e->size);
+	}
 	if (fflush(fp) != 0 ||
 	    fseeko(fp, (off_t)e->offset + ZIP_LOCAL_CRC_AT, SEEK_SET) != 0 ||
 	    fwrite(b, 1, sizeof(b), fp) != sizeof(b) ||
+	    (e->zip64_sizes &&
+	     (fseeko(fp, (off_t)(e->offset + ZIP_LOCAL_LEN + name_len + 4), SEEK_SET) != 0 ||
+	      fwrite(x, 1, sizeof(x), fp) != sizeof(x))) ||
 	    fseeko(fp, 0, SEEK_END) != 0) {
 		z->af->failed = true;
 		return write_error(z, diag);
@@ -221,40 +258,41 @@ static int patch_local(struct zip *z, const struct zip_entry *e,
 int zip_add_file(struct zip *z, const char *name, const char *path,
 		 struct pl_diag *diag)
 {
-	unsigned char head[ZIP_LOCAL_LEN], *p = head;
+	unsigned char head[ZIP_LOCAL_LEN + ZIP64_LOCAL_EXTRA], *p = head;
 	struct zip_entry e = { 0 };
 	size_t name_len = strlen(name);
 	FILE *in = NULL;
 	struct stat st;
+	int level = compressed_inside(name) ? ZIP_LEVEL_STORED : ZIP_LEVEL;
 	int rc = PL_OK;
 
 	if (!name_len || name_len > ZIP_MAX_NAME || name[0] == '/')
 		PL_BUG("zip entry name '%s' is not a relative path", name);
-	if (z->nentries >= ZIP_MAX_ENTRIES)
-		return limit_error(z, name, "more than 65535 entries", diag);
-	if (z->offset >= ZIP_MAX_32)
-		return limit_error(z, name, "an archive of 4 GiB or more", diag);
 
 	in = fopen(path, "rb");
 	if (!in)
 		return pl_diag_set(diag, PL_IO_OPEN, path, 0, "cannot open '%s': %s",
 				   path, strerror(errno));
-	/* Refuse before writing anything; deflate_file() checks again. */
 	if (fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode))
 		rc = pl_diag_set(diag, PL_IO_OPEN, path, 0,
 				 "cannot add '%s' to the zip: not a regular file", path);
-	else if ((uint64_t)st.st_size >= ZIP_MAX_32)
-		rc = limit_error(z, name, "a file of 4 GiB or more", diag);
 	if (rc == PL_OK)
-		rc = stream_ready(z, compressed_inside(name) ? ZIP_LEVEL_STORED : ZIP_LEVEL,
-				  diag);
+		rc = stream_ready(z, level, diag);
+	/*
+	 * ZIP64 sizes when the file, or the most zlib can make of it, could
+	 * reach the 32-bit fields' end: decided before the data, from the
+	 * file's size, so the local header has room for them.
+	 */
+	if (rc == PL_OK)
+		e.zip64_sizes = (uint64_t)st.st_size >= z->zip64_from ||
+				deflateBound(z->stream, (uLong)st.st_size) >= z->zip64_from;
 
 	for (size_t i = 0; i < name_len; i++)
 		if ((unsigned char)name[i] >= 0x80)
 			e.flags = ZIP_FLAG_UTF8;
-	e.offset = (uint32_t)z->offset;
+	e.offset = z->offset;
 	p = put32(p, ZIP_LOCAL_SIG);
-	p = put16(p, ZIP_VERSION);
+	p = put16(p, e.zip64_sizes ? ZIP64_VERSION : ZIP_VERSION);
 	p = put16(p, e.flags);
 	p = put16(p, ZIP_METHOD_DEFLATE);
 	p = put16(p, ZIP_DOS_TIME);
@@ -263,16 +301,23 @@ int zip_add_file(struct zip *z, const char *name, const char *path,
 	p = put32(p, 0);               /* compressed size, patched */
 	p = put32(p, 0);               /* size, patched */
 	p = put16(p, (unsigned)name_len);
-	put16(p, 0);                   /* no extra field */
+	p = put16(p, e.zip64_sizes ? ZIP64_LOCAL_EXTRA : 0);
 	if (rc == PL_OK)
-		rc = emit(z, head, sizeof(head), diag);
+		rc = emit(z, head, ZIP_LOCAL_LEN, diag);
 	if (rc == PL_OK)
 		rc = emit(z, name, name_len, diag);
+	if (rc == PL_OK && e.zip64_sizes) {
+		p = put16(head, ZIP64_EXTRA_ID);
+		p = put16(p, 16);
+		p = put64(p, 0);           /* size, patched */
+		put64(p, 0);               /* compressed size, patched */
+		rc = emit(z, head, ZIP64_LOCAL_EXTRA, diag);
+	}
 	if (rc == PL_OK)
 		rc = deflate_file(z, in, name, path, &e.crc, &e.size,
-				  &e.compressed_size, diag);
+				  &e.compressed_size, e.zip64_sizes, diag);
 	if (rc == PL_OK)
-		rc = patch_local(z, &e, diag);
+		rc = patch_local(z, &e, name_len, diag);
 	if (rc == PL_OK) {
 		if (z->nentries == z->alloc) {
 			z->alloc = z->alloc ? 2 * z->alloc : 16;
@@ -285,49 +330,95 @@ int zip_add_file(struct zip *z, const char *name, const char *path,
 	return rc;
 }
 
+/* One central directory record, with its ZIP64 extra field when it needs one. */
+static int central_record(struct zip *z, const struct zip_entry *e, struct pl_diag *diag)
+{
+	unsigned char b[ZIP_CENTRAL_LEN], x[4 + 24], *p = b, *q = x + 4;
+	bool far = e->offset >= z->zip64_from;
+	bool zip64 = e->zip64_sizes || far;
+	int rc;
+
+	if (e->zip64_sizes) {
+		q = put64(q, e->size);
+		q = put64(q, e->compressed_size);
+	}
+	if (far)
+		q = put64(q, e->offset);
+	put16(put16(x, ZIP64_EXTRA_ID), (unsigned)(q - x - 4));
+
+	p = put32(p, ZIP_CENTRAL_SIG);
+	p = put16(p, zip64 ? ZIP64_MADE_BY : ZIP_MADE_BY);
+	p = put16(p, zip64 ? ZIP64_VERSION : ZIP_VERSION);
+	p = put16(p, e->flags);
+	p = put16(p, ZIP_METHOD_DEFLATE);
+	p = put16(p, ZIP_DOS_TIME);
+	p = put16(p, ZIP_DOS_DATE);
+	p = put32(p, e->crc);
+	p = put32(p, e->zip64_sizes ? ZIP_MAX_32 : (uint32_t)e->compressed_size);
+	p = put32(p, e->zip64_sizes ? ZIP_MAX_32 : (uint32_t)e->size);
+	p = put16(p, (unsigned)strlen(e->name));
+	p = put16(p, zip64 ? (unsigned)(q - x) : 0);   /* extra field */
+	p = put16(p, 0);            /* comment */
+	p = put16(p, 0);            /* disk number */
+	p = put16(p, 0);            /* internal attributes */
+	p = put32(p, (uint32_t)ZIP_MODE << 16);   /* Unix mode */
+	put32(p, far ? ZIP_MAX_32 : (uint32_t)e->offset);
+	rc = emit(z, b, ZIP_CENTRAL_LEN, diag);
+	if (rc == PL_OK)
+		rc = emit(z, e->name, strlen(e->name), diag);
+	if (rc == PL_OK && zip64)
+		rc = emit(z, x, (size_t)(q - x), diag);
+	return rc;
+}
+
+/* The ZIP64 end of central directory record and its locator. */
+static int zip64_end(struct zip *z, uint64_t cd_start, uint64_t cd_size,
+		     struct pl_diag *diag)
+{
+	unsigned char b[ZIP64_END_LEN + ZIP64_LOCATOR_LEN], *p = b;
+	uint64_t at = z->offset;
+
+	p = put32(p, ZIP64_END_SIG);
+	p = put64(p, ZIP64_END_LEN - 12);   /* the record's size after this field */
+	p = put16(p, ZIP64_MADE_BY);
+	p = put16(p, ZIP64_VERSION);
+	p = put32(p, 0);                    /* this disk */
+	p = put32(p, 0);                    /* disk of the central directory */
+	p = put64(p, z->nentries);
+	p = put64(p, z->nentries);
+	p = put64(p, cd_size);
+	p = put64(p, cd_start);
+	p = put32(p, ZIP64_LOCATOR_SIG);
+	p = put32(p, 0);                    /* disk of the ZIP64 end record */
+	p = put64(p, at);
+	put32(p, 1);                        /* disks */
+	return emit(z, b, sizeof(b), diag);
+}
+
 int zip_finish(struct zip *z, struct pl_diag *diag)
 {
-	unsigned char b[ZIP_CENTRAL_LEN], *p;
-	uint64_t start = z->offset;
+	unsigned char b[ZIP_END_LEN], *p;
+	uint64_t start = z->offset, size;
+	bool many, zip64;
 	int rc = PL_OK;
 
-	for (size_t i = 0; rc == PL_OK && i < z->nentries; i++) {
-		const struct zip_entry *e = &z->entries[i];
-
-		p = b;
-		p = put32(p, ZIP_CENTRAL_SIG);
-		p = put16(p, ZIP_MADE_BY);
-		p = put16(p, ZIP_VERSION);
-		p = put16(p, e->flags);
-		p = put16(p, ZIP_METHOD_DEFLATE);
-		p = put16(p, ZIP_DOS_TIME);
-		p = put16(p, ZIP_DOS_DATE);
-		p = put32(p, e->crc);
-		p = put32(p, e->compressed_size);
-		p = put32(p, e->size);
-		p = put16(p, (unsigned)strlen(e->name));
-		p = put16(p, 0);            /* extra field */
-		p = put16(p, 0);            /* comment */
-		p = put16(p, 0);            /* disk number */
-		p = put16(p, 0);            /* internal attributes */
-		p = put32(p, (uint32_t)ZIP_MODE << 16);   /* Unix mode */
-		put32(p, e->offset);
-		rc = emit(z, b, ZIP_CENTRAL_LEN, diag);
-		if (rc == PL_OK)
-			rc = emit(z, e->name, strlen(e->name), diag);
-	}
-	if (rc == PL_OK && (z->offset >= ZIP_MAX_32 || start >= ZIP_MAX_32))
-		rc = limit_error(z, "the central directory",
-				 "an archive of 4 GiB or more", diag);
+	for (size_t i = 0; rc == PL_OK && i < z->nentries; i++)
+		rc = central_record(z, &z->entries[i], diag);
+	size = z->offset - start;
+	many = z->nentries >= ZIP_MAX_ENTRIES;
+	zip64 = many || start >= z->zip64_from || size >= z->zip64_from;
+	if (rc == PL_OK && zip64)
+		rc = zip64_end(z, start, size, diag);
 	if (rc == PL_OK) {
+		/* Each field too small for its value says so with all ones. */
 		p = b;
 		p = put32(p, ZIP_END_SIG);
 		p = put16(p, 0);            /* this disk */
 		p = put16(p, 0);            /* disk of the central directory */
-		p = put16(p, (unsigned)z->nentries);
-		p = put16(p, (unsigned)z->nentries);
-		p = put32(p, (uint32_t)(z->offset - start));
-		p = put32(p, (uint32_t)start);
+		p = put16(p, many ? ZIP_MAX_ENTRIES : (unsigned)z->nentries);
+		p = put16(p, many ? ZIP_MAX_ENTRIES : (unsigned)z->nentries);
+		p = put32(p, size >= z->zip64_from ? ZIP_MAX_32 : (uint32_t)size);
+		p = put32(p, start >= z->zip64_from ? ZIP_MAX_32 : (uint32_t)start);
 		put16(p, 0);                /* comment */
 		rc = emit(z, b, ZIP_END_LEN, diag);
 	}

@@ -2,7 +2,7 @@
  * zip.h: a small deterministic zip writer for the print bundle (bundle
  * internal; control.c is its one caller).
  *
- * It writes PKWARE's plain format (APPNOTE 6.3.x, no ZIP64): for each
+ * It writes PKWARE's format (APPNOTE 6.3.x): for each
  * entry a local header, the file deflated raw by zlib; then the central
  * directory and the end record. The bytes depend only on the entries'
  * names and contents and the order they are added in: every entry has
@@ -21,8 +21,16 @@
  *   atomfile_commit(&af, ...)
  *   zip_release(&z)              always; frees what zip_begin() took
  *
- * A file of 4 GiB or more, an archive past 4 GiB or more than 65,535
- * entries would need ZIP64: such input is refused with PL_LIMIT.
+ * A bundle of a million letters is tens of GiB, so the 32-bit fields do
+ * not always hold (APPNOTE 4.5.3, 4.3.14, 4.3.15): an entry whose file
+ * might deflate to 4 GiB or more (zlib's bound on its size, known before
+ * it is written) carries its sizes in a ZIP64 extra field, in its local
+ * header and in its central record; a local header at 4 GiB or more has
+ * its offset in the central record's ZIP64 extra field; and a central
+ * directory past the 32-bit fields, or with 65,535 entries or more, is
+ * followed by the ZIP64 end record and its locator before the end
+ * record. A small bundle has none of them, so its bytes are those of the
+ * plain format.
  *
  * Ownership: the zip borrows its atomfile, which must stay open until
  * zip_finish(); it seeks inside the atomfile's FILE and calls
@@ -41,9 +49,10 @@ struct z_stream_s;
 struct zip_entry {
 	char *name;          /* owned */
 	uint32_t crc;
-	uint32_t compressed_size, size;
-	uint32_t offset;     /* of its local header */
+	uint64_t compressed_size, size;
+	uint64_t offset;     /* of its local header */
 	uint16_t flags;      /* bit 11: the name is UTF-8 */
+	bool zip64_sizes;    /* its sizes are in ZIP64 extra fields */
 };
 
 struct zip {
@@ -53,6 +62,12 @@ struct zip {
 	size_t nentries, alloc;
 	uint64_t offset;              /* bytes written so far */
 	unsigned char *in, *out;      /* owned chunk buffers */
+	/*
+	 * A size or offset from this value on is written in ZIP64 form:
+	 * 0xffffffff, or what FAIRNOTICE_ZIP64_FROM says (a test's way to
+	 * see the ZIP64 records without writing 4 GiB).
+	 */
+	uint64_t zip64_from;
 };
 
 /* Start an archive at the beginning of af (nothing written yet). */

@@ -2584,6 +2584,15 @@ static void check_control(struct verify *v)
 #define ZIP_FLAG_UTF8    0x0800u
 #define ZIP_EXTERNAL     (0100644u << 16)
 #define ZIP_CHUNK        65536
+#define ZIP_ALL_ONES     0xffffffffu
+/* ZIP64, where a value needs it (zip.h). */
+#define ZIP64_VERSION     45
+#define ZIP64_MADE_BY     ((3u << 8) | ZIP64_VERSION)
+#define ZIP64_EXTRA_ID    0x0001u
+#define ZIP64_END_SIG     0x06064b50u
+#define ZIP64_LOCATOR_SIG 0x07064b50u
+#define ZIP64_END_LEN     56
+#define ZIP64_LOCATOR_LEN 20
 
 static unsigned get16(const unsigned char *p)
 {
@@ -2596,16 +2605,23 @@ static uint32_t get32(const unsigned char *p)
 	       (uint32_t)p[3] << 24;
 }
 
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
 static bool read_at(FILE *fp, uint64_t at, void *buf, size_t len)
 {
 	return fseeko(fp, (off_t)at, SEEK_SET) == 0 && fread(buf, 1, len, fp) == len;
 }
 
-/* One central directory record, as read. */
+/* One central directory record, as read (ZIP64 values in place). */
 struct zip_cd {
 	unsigned flags;
-	uint32_t crc, csize, size, offset;
+	uint32_t crc;
+	uint64_t csize, size, offset;
 	unsigned name_len;
+	bool zip64_sizes;            /* the sizes came from its ZIP64 extra */
 	char *name;                  /* owned */
 };
 
@@ -2615,12 +2631,12 @@ struct zip_cd {
  * *crc and *size get what it inflates to. false with why filled when it
  * is not a valid stream.
  */
-static bool zip_inflate(FILE *fp, uint64_t at, uint32_t csize, uint32_t *crc,
+static bool zip_inflate(FILE *fp, uint64_t at, uint64_t csize, uint32_t *crc,
 			uint64_t *size, const char **why)
 {
 	unsigned char *in = xmalloc(ZIP_CHUNK), *out = xmalloc(ZIP_CHUNK);
 	z_stream zs;
-	uint32_t left = csize;
+	uint64_t left = csize;
 	unsigned char last = 0;
 	bool ok = false, final_seen = false;
 	int ret = Z_OK;
@@ -2643,7 +2659,7 @@ static bool zip_inflate(FILE *fp, uint64_t at, uint32_t csize, uint32_t *crc,
 				*why = "the data is cut short";
 				goto out;
 			}
-			left -= (uint32_t)want;
+			left -= want;
 			last = in[want - 1];
 			zs.next_in = in;
 			zs.avail_in = (uInt)want;
@@ -2711,45 +2727,55 @@ static bool file_crc(const char *path, uint32_t *crc, uint64_t *size)
 static void zip_entry(struct verify *v, FILE *fp, const struct zip_cd *e,
 		      uint64_t *next_local)
 {
-	unsigned char h[ZIP_LOCAL_LEN];
+	unsigned char h[ZIP_LOCAL_LEN], x[20];
+	unsigned extra = e->zip64_sizes ? sizeof(x) : 0;
 	char *name = NULL;
 	uint32_t crc;
 	uint64_t size;
 	const char *why;
+	bool same;
 
 	if (e->offset != *next_local) {
-		problem(v, ZIP_FILE, 0, "entry '%s' starts at byte %lu, not %lu", e->name,
-			(unsigned long)e->offset, (unsigned long)*next_local);
+		problem(v, ZIP_FILE, 0, "entry '%s' starts at byte %llu, not %llu", e->name,
+			(unsigned long long)e->offset, (unsigned long long)*next_local);
 		return;
 	}
 	/* Go on from where the directory says this entry ends, even if bad. */
-	*next_local = (uint64_t)e->offset + ZIP_LOCAL_LEN + e->name_len + e->csize;
+	*next_local = e->offset + ZIP_LOCAL_LEN + e->name_len + extra + e->csize;
 	name = xmalloc(e->name_len + 1);
 	if (!read_at(fp, e->offset, h, sizeof(h)) ||
-	    !(e->name_len == 0 || fread(name, 1, e->name_len, fp) == e->name_len)) {
+	    !(e->name_len == 0 || fread(name, 1, e->name_len, fp) == e->name_len) ||
+	    (extra && fread(x, 1, extra, fp) != extra)) {
 		problem(v, ZIP_FILE, 0, "entry '%s': local header cut short", e->name);
 		goto out;
 	}
 	name[e->name_len] = '\0';
-	if (get32(h) != ZIP_LOCAL_SIG || get16(h + 4) != ZIP_VERSION ||
-	    get16(h + 6) != e->flags || get16(h + 8) != ZIP_DEFLATE ||
-	    get16(h + 10) != ZIP_DOS_TIME || get16(h + 12) != ZIP_DOS_DATE ||
-	    get32(h + 14) != e->crc || get32(h + 18) != e->csize ||
-	    get32(h + 22) != e->size || get16(h + 26) != e->name_len ||
-	    get16(h + 28) != 0 || memcmp(name, e->name, e->name_len)) {
+	same = get32(h) == ZIP_LOCAL_SIG &&
+	       get16(h + 4) == (e->zip64_sizes ? ZIP64_VERSION : ZIP_VERSION) &&
+	       get16(h + 6) == e->flags && get16(h + 8) == ZIP_DEFLATE &&
+	       get16(h + 10) == ZIP_DOS_TIME && get16(h + 12) == ZIP_DOS_DATE &&
+	       get32(h + 14) == e->crc && get16(h + 26) == e->name_len &&
+	       get16(h + 28) == extra && !memcmp(name, e->name, e->name_len);
+	if (same && e->zip64_sizes)
+		same = get32(h + 18) == ZIP_ALL_ONES && get32(h + 22) == ZIP_ALL_ONES &&
+		       get16(x) == ZIP64_EXTRA_ID && get16(x + 2) == 16 &&
+		       get64(x + 4) == e->size && get64(x + 12) == e->csize;
+	else if (same)
+		same = get32(h + 18) == e->csize && get32(h + 22) == e->size;
+	if (!same) {
 		problem(v, ZIP_FILE, 0,
-			"entry '%s': local header at byte %lu differs from the central directory",
-			e->name, (unsigned long)e->offset);
+			"entry '%s': local header at byte %llu differs from the central directory",
+			e->name, (unsigned long long)e->offset);
 		goto out;
 	}
-	if (!zip_inflate(fp, (uint64_t)e->offset + ZIP_LOCAL_LEN + e->name_len,
+	if (!zip_inflate(fp, e->offset + ZIP_LOCAL_LEN + e->name_len + extra,
 			 e->csize, &crc, &size, &why))
 		problem(v, ZIP_FILE, 0, "entry '%s': %s", e->name, why);
 	else if (crc != e->crc || size != e->size)
 		problem(v, ZIP_FILE, 0,
-			"entry '%s': inflates to crc-32 %08lx, %lu bytes; the directory says %08lx, %lu",
-			e->name, (unsigned long)crc, (unsigned long)size,
-			(unsigned long)e->crc, (unsigned long)e->size);
+			"entry '%s': inflates to crc-32 %08lx, %llu bytes; the directory says %08lx, %llu",
+			e->name, (unsigned long)crc, (unsigned long long)size,
+			(unsigned long)e->crc, (unsigned long long)e->size);
 	if (bundle_has(v, e->name) && strcmp(e->name, ZIP_FILE)) {
 		char *path = bundle_path(v, e->name);
 
@@ -2757,13 +2783,91 @@ static void zip_entry(struct verify *v, FILE *fp, const struct zip_cd *e,
 			problem(v, e->name, 0, "cannot read the file");
 		else if (crc != e->crc || size != e->size)
 			problem(v, ZIP_FILE, 0,
-				"entry '%s': crc-32 %08lx, %lu bytes, but the file has %08lx, %lu",
-				e->name, (unsigned long)e->crc, (unsigned long)e->size,
-				(unsigned long)crc, (unsigned long)size);
+				"entry '%s': crc-32 %08lx, %llu bytes, but the file has %08lx, %llu",
+				e->name, (unsigned long)e->crc, (unsigned long long)e->size,
+				(unsigned long)crc, (unsigned long long)size);
 		free(path);
 	}
 out:
 	free(name);
+}
+
+/*
+ * A central record's ZIP64 extra field (x, len bytes): the values its
+ * 32-bit fields left at all ones, in the format's order (size, compressed
+ * size, offset), and nothing else. false when it is not that.
+ */
+static bool zip64_extra(const unsigned char *x, unsigned len, struct zip_cd *e,
+			bool sizes, bool offset)
+{
+	unsigned want = 8u * ((sizes ? 2 : 0) + (offset ? 1 : 0));
+	const unsigned char *p = x + 4;
+
+	if (len != 4 + want || get16(x) != ZIP64_EXTRA_ID || get16(x + 2) != want || !want)
+		return false;
+	if (sizes) {
+		e->size = get64(p);
+		e->csize = get64(p + 8);
+		p += 16;
+		e->zip64_sizes = true;
+	}
+	if (offset)
+		e->offset = get64(p);
+	return true;
+}
+
+/*
+ * The end of the central directory: the end record in the last 22
+ * bytes, and before it, when the directory needs them, the ZIP64 end
+ * record and its locator. *entries, *cd_size, *cd_off: the values (ZIP64
+ * ones where the end record's field is all ones). false after a problem.
+ */
+static bool zip_end(struct verify *v, FILE *fp, uint64_t zsize, uint64_t *entries,
+		    uint64_t *cd_size, uint64_t *cd_off)
+{
+	unsigned char end[ZIP_END_LEN], loc[ZIP64_LOCATOR_LEN], z64[ZIP64_END_LEN];
+	uint64_t tail = ZIP_END_LEN, z64_at;
+
+	if (zsize < ZIP_END_LEN || !read_at(fp, zsize - ZIP_END_LEN, end, sizeof(end))) {
+		problem(v, ZIP_FILE, 0, "the file is too short for a zip");
+		return false;
+	}
+	*entries = get16(end + 10);
+	*cd_size = get32(end + 12);
+	*cd_off = get32(end + 16);
+	if (get32(end) != ZIP_END_SIG || get16(end + 4) || get16(end + 6) ||
+	    get16(end + 8) != *entries || get16(end + 20))
+		goto bad_end;
+	if (zsize >= ZIP_END_LEN + ZIP64_LOCATOR_LEN + ZIP64_END_LEN &&
+	    read_at(fp, zsize - ZIP_END_LEN - ZIP64_LOCATOR_LEN, loc, sizeof(loc)) &&
+	    get32(loc) == ZIP64_LOCATOR_SIG) {
+		z64_at = get64(loc + 8);
+		if (get32(loc + 4) || get32(loc + 16) != 1 ||
+		    z64_at + ZIP64_END_LEN + ZIP64_LOCATOR_LEN + ZIP_END_LEN != zsize ||
+		    !read_at(fp, z64_at, z64, sizeof(z64)) || get32(z64) != ZIP64_END_SIG ||
+		    get64(z64 + 4) != ZIP64_END_LEN - 12 || get16(z64 + 12) != ZIP64_MADE_BY ||
+		    get16(z64 + 14) != ZIP64_VERSION || get32(z64 + 16) || get32(z64 + 20) ||
+		    get64(z64 + 24) != get64(z64 + 32) ||
+		    (*entries != 0xffffu && *entries != get64(z64 + 32)) ||
+		    (*cd_size != ZIP_ALL_ONES && *cd_size != get64(z64 + 40)) ||
+		    (*cd_off != ZIP_ALL_ONES && *cd_off != get64(z64 + 48))) {
+			problem(v, ZIP_FILE, 0, "the ZIP64 end of central directory record or its locator is damaged");
+			return false;
+		}
+		*entries = get64(z64 + 32);
+		*cd_size = get64(z64 + 40);
+		*cd_off = get64(z64 + 48);
+		tail += ZIP64_END_LEN + ZIP64_LOCATOR_LEN;
+	} else if (*entries == 0xffffu || *cd_size == ZIP_ALL_ONES || *cd_off == ZIP_ALL_ONES) {
+		problem(v, ZIP_FILE, 0, "the end record asks for a ZIP64 end record, and there is none");
+		return false;
+	}
+	if (*cd_off + *cd_size + tail == zsize)
+		return true;
+bad_end:
+	problem(v, ZIP_FILE, 0, "the end of central directory record is not the last %d bytes",
+		ZIP_END_LEN);
+	return false;
 }
 
 /* The files the zip does not hold: itself, and its digest made after it. */
@@ -2776,10 +2880,8 @@ static void check_zip(struct verify *v)
 {
 	char *path = bundle_path(v, ZIP_FILE);
 	FILE *fp = NULL;
-	unsigned char end[ZIP_END_LEN], c[ZIP_CENTRAL_LEN];
-	uint64_t zsize, cd_at, next_local = 0;
-	uint32_t cd_size, cd_off;
-	unsigned entries;
+	unsigned char c[ZIP_CENTRAL_LEN], x[4 + 24];
+	uint64_t zsize, cd_at, next_local = 0, cd_size, cd_off, entries;
 	size_t want = 0;   /* next expected file of v->files */
 	char *prev = NULL;
 
@@ -2788,31 +2890,20 @@ static void check_zip(struct verify *v)
 		goto out;
 	}
 	v->report->files_checked++;
-	if (fseeko(fp, 0, SEEK_END) || (zsize = (uint64_t)ftello(fp)) < ZIP_END_LEN ||
-	    !read_at(fp, zsize - ZIP_END_LEN, end, sizeof(end))) {
-		problem(v, ZIP_FILE, 0, "the file is too short for a zip");
+	if (fseeko(fp, 0, SEEK_END) ||
+	    !zip_end(v, fp, zsize = (uint64_t)ftello(fp), &entries, &cd_size, &cd_off))
 		goto out;
-	}
-	entries = get16(end + 10);
-	cd_size = get32(end + 12);
-	cd_off = get32(end + 16);
-	if (get32(end) != ZIP_END_SIG || get16(end + 4) || get16(end + 6) ||
-	    get16(end + 8) != entries || get16(end + 20) ||
-	    (uint64_t)cd_off + cd_size + ZIP_END_LEN != zsize) {
-		problem(v, ZIP_FILE, 0, "the end of central directory record is not the last %d bytes",
-			ZIP_END_LEN);
-		goto out;
-	}
 	cd_at = cd_off;
-	for (unsigned i = 0; i < entries; i++) {
+	for (uint64_t i = 0; i < entries; i++) {
 		struct zip_cd e = { 0 };
-		bool ascii = true;
+		bool ascii = true, zip64, sizes, far;
+		unsigned extra;
 		int order;
 
-		if (cd_at + ZIP_CENTRAL_LEN > (uint64_t)cd_off + cd_size ||
+		if (cd_at + ZIP_CENTRAL_LEN > cd_off + cd_size ||
 		    !read_at(fp, cd_at, c, sizeof(c)) || get32(c) != ZIP_CENTRAL_SIG) {
-			problem(v, ZIP_FILE, 0, "central directory record %u is damaged (at byte %lu)",
-				i + 1, (unsigned long)cd_at);
+			problem(v, ZIP_FILE, 0, "central directory record %llu is damaged (at byte %llu)",
+				(unsigned long long)i + 1, (unsigned long long)cd_at);
 			goto out;
 		}
 		e.flags = get16(c + 8);
@@ -2820,29 +2911,38 @@ static void check_zip(struct verify *v)
 		e.csize = get32(c + 20);
 		e.size = get32(c + 24);
 		e.name_len = get16(c + 28);
+		extra = get16(c + 30);
 		e.offset = get32(c + 42);
+		zip64 = get16(c + 6) == ZIP64_VERSION;
+		sizes = e.csize == ZIP_ALL_ONES && e.size == ZIP_ALL_ONES;
+		far = e.offset == ZIP_ALL_ONES;
 		e.name = xmalloc(e.name_len + 1);
-		if (cd_at + ZIP_CENTRAL_LEN + e.name_len > (uint64_t)cd_off + cd_size ||
-		    (e.name_len && fread(e.name, 1, e.name_len, fp) != e.name_len)) {
-			problem(v, ZIP_FILE, 0, "central directory record %u is cut short", i + 1);
+		if (cd_at + ZIP_CENTRAL_LEN + e.name_len + extra > cd_off + cd_size ||
+		    extra > sizeof(x) ||
+		    (e.name_len && fread(e.name, 1, e.name_len, fp) != e.name_len) ||
+		    (extra && fread(x, 1, extra, fp) != extra)) {
+			problem(v, ZIP_FILE, 0, "central directory record %llu is cut short or has a field zip.h never writes",
+				(unsigned long long)i + 1);
 			free(e.name);
 			goto out;
 		}
 		e.name[e.name_len] = '\0';
 		for (unsigned k = 0; k < e.name_len; k++)
 			ascii &= (unsigned char)e.name[k] < 0x80;
-		if (get16(c + 4) != ZIP_MADE_BY || get16(c + 6) != ZIP_VERSION ||
+		if (get16(c + 4) != (zip64 ? ZIP64_MADE_BY : ZIP_MADE_BY) ||
+		    (!zip64 && get16(c + 6) != ZIP_VERSION) ||
+		    (zip64 ? !zip64_extra(x, extra, &e, sizes, far) : extra != 0) ||
 		    e.flags != (ascii ? 0 : ZIP_FLAG_UTF8) || get16(c + 10) != ZIP_DEFLATE ||
 		    get16(c + 12) != ZIP_DOS_TIME || get16(c + 14) != ZIP_DOS_DATE ||
-		    get16(c + 30) || get16(c + 32) || get16(c + 34) || get16(c + 36) ||
+		    get16(c + 32) || get16(c + 34) || get16(c + 36) ||
 		    get32(c + 38) != ZIP_EXTERNAL || strlen(e.name) != e.name_len) {
 			problem(v, ZIP_FILE, 0,
-				"central directory record %u ('%s') has a field zip.h never writes",
-				i + 1, e.name);
+				"central directory record %llu ('%s') has a field zip.h never writes",
+				(unsigned long long)i + 1, e.name);
 			free(e.name);
 			goto out;
 		}
-		cd_at += ZIP_CENTRAL_LEN + e.name_len;
+		cd_at += ZIP_CENTRAL_LEN + e.name_len + extra;
 		if (prev && strcmp(prev, e.name) >= 0)
 			problem(v, ZIP_FILE, 0, "entry '%s' is out of order or twice", e.name);
 		/* Merge against the bundle's files (sorted; the zip and its digest left out). */
@@ -2867,12 +2967,12 @@ static void check_zip(struct verify *v)
 		if (!zip_exempt(v->files[want]))
 			problem(v, ZIP_FILE, 0, "file '%s' of the bundle is not in the zip",
 				v->files[want]);
-	if (cd_at != (uint64_t)cd_off + cd_size)
-		problem(v, ZIP_FILE, 0, "the central directory has bytes after its %u records",
-			entries);
+	if (cd_at != cd_off + cd_size)
+		problem(v, ZIP_FILE, 0, "the central directory has bytes after its %llu records",
+			(unsigned long long)entries);
 	if (next_local != cd_off)
-		problem(v, ZIP_FILE, 0, "bytes %lu-%lu lie between the last entry and the central directory",
-			(unsigned long)next_local, (unsigned long)cd_off);
+		problem(v, ZIP_FILE, 0, "bytes %llu-%llu lie between the last entry and the central directory",
+			(unsigned long long)next_local, (unsigned long long)cd_off);
 out:
 	free(prev);
 	if (fp)

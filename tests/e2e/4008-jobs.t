@@ -54,6 +54,22 @@ ok "one job killed in a slice: the run dies of SIGKILL" test "$RUN_RC" -gt 128
 STATE=$TMP/s/state BATCH=$B run_demo s2 --jobs 1
 ok "re-run: byte-identical to the uninterrupted run" diff -r "$B1" "$BUNDLE"
 
+# ZIP64 (zip.h): a million letters make a zip of tens of GiB. With the
+# line lowered from 4 GiB to 4,096 bytes the same records appear here.
+FAIRNOTICE_ZIP64_FROM=4096 BATCH=$B run_demo z --jobs 2
+is "ZIP64: run completes" "$RUN_RC" 1
+ok "ZIP64: unzip -t takes the zip" unzip -tq "$BUNDLE/print/bundle.zip"
+ok "ZIP64: verify passes" $FAIRNOTICE verify "$BUNDLE"
+ok "ZIP64: every other file as without it" \
+	diff -r -x bundle.zip -x bundle.zip.sha256 "$B1" "$BUNDLE"
+cp -r "$BUNDLE" "$TMP/z-bad"
+zsize=$(stat -c %s "$TMP/z-bad/print/bundle.zip")
+printf 'X' | dd of="$TMP/z-bad/print/bundle.zip" bs=1 seek=$((zsize - 42)) conv=notrunc 2>/dev/null
+sha256sum "$TMP/z-bad/print/bundle.zip" | sed 's|  .*|  bundle.zip|' >"$TMP/z-bad/print/bundle.zip.sha256"
+$FAIRNOTICE verify "$TMP/z-bad" >"$TMP/z-bad.out" 2>&1
+is "ZIP64: a damaged locator is a problem" "$?" 1
+contains "ZIP64: verify says what is damaged" "$TMP/z-bad.out" "ZIP64"
+
 $FAIRNOTICE run --batch "$B" --out "$TMP/u" --state "$TMP/u" --jobs 0 2>"$TMP/u.err"
 is "--jobs 0 is a usage error" "$?" 2
 contains "--jobs 0: says what it takes" "$TMP/u.err" "from 1 to 64"
