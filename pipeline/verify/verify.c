@@ -88,6 +88,13 @@
 #define CONTROL_MAX_BYTES (4L << 20)
 /* Bytes of a PDF object read to find its dictionary's keys. */
 #define PDF_OBJ_WINDOW 4096
+/*
+ * The page tree's root is one object listing every page (cairo writes a
+ * flat tree): some 11 bytes a page, so 5,000 two-page letters take 110 KB
+ * and a group in one file of a million letters some 22 MB. It is read
+ * whole, up to the file's size and at most this.
+ */
+#define PDF_TREE_MAX ((size_t)64 << 20)
 /* Bytes of a PDF hashed at a time (a piece's range is streamed). */
 #define RANGE_CHUNK 65536
 /* The rank of the flat group, after every window-N (N is below it). */
@@ -1636,7 +1643,10 @@ static bool pdf_page_count(const char *path, unsigned long *pages)
 	if (!pdf_object(fp, entries_at, count, root, buf, PDF_OBJ_WINDOW + 1) ||
 	    !strstr(buf, "/Type /Catalog") || !(tree = pdf_ref(buf, "/Pages")))
 		goto out;
-	if (!pdf_object(fp, entries_at, count, tree, buf, PDF_OBJ_WINDOW + 1) ||
+	free(buf);
+	buf = xmalloc((size_t)size < PDF_TREE_MAX ? (size_t)size + 1 : PDF_TREE_MAX + 1);
+	if (!pdf_object(fp, entries_at, count, tree, buf,
+			(size_t)size < PDF_TREE_MAX ? (size_t)size + 1 : PDF_TREE_MAX + 1) ||
 	    !strstr(buf, "/Type /Pages") || strstr(buf, "/Parent") ||
 	    !(p = strstr(buf, "/Count")))
 		goto out;
