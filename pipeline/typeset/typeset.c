@@ -5,10 +5,11 @@
  * (fonts.c), the templates (template.c), the pool of pango layouts, and
  * the cairo PDF surfaces the letters are drawn into: one per print group
  * (docs/print-bundle.md "Groups and files"), opened when the group's
- * first letter arrives, so a group with no letter has no file. A letter
- * is laid out first; only then is its sheet count known, and layout.c
- * asks pick_target() for the surface of its group (cutting a new part
- * when the profile's pieces-per-file is reached). Each PDF is written
+ * first letter of a slice arrives, so a group with no letter has no file
+ * (a run's letters are typeset in slices, slices/slices.h; the run gives
+ * each slice's files their part numbers). A letter is laid out first;
+ * only then is its sheet count known, and layout.c asks pick_target()
+ * for the surface of its group. Each PDF is written
  * through core/atomfile: to "<pdf>.lock", checksummed, renamed into
  * place by typeset_finish(); a run that fails leaves no PDF behind. The
  * metadata dates are pinned to the run date, so the same input gives the
@@ -38,26 +39,22 @@
 #define SCHEMA_NAME "template.rng"
 /* The preview PNG: 100 dots per inch, a thin grey line between pages. */
 #define PNG_DPI 100.0
-/* Part numbers are three digits in file names. */
-#define MAX_PARTS 999
 
 #define ENVELOPE_WINDOW "#10-double-window"
 #define ENVELOPE_FLAT "flat"
 
-/* One print group and its PDF part being written. */
+/* One print group and its PDF being written. */
 struct ts_group {
 	struct typesetter *ts;             /* back pointer, for the writer */
 	char name[24];                     /* "window-2", "flat" */
 	const char *envelope;              /* static */
-	unsigned part;                     /* of the open PDF; 0: none yet */
 	char *pdf_name;                    /* owned: "window-2-001.pdf" */
 	char *pdf_path;                    /* owned: where it is written */
 	struct atomfile af;
 	cairo_surface_t *surface;          /* owned; NULL when no part is open */
 	cairo_t *cr;                       /* owned */
-	unsigned long pieces;              /* in the open part */
-	unsigned pages;                    /* in the open part */
-	unsigned long bytes;               /* written to the open part */
+	unsigned pages;                    /* in the open PDF */
+	unsigned long bytes;               /* written to the open PDF */
 };
 
 struct typesetter {
@@ -258,8 +255,8 @@ static void make_groups(struct typesetter *ts)
 	}
 }
 
-/* Finish the open part of g: cairo writes the shared objects, then commit. */
-static int close_part(struct typesetter *ts, struct ts_group *g, struct pl_diag *diag)
+/* Finish the open PDF of g: cairo writes the shared objects, then commit. */
+static int close_pdf(struct typesetter *ts, struct ts_group *g, struct pl_diag *diag)
 {
 	cairo_status_t st;
 	int rc = PL_OK;
@@ -284,33 +281,24 @@ static int close_part(struct typesetter *ts, struct ts_group *g, struct pl_diag 
 	return rc;
 }
 
-/* Open the next part of g: a new PDF file with pinned metadata. */
-static int open_part(struct typesetter *ts, struct ts_group *g, struct pl_diag *diag)
+/* Open a PDF for g: a new file with pinned metadata. */
+static int open_pdf(struct typesetter *ts, struct ts_group *g, struct pl_diag *diag)
 {
 	const struct typeset_opts *o = ts->opts;
 	char iso[PL_DATE_ISO_LEN], stamp[32];
 	char *title;
 	int rc;
 
-	if (g->part == MAX_PARTS && !ts->in_slice)
-		return pl_diag_set(diag, PL_LIMIT, o->pdf_dir, 0,
-				   "group '%s' needs more than %d PDF files: raise <pieces-per-file>",
-				   g->name, MAX_PARTS);
-	g->part++;
 	free(g->pdf_name);
 	free(g->pdf_path);
-	if (o->pdf_dir && ts->in_slice) {
+	if (o->pdf_dir) {
 		g->pdf_name = xasprintf(".slice-%06u-%s.pdf", ts->slice, g->name);
-		g->pdf_path = xasprintf("%s/%s", o->pdf_dir, g->pdf_name);
-	} else if (o->pdf_dir) {
-		g->pdf_name = xasprintf("%s-%03u.pdf", g->name, g->part);
 		g->pdf_path = xasprintf("%s/%s", o->pdf_dir, g->pdf_name);
 	} else {
 		const char *slash = strrchr(o->pdf_path, '/');
 		g->pdf_name = xstrdup(slash ? slash + 1 : o->pdf_path);
 		g->pdf_path = xstrdup(o->pdf_path);
 	}
-	g->pieces = 0;
 	g->pages = 0;
 	g->bytes = 0;
 	rc = atomfile_open(&g->af, g->pdf_path, diag);
@@ -328,14 +316,13 @@ static int open_part(struct typesetter *ts, struct ts_group *g, struct pl_diag *
 	 * A run's files name their group and first piece (the part number is
 	 * the run's to give, after the slice); a preview's name is the caller's.
 	 */
-	if (ts->in_slice)
+	if (o->pdf_dir)
 		title = xasprintf("fairnotice letters %s %s %s from %s",
 				  o->agency && o->agency->id ? o->agency->id : "", iso,
 				  g->name, ts->letter_piece_id);
 	else
-		title = xasprintf("fairnotice letters %s %s%s%s",
-				  o->agency && o->agency->id ? o->agency->id : "", iso,
-				  o->pdf_dir ? " " : "", o->pdf_dir ? g->pdf_name : "");
+		title = xasprintf("fairnotice letters %s %s",
+				  o->agency && o->agency->id ? o->agency->id : "", iso);
 	cairo_pdf_surface_set_metadata(g->surface, CAIRO_PDF_METADATA_TITLE, title);
 	cairo_pdf_surface_set_metadata(g->surface, CAIRO_PDF_METADATA_CREATOR, "fairnotice");
 	cairo_pdf_surface_set_metadata(g->surface, CAIRO_PDF_METADATA_CREATE_DATE, stamp);
@@ -351,14 +338,13 @@ static int open_part(struct typesetter *ts, struct ts_group *g, struct pl_diag *
 
 /*
  * layout.c's pick_target: the letter is laid out; choose its group by
- * sheet count, cut a new part when the open one is full, and start
+ * sheet count, open the group's PDF if it has none yet, and start
  * counting and hashing the bytes its pages will write.
  */
 static int pick_target(void *ctx, const struct letter_ref *ref, cairo_t **cr,
 		       struct pl_diag *diag)
 {
 	struct typesetter *ts = ctx;
-	unsigned long per_file = ts->opts->agency->print.pieces_per_file;
 	struct ts_group *g;
 	int rc = PL_OK;
 
@@ -368,11 +354,8 @@ static int pick_target(void *ctx, const struct letter_ref *ref, cairo_t **cr,
 		g = &ts->groups[ref->sheet_count - 1];
 	else
 		g = &ts->groups[ts->ngroups - 1];      /* flat */
-	if (g->surface && per_file && g->pieces == per_file && ts->opts->pdf_dir &&
-	    !ts->in_slice)
-		rc = close_part(ts, g, diag);
-	if (rc == PL_OK && !g->surface)
-		rc = open_part(ts, g, diag);
+	if (!g->surface)
+		rc = open_pdf(ts, g, diag);
 	if (rc != PL_OK)
 		return rc;
 	ts->drawing = g;
@@ -499,6 +482,8 @@ int typeset_letter(struct typesetter *ts, const struct account *account,
 
 	if ((!ts->cr && !ts->groups) || ts->finished)
 		PL_BUG("typeset_letter on a typesetter that is not open");
+	if (ts->opts->pdf_dir && !ts->in_slice)
+		PL_BUG("typeset_letter of a run outside a slice");
 	memset(ref, 0, sizeof(*ref));
 	rc = letter_template(ts, verdict, piece_id, &t, diag);
 	if (rc != PL_OK)
@@ -524,7 +509,6 @@ int typeset_letter(struct typesetter *ts, const struct account *account,
 			ref->pdf_length = g->bytes - ts->drawing_from;
 			digest_finish(&ts->drawing_digest, ref->pages_sha256);
 			g->pages += ref->page_count;
-			g->pieces++;
 		} else {
 			ref->group = ref->envelope = ref->pdf = "";
 			ref->first_page = ts->pages_done + 1;
@@ -559,11 +543,10 @@ int typeset_slice_end(struct typesetter *ts, struct pl_diag *diag)
 	if (!ts->in_slice)
 		PL_BUG("typeset_slice_end without typeset_slice_begin");
 	for (size_t i = 0; i < ts->ngroups; i++) {
-		int one = close_part(ts, &ts->groups[i], diag);
+		int one = close_pdf(ts, &ts->groups[i], diag);
 
 		if (rc == PL_OK)
 			rc = one;
-		ts->groups[i].part = 0;
 	}
 	ts->in_slice = false;
 	return rc;
@@ -645,7 +628,7 @@ int typeset_finish(struct typesetter *ts, struct pl_diag *diag)
 		PL_BUG("typeset_finish on a typesetter that is not open");
 	ts->finished = true;
 	for (size_t i = 0; i < ts->ngroups && rc == PL_OK; i++)
-		rc = close_part(ts, &ts->groups[i], diag);
+		rc = close_pdf(ts, &ts->groups[i], diag);
 	if (!ts->opts->png_path)
 		return rc;
 	cairo_destroy(ts->cr);

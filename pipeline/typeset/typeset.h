@@ -5,11 +5,12 @@
  * fonts/fonts.list through a private fontconfig configuration (so letters
  * never depend on the machine's fonts, and each font file's SHA-256 is
  * checked), loads every template of the templates directory once, and
- * keeps one pango context for all letters. Letters go into the PDFs of
- * the print groups (docs/print-bundle.md): window-N for N sheets up to
- * the profile's max-sheets, flat beyond, each cut into parts of at most
- * the profile's pieces-per-file, all with pinned metadata dates: the same
- * input, in the same order, gives the same bytes. Input text is text:
+ * keeps one pango context for all letters. A run's letters are typeset
+ * in slices (typeset_slice_begin()): each slice's letters go into PDFs of
+ * its own, one per print group (docs/print-bundle.md): window-N for N
+ * sheets up to the profile's max-sheets, flat beyond, all with pinned
+ * metadata dates: the same input, in the same order, gives the same
+ * bytes. Input text is text:
  * every field is escaped before it meets pango markup.
  *
  * A preview typesetter (opts.png_path) draws into one PNG instead, the
@@ -17,7 +18,9 @@
  *
  * Order of calls:
  *   typeset_open(&ts, &opts, &diag)
+ *   typeset_slice_begin(ts, slice, letters_before)      a run (opts.pdf_dir)
  *   typeset_letter(ts, acct, verdict, arena, &ref, &diag)   per letter
+ *   typeset_slice_end(ts, &diag)                        a run
  *   typeset_finish(ts, &diag)     finishes the PDF, checks cairo's status
  *   typeset_free(ts)              always, also after errors
  *
@@ -135,8 +138,8 @@ PL_WARN_UNUSED int typeset_check(struct typesetter *ts, const struct account *ac
  * A slice of a run (slices/slices.h): the letters typeset until
  * typeset_slice_end() go into PDFs of their own, one per group, named
  * ".slice-NNNNNN-<group>.pdf" in opts.pdf_dir and titled by their group
- * and first piece, whatever pieces-per-file says (a slice holds at most
- * that many letters); the first letter's IMb serial is
+ * and first piece (a slice holds at most pieces-per-file letters); a run's
+ * typeset_letter() outside a slice is a bug. The first letter's IMb serial is
  * opts.imb_serial_base + letters_before. typeset_slice_end() finishes and
  * commits them. What a slice's PDFs hold depends on its letters alone,
  * not on what the typesetter drew before.
