@@ -1,8 +1,8 @@
 /*
  * sidejob.c: fork one function, collect its status (see sidejob.h).
  *
- * The child writes one message (status and diag) to a pipe and exits;
- * a pipe that ends before the message means the child died.
+ * The child writes one message (status and diag) to its socket and
+ * exits; a socket that ends before the message means the child died.
  */
 #include "../pl.h"
 #include "sidejob.h"
@@ -12,12 +12,13 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 struct sidejob {
 	pid_t pid;
-	int fd;                    /* the read end */
+	int fd;                    /* the parent's end of the socket */
 };
 
 struct sidejob_msg {
@@ -39,82 +40,105 @@ bool sidejob_can_fork(void)
 	return n == 1;
 }
 
-static void PL_NORETURN child(int fd, pid_t parent, sidejob_fn fn, void *ctx)
+pid_t sidejob_fork(int *fd, struct pl_diag *diag)
 {
-	struct sidejob_msg msg;
-	const char *p = (const char *)&msg;
-	size_t left = sizeof(msg);
+	pid_t parent = getpid(), pid;
+	int sv[2];
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(2);          /* the parent died before prctl */
-	atomfile_forget_inherited();
-	memset(&msg, 0, sizeof(msg));
-	msg.status = fn(ctx, &msg.diag);
-	while (left) {
-		ssize_t w = write(fd, p, left);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			_exit(3);
-		p += w;
-		left -= (size_t)w;
+	*fd = -1;
+	if (!sidejob_can_fork())
+		PL_BUG("a fork from a process with more than one thread");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		pl_diag_set(diag, PL_IO, NULL, 0, "cannot start a process: %s", strerror(errno));
+		return -1;
 	}
-	_exit(0);
+	fflush(NULL);      /* nothing buffered is written twice */
+	pid = fork();
+	if (pid < 0) {
+		pl_diag_set(diag, PL_IO, NULL, 0, "cannot start a process: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(2);  /* the parent died before prctl */
+		atomfile_forget_inherited();
+		*fd = sv[1];
+		return 0;
+	}
+	close(sv[1]);
+	*fd = sv[0];
+	return pid;
+}
+
+int sidejob_read_all(int fd, void *data, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = read(fd, (char *)data + got, len - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r == 0 && got == 0 ? 1 : -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+int sidejob_write_all(int fd, const void *data, size_t len)
+{
+	size_t put = 0;
+
+	while (put < len) {
+		ssize_t r = send(fd, (const char *)data + put, len - put, MSG_NOSIGNAL);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		put += (size_t)r;
+	}
+	return 0;
 }
 
 int sidejob_start(struct sidejob **out, sidejob_fn fn, void *ctx, struct pl_diag *diag)
 {
-	int fds[2];
-	pid_t parent = getpid(), pid;
+	struct sidejob_msg msg;
+	int fd;
+	pid_t pid = sidejob_fork(&fd, diag);
 
 	*out = NULL;
-	if (!sidejob_can_fork())
-		PL_BUG("sidejob_start in a process with more than one thread");
-	if (pipe(fds) != 0)
-		return pl_diag_set(diag, PL_IO, NULL, 0, "cannot start a process: %s",
-				   strerror(errno));
-	fflush(NULL);      /* nothing buffered is written twice */
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return pl_diag_set(diag, PL_IO, NULL, 0, "cannot start a process: %s",
-				   strerror(errno));
-	}
+	if (pid < 0)
+		return PL_IO;
 	if (pid == 0) {
-		close(fds[0]);
-		child(fds[1], parent, fn, ctx);
+		memset(&msg, 0, sizeof(msg));
+		msg.status = fn(ctx, &msg.diag);
+		_exit(sidejob_write_all(fd, &msg, sizeof(msg)) == 0 ? 0 : 3);
 	}
-	close(fds[1]);
 	*out = xcalloc(1, sizeof(**out));
 	(*out)->pid = pid;
-	(*out)->fd = fds[0];
+	(*out)->fd = fd;
 	return PL_OK;
 }
 
 int sidejob_wait(struct sidejob *job, struct pl_diag *diag)
 {
 	struct sidejob_msg msg;
-	size_t got = 0;
 	int st = 0, rc;
 
 	if (!job)
 		return PL_OK;
-	while (got < sizeof(msg)) {
-		ssize_t r = read(job->fd, (char *)&msg + got, sizeof(msg) - got);
+	bool got = sidejob_read_all(job->fd, &msg, sizeof(msg)) == 0;
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
 	close(job->fd);
 	while (waitpid(job->pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (got != sizeof(msg) || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+	if (!got || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		rc = WIFSIGNALED(st)
 		     ? pl_diag_set(diag, PL_IO, NULL, 0, "a process of the run was killed by signal %d",
 				   WTERMSIG(st))

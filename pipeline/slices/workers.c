@@ -1,25 +1,23 @@
 /*
  * workers.c: forked typesetting workers (see workers.h).
  *
- * Each worker has one Unix stream socket to the main process: the main
- * process writes a slice number, the worker answers with one fixed-size
- * message (the slice, its status, its shaping counts and its diag) when
- * the slice's files are complete. A socket rather than a pipe so that
- * writing to a worker that died is an error (MSG_NOSIGNAL), not SIGPIPE.
- * A worker reads until its socket closes and then exits with _exit(): the
+ * Each worker is a child of core/sidejob's sidejob_fork() (it dies with
+ * the run and forgets the run's lock files) with one Unix stream socket
+ * to the main process: the main process writes a slice number, the
+ * worker answers with one fixed-size message (the slice, its status, its
+ * shaping counts and its diag) when the slice's files are complete. A
+ * worker reads until its socket closes and then exits with _exit(): the
  * atexit handlers and stdio buffers it inherited are the main process's.
  */
 #define _GNU_SOURCE
 #include "../pl.h"
 #include "workers.h"
-#include "../core/atomfile.h"
 #include "../core/sidejob.h"
 #include "../core/xalloc.h"
 
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,51 +64,14 @@ unsigned workers_default_count(void)
 	return n > MAX_WORKERS ? MAX_WORKERS : (unsigned)n;
 }
 
-/* 0: all of it; 1: end of stream before any byte; -1: an error or a torn message. */
-static int read_full(int fd, void *data, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t r = read(fd, (char *)data + got, len - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r == 0 && got == 0 ? 1 : -1;
-		got += (size_t)r;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *data, size_t len)
-{
-	size_t put = 0;
-
-	while (put < len) {
-		ssize_t r = send(fd, (const char *)data + put, len - put, MSG_NOSIGNAL);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		put += (size_t)r;
-	}
-	return 0;
-}
-
 /* The worker process: slices in, reports out, until the socket closes. */
-static void PL_NORETURN worker_main(struct workers *ws, int fd, pid_t parent)
+static void PL_NORETURN worker_main(struct workers *ws, int fd)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(2);          /* the main process died before prctl */
-	atomfile_forget_inherited();
 	for (;;) {
 		struct job_msg job;
 		struct done_msg done;
 		struct worker_report report;
-		int r = read_full(fd, &job, sizeof(job));
+		int r = sidejob_read_all(fd, &job, sizeof(job));
 
 		if (r == 1) {
 			if (ws->done)
@@ -126,7 +87,7 @@ static void PL_NORETURN worker_main(struct workers *ws, int fd, pid_t parent)
 		done.status = ws->fn(ws->ctx, job.slice, &report, &done.diag);
 		done.shaped = report.shaped;
 		done.reused = report.reused;
-		if (write_full(fd, &done, sizeof(done)) != 0)
+		if (sidejob_write_all(fd, &done, sizeof(done)) != 0)
 			_exit(3);
 	}
 }
@@ -135,7 +96,6 @@ int workers_start(struct workers **out, unsigned n, worker_fn fn,
 		  worker_done_fn done, void *ctx, struct pl_diag *diag)
 {
 	struct workers *ws = xcalloc(1, sizeof(*ws));
-	pid_t parent = getpid();
 
 	*out = ws;
 	if (n == 0 || n > MAX_WORKERS)
@@ -151,30 +111,19 @@ int workers_start(struct workers **out, unsigned n, worker_fn fn,
 	for (unsigned i = 0; i < n; i++)
 		ws->w[i].fd = -1;
 	for (unsigned i = 0; i < n; i++) {
-		int sv[2];
-		pid_t pid;
+		int fd;
+		pid_t pid = sidejob_fork(&fd, diag);
 
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-			return pl_diag_set(diag, PL_IO, NULL, 0,
-					   "cannot start typesetting workers: %s", strerror(errno));
-		fflush(NULL);      /* nothing buffered is written twice */
-		pid = fork();
-		if (pid < 0) {
-			close(sv[0]);
-			close(sv[1]);
-			return pl_diag_set(diag, PL_IO, NULL, 0,
-					   "cannot start typesetting workers: %s", strerror(errno));
-		}
+		if (pid < 0)
+			return PL_IO;
 		if (pid == 0) {
 			/* The sockets of the workers forked before are theirs. */
 			for (unsigned j = 0; j < i; j++)
 				close(ws->w[j].fd);
-			close(sv[0]);
-			worker_main(ws, sv[1], parent);
+			worker_main(ws, fd);
 		}
-		close(sv[1]);
 		ws->w[i].pid = pid;
-		ws->w[i].fd = sv[0];
+		ws->w[i].fd = fd;
 		ws->n++;
 	}
 	return PL_OK;
@@ -241,7 +190,7 @@ int workers_give(struct workers *ws, unsigned slice, struct pl_diag *diag)
 			continue;
 		w->busy = true;
 		w->slice = slice;
-		if (write_full(w->fd, &job, sizeof(job)) != 0)
+		if (sidejob_write_all(w->fd, &job, sizeof(job)) != 0)
 			return worker_lost(w, i, diag);
 		return PL_OK;
 	}
@@ -276,7 +225,7 @@ int workers_collect(struct workers *ws, bool block, struct worker_report *report
 
 		if (!fds[k].revents)
 			continue;
-		if (read_full(w->fd, &done, sizeof(done)) != 0 || done.slice != w->slice)
+		if (sidejob_read_all(w->fd, &done, sizeof(done)) != 0 || done.slice != w->slice)
 			return worker_lost(w, idx[k], diag);
 		w->busy = false;
 		memset(report, 0, sizeof(*report));
