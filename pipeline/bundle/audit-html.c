@@ -193,7 +193,12 @@ static int manifest_open(struct manifest_reader *m, const char *path,
  * (borrowed from the reader, valid until the next call), PL_DONE after the
  * root's end, or an error status with diag filled.
  */
-static int manifest_next(struct manifest_reader *m, xmlNode **node_out,
+/*
+ * The next top-level element into *node_out: whole (a subtree) when
+ * expand, else only the element itself (its name and namespace), which
+ * costs no tree: the next call skips its subtree.
+ */
+static int manifest_next(struct manifest_reader *m, bool expand, xmlNode **node_out,
 			 struct pl_diag *diag)
 {
 	int ret = m->expanded ? xmlTextReaderNext(m->reader)
@@ -204,7 +209,8 @@ static int manifest_next(struct manifest_reader *m, xmlNode **node_out,
 		if (xmlTextReaderNodeType(m->reader) != XML_READER_TYPE_ELEMENT ||
 		    xmlTextReaderDepth(m->reader) != 1)
 			continue;
-		*node_out = xmlTextReaderExpand(m->reader);
+		*node_out = expand ? xmlTextReaderExpand(m->reader)
+				   : xmlTextReaderCurrentNode(m->reader);
 		if (!*node_out)
 			return manifest_fail(m, diag);
 		m->expanded = true;
@@ -449,7 +455,7 @@ static int summary_read(struct summary *s, const char *path, struct pl_diag *dia
 	rc = manifest_open(&m, path, &node, diag);
 	if (rc == PL_OK)
 		root->properties = xmlCopyPropList(root, node->properties);
-	while (rc == PL_OK && (rc = manifest_next(&m, &node, diag)) == PL_OK) {
+	while (rc == PL_OK && (rc = manifest_next(&m, true, &node, diag)) == PL_OK) {
 		if (is_audit(node, "account"))
 			rc = summary_add(s, node, diag);
 		else if (is_audit(node, "totals") || is_audit(node, "chain"))
@@ -636,7 +642,8 @@ static int rows_stream(struct html_view *v, struct view_sink *out, const char *p
 
 	rc = manifest_open(&m, path, NULL, diag);
 	while (rc == PL_OK) {
-		rc = manifest_next(&m, &node, diag);
+		/* The accounts before the range are skipped unexpanded. */
+		rc = manifest_next(&m, seen >= first, &node, diag);
 		if (rc == PL_OK && !is_audit(node, "account"))
 			continue;
 		if (rc == PL_OK && seen++ < first)
