@@ -18,8 +18,9 @@
  *
  * The local header's CRC-32 and sizes are known only after the data, so
  * the header is written with zeros and patched by seeking back in the
- * atomfile's FILE; the digest the atomfile computed while writing is then
- * stale and zip_finish() has it recomputed (atomfile_rehash()). ZIP64
+ * atomfile's FILE; so the archive is written to that FILE directly and
+ * zip_finish() has the atomfile hash the final bytes once
+ * (atomfile_rehash()). ZIP64
  * (zip.h) is used only where a value needs it, so an entry's form is
  * decided from its file's size before its data is written.
  */
@@ -102,11 +103,18 @@ static int limit_error(struct zip *z, const char *name, const char *what,
 			   "cannot add '%s' to the zip: %s", name, what);
 }
 
-/* Write len bytes at the end of the archive, counting the offset. */
+/*
+ * Write len bytes at the end of the archive, counting the offset. Straight
+ * to the atomfile's FILE: the local headers are patched afterwards, so
+ * zip_finish() has the atomfile hash the final bytes (atomfile_rehash())
+ * and a digest taken while writing would only be thrown away.
+ */
 static int emit(struct zip *z, const void *data, size_t len, struct pl_diag *diag)
 {
-	if (atomfile_write(z->af, data, len) != PL_OK)
+	if (len && fwrite(data, 1, len, z->af->fp) != len) {
+		z->af->failed = true;
 		return write_error(z, diag);
+	}
 	z->offset += len;
 	return PL_OK;
 }
@@ -210,7 +218,7 @@ static int deflate_file(struct zip *z, FILE *in, const char *name,
 	if (rc == PL_OK && zrc != Z_STREAM_END)
 		PL_BUG("deflate did not end its stream");
 	if (rc == PL_OK && !zip64 && compressed >= z->zip64_from)
-		PL_BUG("deflate went past zlib's own bound for '%s'", name);
+		rc = limit_error(z, name, "the file grew while it was added", diag);
 	*crc_out = (uint32_t)crc;
 	*size_out = size;
 	*compressed_out = compressed;
