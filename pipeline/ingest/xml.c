@@ -73,7 +73,8 @@
 #define ACCOUNTS_SCHEMA PL_DATADIR "/schemas/accounts.rng"
 #define XSL_NS "http://www.w3.org/1999/XSL/Transform"
 
-#define READER_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+#define READER_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | \
+			XML_PARSE_BIG_LINES)
 
 /* The first error the parser or the transform reported. */
 struct first_error {
