@@ -12,6 +12,7 @@
 #define PL_IMB_H
 
 #include "../pl.h"
+#include "../core/diag.h"
 
 #include <cairo.h>
 
@@ -38,7 +39,11 @@ PL_WARN_UNUSED int imb_encode(const char *tracking, const char *routing,
 double imb_width_pt(void);
 double imb_height_pt(void);
 
-/* Draw bars with (x, y) the top-left of the full-bar box, in points. */
-void imb_draw(cairo_t *cr, double x, double y, const char bars[IMB_BARS + 1]);
+/*
+ * Draw bars with (x, y) the top-left of the full-bar box, in points.
+ * PL_OK, or PL_RENDER when cairo cannot make the bars' image.
+ */
+PL_WARN_UNUSED int imb_draw(cairo_t *cr, double x, double y,
+			    const char bars[IMB_BARS + 1]);
 
 #endif

@@ -122,6 +122,9 @@ void layout_pool_release(struct layout_pool *pool)
 		g_object_unref(pool->items[i]);
 	free(pool->items);
 	shape_cache_free(pool->shapes);
+	for (size_t i = 0; i < pool->glyphs.alloc; i++)
+		free(pool->glyphs.runs[i].glyphs);
+	free(pool->glyphs.runs);
 	memset(pool, 0, sizeof(*pool));
 }
 
@@ -175,6 +178,7 @@ struct shape_entry {
 	int nlines;
 	struct mline *lines;     /* owned */
 	double height;
+	unsigned long hits;      /* reuses since the cache was last thinned */
 };
 
 struct shape_cache {
@@ -216,6 +220,32 @@ static uint64_t shape_hash(const char *key, size_t len)
 	return h ? h : 1;
 }
 
+/*
+ * The key of a text: family, size, weight, alignment, width and markup,
+ * the numbers as their bytes (printing them cost more than shaping a
+ * short text's cache lookup should). Binary; *len set.
+ */
+static char *shape_key(struct arena *arena, const char *family, double size,
+		       bool bold, enum tpl_align align, double width,
+		       const char *markup, size_t *len)
+{
+	size_t flen = strlen(family), mlen = strlen(markup);
+	char *key, *p;
+
+	*len = flen + 1 + 2 * sizeof(double) + 2 + mlen;
+	key = p = arena_alloc(arena, *len);
+	memcpy(p, family, flen + 1);
+	p += flen + 1;
+	memcpy(p, &size, sizeof(size));
+	p += sizeof(size);
+	memcpy(p, &width, sizeof(width));
+	p += sizeof(width);
+	*p++ = (char)bold;
+	*p++ = (char)align;
+	memcpy(p, markup, mlen);
+	return key;
+}
+
 /* The slot of key: its entry, or the empty slot where it would go. */
 static struct shape_entry *shape_slot(struct shape_cache *c, const char *key,
 				      size_t len, uint64_t hash)
@@ -230,11 +260,58 @@ static struct shape_entry *shape_slot(struct shape_cache *c, const char *key,
 	}
 }
 
-/* A full cache is emptied between letters, never during one. */
+/*
+ * A full cache is thinned between letters, never during one: the texts
+ * reused at least `keep` times since the last thinning stay (the
+ * boilerplate and disclosures of the night's letters, reused by nearly
+ * every letter), the rest goes (names, amounts, references: shaped once
+ * and rarely seen again). `keep` starts at 4 and doubles while more than
+ * half the cache would stay. Emptying it all instead made every letter
+ * after each hundredth shape its boilerplate again.
+ */
 static void shape_cache_new_letter(struct layout_pool *pool)
 {
-	if (pool->shapes && pool->shapes->used >= SHAPE_CACHE_MAX)
-		shape_cache_clear(pool->shapes);
+	struct shape_cache *c = pool->shapes;
+	struct shape_entry *keep_list;
+	size_t nkeep = 0;
+	unsigned long keep = 4;
+
+	if (!c || c->used < SHAPE_CACHE_MAX)
+		return;
+	for (;; keep *= 2) {
+		nkeep = 0;
+		for (size_t i = 0; i < PL_ARRAY_SIZE(c->slots); i++)
+			if (c->slots[i].hash && c->slots[i].hits >= keep)
+				nkeep++;
+		if (nkeep <= SHAPE_CACHE_MAX / 2)
+			break;
+	}
+	keep_list = xmalloc((nkeep + 1) * sizeof(*keep_list));
+	nkeep = 0;
+	for (size_t i = 0; i < PL_ARRAY_SIZE(c->slots); i++) {
+		struct shape_entry *e = &c->slots[i];
+
+		if (!e->hash)
+			continue;
+		if (e->hits >= keep) {
+			keep_list[nkeep] = *e;
+			keep_list[nkeep++].hits = 0;
+		} else {
+			g_object_unref(e->layout);
+			free(e->key);
+			free(e->lines);
+		}
+		memset(e, 0, sizeof(*e));
+	}
+	c->used = 0;
+	for (size_t i = 0; i < nkeep; i++) {
+		struct shape_entry *e = shape_slot(c, keep_list[i].key,
+						   keep_list[i].key_len,
+						   keep_list[i].hash);
+		*e = keep_list[i];
+		c->used++;
+	}
+	free(keep_list);
 }
 
 /* A filled and measured layout. */
@@ -926,13 +1003,13 @@ static int measure_font(struct letter *L, const char *markup, double width,
 	/* Shaped before with the same font, size, weight, alignment, width? */
 	if (!pool->shapes)
 		pool->shapes = xcalloc(1, sizeof(*pool->shapes));
-	key = arena_printf(L->job->arena, "%s\x1f%.4f\x1f%d\x1f%d\x1f%.4f\x1f%s",
-			   family, size, (int)bold, (int)align, width, markup);
-	key_len = strlen(key);
+	key = shape_key(L->job->arena, family, size, bold, align, width,
+			markup, &key_len);
 	hash = shape_hash(key, key_len);
 	cached = shape_slot(pool->shapes, key, key_len, hash);
 	if (cached->hash) {
 		pool->shape_hits++;
+		cached->hits++;
 		mt->layout = cached->layout;
 		mt->nlines = cached->nlines;
 		mt->lines = arena_alloc(L->job->arena,
@@ -1002,7 +1079,8 @@ static int measure_font(struct letter *L, const char *markup, double width,
 		return PL_OK;
 	/* Into the cache (the slot found above is still the right one). */
 	cached->hash = hash;
-	cached->key = xstrndup(key, key_len);
+	cached->key = xmalloc(key_len);
+	memcpy(cached->key, key, key_len);
 	cached->key_len = key_len;
 	cached->layout = mt->layout;   /* the cache owns the reference */
 	cached->nlines = mt->nlines;
@@ -2195,20 +2273,102 @@ static int write_dump(struct letter *L, const char *path)
 	return rc;
 }
 
+/* ---- drawing text ---- */
+
+/*
+ * The glyphs of one laid-out line, at baseline (x, y), added to the page's
+ * batch: the positions pango_cairo_show_layout_line() would draw them at
+ * (runs left to right, each glyph at the run's pen position plus its
+ * offsets, empty glyphs skipped). Unknown glyphs never get here: a text
+ * with one is refused when it is measured.
+ */
+static void batch_add_line(struct glyph_batch *b, double x, double y,
+			   PangoLayoutLine *line)
+{
+	int pen = 0;   /* pango units from x */
+
+	for (GSList *l = line->runs; l; l = l->next) {
+		const PangoGlyphItem *run = l->data;
+		const PangoGlyphString *gs = run->glyphs;
+		cairo_scaled_font_t *font;
+		struct glyph_run *r = NULL;
+		double base_y = y - (double)run->y_offset / PANGO_SCALE;
+
+		font = pango_cairo_font_get_scaled_font(PANGO_CAIRO_FONT(run->item->analysis.font));
+		for (size_t i = 0; i < b->nruns && !r; i++)
+			if (b->runs[i].font == font)
+				r = &b->runs[i];
+		if (!r) {
+			if (b->nruns == b->alloc) {
+				size_t alloc = b->alloc ? 2 * b->alloc : 4;
+
+				b->runs = xrealloc(b->runs, alloc * sizeof(*b->runs));
+				memset(b->runs + b->alloc, 0,
+				       (alloc - b->alloc) * sizeof(*b->runs));
+				b->alloc = alloc;
+			}
+			r = &b->runs[b->nruns++];
+			r->font = font;
+			r->n = 0;
+		}
+		if (r->alloc - r->n < (size_t)gs->num_glyphs) {
+			size_t alloc = r->alloc ? r->alloc : 256;
+
+			while (alloc - r->n < (size_t)gs->num_glyphs)
+				alloc *= 2;
+			r->glyphs = xrealloc(r->glyphs, alloc * sizeof(*r->glyphs));
+			r->alloc = alloc;
+		}
+		pen += run->start_x_offset;
+		for (int i = 0; i < gs->num_glyphs; i++) {
+			const PangoGlyphInfo *gi = &gs->glyphs[i];
+
+			if (gi->glyph != PANGO_GLYPH_EMPTY &&
+			    !(gi->glyph & PANGO_GLYPH_UNKNOWN_FLAG)) {
+				cairo_glyph_t *g = &r->glyphs[r->n++];
+
+				g->index = gi->glyph;
+				g->x = x + (double)(pen + gi->geometry.x_offset) / PANGO_SCALE;
+				g->y = base_y + (double)gi->geometry.y_offset / PANGO_SCALE;
+			}
+			pen += gi->geometry.width;
+		}
+		pen += run->end_x_offset;
+	}
+}
+
+/* Draw the page's gathered glyphs, one call per font, and empty the batch. */
+static void batch_show(struct glyph_batch *b, cairo_t *cr)
+{
+	for (size_t i = 0; i < b->nruns; i++) {
+		struct glyph_run *r = &b->runs[i];
+
+		if (r->n) {
+			cairo_set_scaled_font(cr, r->font);
+			cairo_show_glyphs(cr, r->glyphs, (int)r->n);
+		}
+		r->n = 0;
+		r->font = NULL;
+	}
+	b->nruns = 0;
+}
+
 static int draw_item(struct letter *L, cairo_t *cr, const struct placed *p)
 {
 	static const double dash[] = { 4.0, 3.0 };
 
 	switch (p->kind) {
 	case PLACED_IMB:
-		imb_draw(cr, p->x, p->top, p->data);
+		if (imb_draw(cr, p->x, p->top, p->data) != PL_OK)
+			return letter_fail(L, PL_RENDER, 0,
+					   "cannot draw the Intelligent Mail barcode of account '%s'",
+					   account_id(L));
 		break;
 	case PLACED_QR:
 		return qr_draw(cr, p->x, p->top, p->w, p->data, L->diag);
 	case PLACED_LINE:
-		cairo_move_to(cr, p->x, p->y);
-		pango_cairo_show_layout_line(cr,
-			pango_layout_get_line_readonly(p->layout, p->line_no));
+		batch_add_line(&L->job->pool->glyphs, p->x, p->y,
+			       pango_layout_get_line_readonly(p->layout, p->line_no));
 		break;
 	case PLACED_BOX:
 		cairo_set_line_width(cr, 0.75);
@@ -2259,6 +2419,8 @@ static int draw_pages(struct letter *L, cairo_t *cr)
 		for (size_t i = 0; i < L->nitems && rc == PL_OK; i++)
 			if (L->items[i].page == page)
 				rc = draw_item(L, cr, &L->items[i]);
+		/* Text last: everything is black, nothing covers anything. */
+		batch_show(&L->job->pool->glyphs, cr);
 		cairo_restore(cr);
 		if (rc != PL_OK)
 			break;

@@ -233,6 +233,22 @@ bool template_page_field(const char *name);
 #define SHAPE_CACHE_MAX 1024
 struct shape_cache;
 
+/*
+ * The glyphs of one page, gathered per font so that each font's glyphs
+ * are drawn by one cairo_show_glyphs call (layout.c, "drawing text"):
+ * cairo's PDF surface records, analyses and writes every call on its own,
+ * and a letter has a few hundred lines of one or two runs each.
+ */
+struct glyph_run {
+	cairo_scaled_font_t *font;   /* borrowed from pango's font */
+	cairo_glyph_t *glyphs;       /* owned */
+	size_t n, alloc;
+};
+struct glyph_batch {
+	struct glyph_run *runs;      /* owned; in order of first use on the page */
+	size_t nruns, alloc;
+};
+
 /* PangoLayout objects reused from letter to letter. */
 struct layout_pool {
 	PangoLayout **items;   /* owned (g_object_unref) */
@@ -240,6 +256,7 @@ struct layout_pool {
 	size_t used;           /* handed out for the current letter */
 	struct shape_cache *shapes;   /* owned; NULL until the first text */
 	unsigned long shape_hits, shape_misses;   /* for the run's log */
+	struct glyph_batch glyphs;    /* reused from page to page */
 };
 
 void layout_pool_release(struct layout_pool *pool);

@@ -254,21 +254,21 @@ static void test_draw(void)
 	unsigned char *data;
 	int stride, wrong_width = 0;
 
-	ok(fabs(w - (64.0 / 22.0 + 0.020) * 72.0) < 1e-9, "draw: width = 64 pitches + a bar");
+	ok(fabs(w - (64.0 / 22.0 + 1.0 / 44.0) * 72.0) < 1e-9, "draw: width = 64 pitches + a bar");
 	ok(fabs(h - 0.145 * 72.0) < 1e-9, "draw: full bar 0.145 in");
 	ok(w / 72.0 >= 2.667 && w / 72.0 <= 3.225, "draw: length within USPS limits");
 
 	if (imb_encode(spec_tracking, "01234567891", bars) != 0)
 		PL_BUG("spec example does not encode");
 	cairo_scale(cr, DPI_SCALE, DPI_SCALE);
-	imb_draw(cr, margin, margin, bars);
+	ok(imb_draw(cr, margin, margin, bars) == PL_OK, "draw: PL_OK");
 	cairo_surface_flush(s);
 	ok(cairo_status(cr) == CAIRO_STATUS_SUCCESS, "draw: cairo is happy");
 
 	data = cairo_image_surface_get_data(s);
 	stride = cairo_image_surface_get_stride(s);
 	for (int i = 0; i < IMB_BARS; i++) {
-		double centre = margin + i * 72.0 / 22.0 + 0.010 * 72.0;
+		double centre = margin + i * 72.0 / 22.0 + 72.0 / 88.0;
 		int px = (int)(centre * DPI_SCALE), top = -1, bottom = -1;
 		int left = px, right = px;
 		double t, b;
@@ -287,8 +287,8 @@ static void test_draw(void)
 				left--;
 			while (right < pw - 1 && data[row * stride + right + 1] > 127)
 				right++;
-			/* 0.020 in at 720 dpi is 14.4 pixels. */
-			if (abs(right - left + 1 - 14) > 1)
+			/* Half the pitch, 1/44 in, at 720 dpi is 16.4 pixels. */
+			if (abs(right - left + 1 - 16) > 1)
 				wrong_width++;
 			if (i == 0)
 				x0 = left / DPI_SCALE;
@@ -301,18 +301,18 @@ static void test_draw(void)
 			read[i] = '?';
 		else if (t < 0.5 && b > h - 0.5)
 			read[i] = 'F';
-		else if (t < 0.5 && fabs(b - 0.0965 * 72.0) < 0.5)
+		else if (t < 0.5 && fabs(b - 0.145 * 2 / 3 * 72.0) < 0.5)
 			read[i] = 'A';
-		else if (b > h - 0.5 && fabs(t - (h - 0.0965 * 72.0)) < 0.5)
+		else if (b > h - 0.5 && fabs(t - (h - 0.145 * 2 / 3 * 72.0)) < 0.5)
 			read[i] = 'D';
-		else if (fabs(b - t - 0.048 * 72.0) < 0.5 && fabs((t + b) / 2 - h / 2) < 0.5)
+		else if (fabs(b - t - 0.145 / 3 * 72.0) < 0.5 && fabs((t + b) / 2 - h / 2) < 0.5)
 			read[i] = 'T';
 		else
 			read[i] = '?';
 	}
 	read[IMB_BARS] = '\0';
 	is_str(read, bars, "draw: bars read back from the pixels, heights per spec");
-	is_int(wrong_width, 0, "draw: every bar 0.020 in wide");
+	is_int(wrong_width, 0, "draw: every bar 1/44 in wide (0.020 +- 0.005)");
 	ok(fabs((x64 - x0) - 64.0 * 72.0 / 22.0) < 0.2, "draw: 22 bars per inch");
 	cairo_destroy(cr);
 	cairo_surface_destroy(s);
@@ -320,7 +320,8 @@ static void test_draw(void)
 	/* The ink is exactly the box imb_width_pt() x imb_height_pt() says. */
 	rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
 	cr = cairo_create(rec);
-	imb_draw(cr, 100, 200, bars);
+	if (imb_draw(cr, 100, 200, bars) != PL_OK)
+		PL_BUG("imb_draw failed on a recording surface");
 	cairo_destroy(cr);
 	cairo_recording_surface_ink_extents(rec, &ex, &ey, &ew, &eh);
 	ok(fabs(ex - 100) < 1 && fabs(ey - 200) < 1 && fabs(ew - w) < 1 &&
