@@ -2337,13 +2337,16 @@ static void batch_add_line(struct glyph_batch *b, double x, double y,
 	}
 }
 
-/* Draw the page's gathered glyphs, one call per font, and empty the batch. */
+/*
+ * Draw the page's gathered glyphs, one call per font (cr NULL: draw
+ * nothing, the page failed), and empty the batch.
+ */
 static void batch_show(struct glyph_batch *b, cairo_t *cr)
 {
 	for (size_t i = 0; i < b->nruns; i++) {
 		struct glyph_run *r = &b->runs[i];
 
-		if (r->n) {
+		if (r->n && cr) {
 			cairo_set_scaled_font(cr, r->font);
 			cairo_show_glyphs(cr, r->glyphs, (int)r->n);
 		}
@@ -2420,7 +2423,7 @@ static int draw_pages(struct letter *L, cairo_t *cr)
 			if (L->items[i].page == page)
 				rc = draw_item(L, cr, &L->items[i]);
 		/* Text last: everything is black, nothing covers anything. */
-		batch_show(&L->job->pool->glyphs, cr);
+		batch_show(&L->job->pool->glyphs, rc == PL_OK ? cr : NULL);
 		cairo_restore(cr);
 		if (rc != PL_OK)
 			break;
