@@ -50,6 +50,8 @@
  * message.
  */
 #include "../pl.h"
+
+#include <limits.h>
 #include "../core/buf.h"
 #include "../core/xalloc.h"
 #include "../core/xmlsafe.h"
@@ -145,10 +147,35 @@ static bool is_encoding_error(int code)
 	       code == XML_ERR_UNSUPPORTED_ENCODING || code == XML_I18N_CONV_FAILED;
 }
 
+/*
+ * The line a node starts on. libxml2 keeps 16 bits of it in the node:
+ * past line 65,535 (XML_PARSE_BIG_LINES) only a text node carries the
+ * whole number, and it is the line the text ends on, so xmlGetLineNo()
+ * answers for an element with its first child's line: one line late when
+ * that child is the line break and indent after the start tag. An
+ * element up there takes its first child's line less the line breaks of
+ * that child's text (a first child that is an element: that element's).
+ */
 static unsigned node_line(xmlNode *n)
 {
-	long l = n ? xmlGetLineNo(n) : 0;
+	long l;
 
+	if (!n)
+		return 0;
+	if (n->type == XML_ELEMENT_NODE && n->line == USHRT_MAX && n->children) {
+		xmlNode *c = n->children;
+
+		if (c->type == XML_ELEMENT_NODE)
+			return node_line(c);
+		if (c->type == XML_TEXT_NODE && c->line == USHRT_MAX) {
+			l = xmlGetLineNo(c);
+			for (const xmlChar *p = c->content; p && *p && l > 0; p++)
+				if (*p == '\n')
+					l--;
+			return l > 0 ? (unsigned)l : 0;
+		}
+	}
+	l = xmlGetLineNo(n);
 	return l > 0 ? (unsigned)l : 0;
 }
 
