@@ -16,15 +16,17 @@
  * file is written and the error says what was refused.
  *
  * Memory: flat in the number of accounts. The manifest is never one tree;
- * it is streamed twice with libxml2's xmlTextReader:
- *   1. Every <account> is counted in C (outcomes, review flags, per state
+ * it is streamed twice:
+ *   1. With libxml2's SAX2 callbacks, which build no tree (the summary
+ *      needs four attributes of each record): every <account> is counted
+ *      in C (outcomes, review flags, per state
  *      the outcomes, per reason code the records, the distinct rule ids;
  *      sets capped by AUDIT_HTML_MAX_*). The counts, the root's attributes,
  *      <totals> and <chain> make a small summary document, transformed
  *      with part='page': the whole page with an empty <tbody></tbody>.
  *      What comes before it (cards, charts, filters, table header) is
  *      written out; what comes after it (the script) is kept for the end.
- *   2. The <account> records are copied, AUDIT_HTML_CHUNK at a time, into
+ *   2. With xmlTextReader: the <account> records are copied, AUDIT_HTML_CHUNK at a time, into
  *      a chunk document with the manifest's root element; each chunk is
  *      transformed with part='rows' and its rows are appended.
  * What is held at once is one chunk (its copy, its result tree and its
@@ -148,11 +150,10 @@ static bool is_audit(xmlNode *node, const char *name)
 
 /*
  * Open path and read up to its root element, which must be
- * <a:audit-manifest>. *root_out (may be NULL) is the root with its
- * attributes, borrowed and valid only until the next manifest_next().
+ * <a:audit-manifest>.
  */
 static int manifest_open(struct manifest_reader *m, const char *path,
-			 xmlNode **root_out, struct pl_diag *diag)
+			 struct pl_diag *diag)
 {
 	int ret;
 
@@ -181,22 +182,17 @@ static int manifest_open(struct manifest_reader *m, const char *path,
 					   (unsigned)xmlTextReaderGetParserLineNumber(m->reader),
 					   "not an audit manifest: '%s' has no <audit-manifest> root",
 					   path);
-		if (root_out)
-			*root_out = xmlTextReaderCurrentNode(m->reader);
 		return PL_OK;
 	}
 	return manifest_fail(m, diag);
 }
 
 /*
- * The next element child of the root, expanded: PL_OK with *node_out
- * (borrowed from the reader, valid until the next call), PL_DONE after the
- * root's end, or an error status with diag filled.
- */
-/*
- * The next top-level element into *node_out: whole (a subtree) when
- * expand, else only the element itself (its name and namespace), which
- * costs no tree: the next call skips its subtree.
+ * The next top-level element into *node_out (borrowed from the reader,
+ * valid until the next call): whole (a subtree) when expand, else only
+ * the element itself (its name and namespace), which costs no tree: the
+ * next call skips its subtree. PL_DONE after the root's end, or an error
+ * status with diag filled.
  */
 static int manifest_next(struct manifest_reader *m, bool expand, xmlNode **node_out,
 			 struct pl_diag *diag)
@@ -279,7 +275,7 @@ static void tally_set_release(struct tally_set *set)
  * naming the record at where (the manifest's element).
  */
 static int tally_get(struct tally_set *set, const char *key, const char *path,
-		     xmlNode *where, struct tally **out, bool *added,
+		     unsigned line, struct tally **out, bool *added,
 		     struct pl_diag *diag)
 {
 	void *pos = xmlHashLookup(set->index, BAD_CAST key);
@@ -290,7 +286,7 @@ static int tally_get(struct tally_set *set, const char *key, const char *path,
 		return PL_OK;
 	}
 	if (set->nr == set->max)
-		return pl_diag_set(diag, PL_LIMIT, path, (unsigned)xmlGetLineNo(where),
+		return pl_diag_set(diag, PL_LIMIT, path, line,
 				   "cannot draw the audit view: more than %zu distinct "
 				   "%s in the audit manifest (the next is '%s')",
 				   set->max, set->what, key);
@@ -325,64 +321,196 @@ static int outcome_index(const char *outcome)
 	return -1;
 }
 
-/* An attribute without namespace, xmlFree'd by the caller; "" if absent. */
-static xmlChar *attr(xmlNode *node, const char *name)
-{
-	xmlChar *v = xmlGetNoNsProp(node, BAD_CAST name);
+/*
+ * Pass 1 reads the manifest with libxml2's SAX2 callbacks and builds no
+ * tree (expanding every record only to read four attributes was a fifth
+ * of the view's time): the same parser options as the reader of pass 2
+ * (network off, no DTD loaded, no entity substituted, a DOCTYPE refused).
+ */
+struct summary_sax {
+	struct summary *s;
+	xmlParserCtxtPtr ctxt;     /* owned by summary_read() */
+	xmlNode *root;             /* the summary document's root */
+	xmlNs *ns;
+	int depth;                 /* of the element being read; 1: the root */
+	bool in_account;           /* inside a top-level <account> */
+	char *outcome;             /* owned: that account's outcome */
+	xmlNode *copy;             /* inside <totals> or <chain>: its copy */
+	int rc;                    /* the first error (diag filled) */
+	struct pl_diag *diag;
+	char error[256];           /* the parser's first error, one line */
+	unsigned long error_line;
+};
 
-	return v ? v : xmlStrdup(BAD_CAST "");
+static unsigned sax_line(const struct summary_sax *x)
+{
+	return (unsigned)xmlSAX2GetLineNumber(x->ctxt);
+}
+
+static void sax_stop(struct summary_sax *x, int rc)
+{
+	if (x->rc == PL_OK)
+		x->rc = rc;
+	xmlStopParser(x->ctxt);
+}
+
+/* SAX2 gives attributes as (localname, prefix, URI, value, end) tuples. */
+static bool sax_has_attr(const xmlChar **attrs, int n, const char *name)
+{
+	for (int i = 0; i < n; i++, attrs += 5)
+		if (!attrs[2] && !strcmp((const char *)attrs[0], name))
+			return true;
+	return false;
+}
+
+static char *sax_attr(const xmlChar **attrs, int n, const char *name)
+{
+	for (int i = 0; i < n; i++, attrs += 5)
+		if (!attrs[2] && !strcmp((const char *)attrs[0], name))
+			return xstrndup((const char *)attrs[3],
+					(size_t)(attrs[4] - attrs[3]));
+	return xstrdup("");
+}
+
+static void sax_props(xmlNode *node, const xmlChar **attrs, int n)
+{
+	for (int i = 0; i < n; i++, attrs += 5) {
+		xmlChar *v = xmlStrndup(attrs[3], (int)(attrs[4] - attrs[3]));
+
+		xmlNewProp(node, attrs[0], v);
+		xmlFree(v);
+	}
 }
 
 /*
- * Count one <account>: what the stylesheet's head used to compute with
- * keys over the whole tree (string(@state), a:reason/@code, a:rule/@id).
- * A <reason> without a code or a <rule> without an id (fairnotice writes
- * none) is not charted.
+ * Count one <account> from its start tag: what the stylesheet's head used
+ * to compute with keys over the whole tree (string(@state), a:reason/@code,
+ * a:rule/@id; the <reason>s and <rule>s come in sax_start at depth 3).
  */
-static int summary_add(struct summary *s, xmlNode *account, struct pl_diag *diag)
+static void sax_account(struct summary_sax *x, const xmlChar **attrs, int n)
 {
-	xmlChar *outcome = attr(account, "outcome");
-	xmlChar *state = attr(account, "state");
-	xmlChar *review = attr(account, "review");
-	int oi = outcome_index((const char *)outcome);
+	struct summary *s = x->s;
+	char *state = sax_attr(attrs, n, "state");
+	char *review = sax_attr(attrs, n, "review");
 	struct tally *t;
 	bool added;
-	int rc;
+	int oi, rc;
 
+	free(x->outcome);
+	x->outcome = sax_attr(attrs, n, "outcome");
+	oi = outcome_index(x->outcome);
 	s->accounts++;
-	if (!strcmp((const char *)review, "yes"))
+	if (!strcmp(review, "yes"))
 		s->review++;
 	if (oi >= 0)
 		s->by_outcome[oi]++;
-	rc = tally_get(&s->states, (const char *)state, s->path, account, &t,
-		       &added, diag);
+	rc = tally_get(&s->states, state, s->path, sax_line(x), &t, &added, x->diag);
 	if (rc == PL_OK) {
 		t->count++;
 		if (oi >= 0)
 			t->by_outcome[oi]++;
+	} else {
+		sax_stop(x, rc);
 	}
-	for (xmlNode *c = account->children; rc == PL_OK && c; c = c->next) {
-		bool is_reason = is_audit(c, "reason");
-		xmlChar *key;
+	free(review);
+	free(state);
+}
 
-		if (!is_reason && !is_audit(c, "rule"))
-			continue;
-		key = xmlGetNoNsProp(c, BAD_CAST (is_reason ? "code" : "id"));
-		if (!key)
-			continue;
-		rc = tally_get(is_reason ? &s->reasons : &s->rules,
-			       (const char *)key, s->path, c, &t, &added, diag);
+/* A <reason code> or <rule id> of the account (without one: not charted). */
+static void sax_hit(struct summary_sax *x, bool is_reason, const xmlChar **attrs, int n)
+{
+	char *key = sax_attr(attrs, n, is_reason ? "code" : "id");
+	struct tally *t;
+	bool added;
+	int rc;
+
+	if (key[0] || sax_has_attr(attrs, n, is_reason ? "code" : "id")) {
+		rc = tally_get(is_reason ? &x->s->reasons : &x->s->rules, key,
+			       x->s->path, sax_line(x), &t, &added, x->diag);
 		if (rc == PL_OK && is_reason) {
 			t->count++;
 			if (added)
-				t->outcome = xstrdup((const char *)outcome);
+				t->outcome = xstrdup(x->outcome ? x->outcome : "");
 		}
-		xmlFree(key);
+		if (rc != PL_OK)
+			sax_stop(x, rc);
 	}
-	xmlFree(review);
-	xmlFree(state);
-	xmlFree(outcome);
-	return rc;
+	free(key);
+}
+
+static void sax_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
+		      const xmlChar *uri, int nb_ns, const xmlChar **ns,
+		      int nb_attrs, int nb_defaulted, const xmlChar **attrs)
+{
+	struct summary_sax *x = ctx;
+	bool audit = uri && !strcmp((const char *)uri, AUDIT_NS);
+	const char *n = (const char *)name;
+
+	x->depth++;
+	if (x->rc != PL_OK)
+		return;
+	if (x->depth == 1) {
+		if (!audit || strcmp(n, "audit-manifest"))
+			sax_stop(x, pl_diag_set(x->diag, PL_PARSE_XML, x->s->path,
+						sax_line(x),
+						"not an audit manifest: '%s' has no <audit-manifest> root",
+						x->s->path));
+		else
+			sax_props(x->root, attrs, nb_attrs);
+	} else if (x->copy) {
+		x->copy = xmlNewChild(x->copy, audit ? x->ns : NULL, name, NULL);
+		sax_props(x->copy, attrs, nb_attrs);
+	} else if (x->depth == 2 && audit && !strcmp(n, "account")) {
+		x->in_account = true;
+		sax_account(x, attrs, nb_attrs);
+	} else if (x->depth == 2 && audit && (!strcmp(n, "totals") || !strcmp(n, "chain"))) {
+		x->copy = xmlNewChild(x->root, x->ns, name, NULL);
+		sax_props(x->copy, attrs, nb_attrs);
+	} else if (x->depth == 3 && x->in_account && audit &&
+		   (!strcmp(n, "reason") || !strcmp(n, "rule"))) {
+		sax_hit(x, !strcmp(n, "reason"), attrs, nb_attrs);
+	}
+}
+
+static void sax_end(void *ctx, const xmlChar *name, const xmlChar *prefix,
+		    const xmlChar *uri)
+{
+	struct summary_sax *x = ctx;
+
+	if (x->copy)
+		x->copy = x->depth == 2 ? NULL : x->copy->parent;
+	if (x->depth == 2)
+		x->in_account = false;
+	x->depth--;
+}
+
+static void sax_text(void *ctx, const xmlChar *ch, int len)
+{
+	struct summary_sax *x = ctx;
+
+	if (x->copy && x->rc == PL_OK)
+		xmlNodeAddContentLen(x->copy, ch, len);
+}
+
+static void sax_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
+			const xmlChar *system_id)
+{
+	struct summary_sax *x = ctx;
+
+	sax_stop(x, pl_diag_set(x->diag, PL_PARSE_XML, x->s->path, sax_line(x),
+				"refusing XML with a DOCTYPE in '%s'", x->s->path));
+}
+
+static void sax_error(void *ctx, xmlErrorPtr err)
+{
+	struct summary_sax *x = ctx;
+
+	if (x->error[0] || !err || err->level < XML_ERR_ERROR)
+		return;
+	snprintf(x->error, sizeof(x->error), "%s",
+		 err->message ? err->message : "malformed XML");
+	x->error[strcspn(x->error, "\n")] = '\0';
+	x->error_line = (unsigned long)(err->line > 0 ? err->line : 0);
 }
 
 static void set_long(xmlNode *node, const char *name, long n)
@@ -436,10 +564,13 @@ static void summary_element(struct summary *s, xmlNode *root, xmlNs *ns)
  */
 static int summary_read(struct summary *s, const char *path, struct pl_diag *diag)
 {
-	struct manifest_reader m;
-	xmlNode *node = NULL, *root;
-	xmlNs *ns;
-	int rc;
+	static const int options = XML_PARSE_NONET | XML_PARSE_BIG_LINES;
+	xmlSAXHandler sax;
+	struct summary_sax x = { .s = s, .rc = PL_OK, .diag = diag };
+	char chunk[65536];
+	FILE *f;
+	size_t n;
+	int rc = PL_OK;
 
 	memset(s, 0, sizeof(*s));
 	s->path = path;
@@ -447,25 +578,51 @@ static int summary_read(struct summary *s, const char *path, struct pl_diag *dia
 	tally_set_init(&s->reasons, "reason codes", AUDIT_HTML_MAX_REASONS);
 	tally_set_init(&s->rules, "rule ids", AUDIT_HTML_MAX_RULE_IDS);
 	s->doc = xmlNewDoc(BAD_CAST "1.0");
-	root = xmlNewDocNode(s->doc, NULL, BAD_CAST "audit-manifest", NULL);
-	xmlDocSetRootElement(s->doc, root);
-	ns = xmlNewNs(root, BAD_CAST AUDIT_NS, NULL);
-	xmlSetNs(root, ns);
+	x.root = xmlNewDocNode(s->doc, NULL, BAD_CAST "audit-manifest", NULL);
+	xmlDocSetRootElement(s->doc, x.root);
+	x.ns = xmlNewNs(x.root, BAD_CAST AUDIT_NS, NULL);
+	xmlSetNs(x.root, x.ns);
 
-	rc = manifest_open(&m, path, &node, diag);
+	f = fopen(path, "rb");
+	if (!f)
+		return pl_diag_set(diag, PL_IO_OPEN, path, 0,
+				   "cannot read the audit manifest '%s': %s",
+				   path, strerror(errno));
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = sax_start;
+	sax.endElementNs = sax_end;
+	sax.characters = sax_text;
+	sax.cdataBlock = sax_text;
+	sax.internalSubset = sax_doctype;
+	sax.serror = sax_error;
+	n = fread(chunk, 1, 4, f);
+	x.ctxt = xmlCreatePushParserCtxt(&sax, &x, chunk, (int)n, path);
+	if (!x.ctxt) {
+		fclose(f);
+		return pl_diag_set(diag, PL_IO_OPEN, path, 0,
+				   "cannot read the audit manifest '%s'", path);
+	}
+	xmlCtxtUseOptions(x.ctxt, options);
+	while (x.rc == PL_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		xmlParseChunk(x.ctxt, chunk, (int)n, 0);
+	if (ferror(f))
+		rc = pl_diag_set(diag, PL_IO_OPEN, path, 0,
+				 "cannot read the audit manifest '%s': %s",
+				 path, strerror(errno));
+	if (rc == PL_OK && x.rc == PL_OK)
+		xmlParseChunk(x.ctxt, NULL, 0, 1);
 	if (rc == PL_OK)
-		root->properties = xmlCopyPropList(root, node->properties);
-	while (rc == PL_OK && (rc = manifest_next(&m, true, &node, diag)) == PL_OK) {
-		if (is_audit(node, "account"))
-			rc = summary_add(s, node, diag);
-		else if (is_audit(node, "totals") || is_audit(node, "chain"))
-			xmlAddChild(root, xmlDocCopyNode(node, s->doc, 1));
-	}
-	if (rc == PL_DONE) {
-		summary_element(s, root, ns);
-		rc = PL_OK;
-	}
-	manifest_close(&m);
+		rc = x.rc;
+	if (rc == PL_OK && (!x.ctxt->wellFormed || x.error[0]))
+		rc = pl_diag_set(diag, PL_PARSE_XML, path, (unsigned)x.error_line,
+				 "cannot read the audit manifest '%s': %s", path,
+				 x.error[0] ? x.error : "malformed XML");
+	if (rc == PL_OK)
+		summary_element(s, x.root, x.ns);
+	xmlFreeParserCtxt(x.ctxt);
+	free(x.outcome);
+	fclose(f);
 	return rc;
 }
 
@@ -636,11 +793,11 @@ static int rows_stream(struct html_view *v, struct view_sink *out, const char *p
 {
 	struct manifest_reader m;
 	xmlDocPtr chunk = NULL;
-	xmlNode *root = NULL, *node;
+	xmlNode *root = NULL, *node = NULL;
 	long seen = 0, done = first, in_chunk = 0;
 	int rc;
 
-	rc = manifest_open(&m, path, NULL, diag);
+	rc = manifest_open(&m, path, diag);
 	while (rc == PL_OK) {
 		/* The accounts before the range are skipped unexpanded. */
 		rc = manifest_next(&m, seen >= first, &node, diag);

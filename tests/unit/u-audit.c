@@ -597,6 +597,61 @@ static void test_evil(void)
 	free(target);
 }
 
+/*
+ * A manifest the view cannot read (DOCTYPE, another root, cut short) is a
+ * PL_PARSE_XML error naming the manifest (and the line), and no view is
+ * written; the summary pass that reads it first builds no tree.
+ */
+static void bad_manifest(const char *name, const char *xml, const char *says,
+			 unsigned line)
+{
+	char *dir = staging(name);
+	char *manifest = xasprintf("%s/audit/manifest.xml", dir);
+	char *html = xasprintf("%s/audit/manifest.html", dir);
+	struct pl_diag diag = { 0 };
+	char *msg = xasprintf("bad manifest (%s): PL_PARSE_XML", name);
+	int rc;
+
+	spill(manifest, xml, strlen(xml));
+	rc = audit_html_write(dir, xsl_path(), 1, &diag);
+	is_int(rc, PL_PARSE_XML, msg);
+	free(msg);
+	msg = xasprintf("bad manifest (%s): says '%s'", name, says);
+	ok(strstr(diag.message, says) != NULL && strstr(diag.message, "audit/manifest.xml"), msg);
+	if (!strstr(diag.message, says))
+		printf("# got: %s\n", diag.message);
+	free(msg);
+	if (line) {
+		msg = xasprintf("bad manifest (%s): line %u", name, line);
+		is_int((long)diag.line, (long)line, msg);
+		free(msg);
+	}
+	msg = xasprintf("bad manifest (%s): no view written", name);
+	ok(!exists(html), msg);
+	free(msg);
+	free(html);
+	free(manifest);
+	free(dir);
+}
+
+static void test_bad_manifest(void)
+{
+	bad_manifest("doctype",
+		     "<?xml version=\"1.0\"?>\n"
+		     "<!DOCTYPE audit-manifest [ <!ENTITY x SYSTEM \"file:///etc/passwd\"> ]>\n"
+		     "<audit-manifest xmlns=\"urn:fairnotice:audit:1\">&x;</audit-manifest>\n",
+		     "refusing XML with a DOCTYPE", 2);
+	bad_manifest("root",
+		     "<?xml version=\"1.0\"?>\n\n<accounts xmlns=\"urn:fairnotice:audit:1\"/>\n",
+		     "not an audit manifest", 3);
+	bad_manifest("cut",
+		     "<?xml version=\"1.0\"?>\n<audit-manifest xmlns=\"urn:fairnotice:audit:1\">\n"
+		     "  <account id=\"A-1\" outcome=\"letter\" state=\"NY\">\n"
+		     "    <rule id=\"R\"/>\n",
+		     "cannot read the audit manifest", 0);
+	bad_manifest("empty", "", "cannot read the audit manifest", 0);
+}
+
 int main(void)
 {
 	if (!mkdtemp(root))
@@ -604,6 +659,7 @@ int main(void)
 	test_chain();
 	test_html();
 	test_evil();
+	test_bad_manifest();
 	locks = 0;
 	nftw(root, count_lock, 16, FTW_PHYS);
 	is_int(locks, 0, "no lock file left behind");
