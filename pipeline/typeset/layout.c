@@ -186,28 +186,6 @@ struct shape_cache {
 	size_t used;
 };
 
-static void shape_cache_clear(struct shape_cache *c)
-{
-	for (size_t i = 0; i < PL_ARRAY_SIZE(c->slots); i++) {
-		struct shape_entry *e = &c->slots[i];
-		if (!e->hash)
-			continue;
-		g_object_unref(e->layout);
-		free(e->key);
-		free(e->lines);
-		memset(e, 0, sizeof(*e));
-	}
-	c->used = 0;
-}
-
-static void shape_cache_free(struct shape_cache *c)
-{
-	if (!c)
-		return;
-	shape_cache_clear(c);
-	free(c);
-}
-
 /* FNV-1a over the key; never 0 (0 marks an empty slot). */
 static uint64_t shape_hash(const char *key, size_t len)
 {
@@ -261,6 +239,49 @@ static struct shape_entry *shape_slot(struct shape_cache *c, const char *key,
 }
 
 /*
+ * Keep the entries reused at least keep times (their count starts again)
+ * and drop the others; ULONG_MAX drops them all. The survivors are put
+ * back into the emptied slots.
+ */
+static void shape_cache_thin(struct shape_cache *c, unsigned long keep)
+{
+	struct shape_entry *kept = NULL;
+	size_t nkept = 0;
+
+	for (size_t i = 0; i < PL_ARRAY_SIZE(c->slots); i++) {
+		struct shape_entry *e = &c->slots[i];
+
+		if (!e->hash)
+			continue;
+		if (e->hits >= keep) {
+			if (!kept)
+				kept = xmalloc(c->used * sizeof(*kept));
+			kept[nkept] = *e;
+			kept[nkept++].hits = 0;
+		} else {
+			g_object_unref(e->layout);
+			free(e->key);
+			free(e->lines);
+		}
+		memset(e, 0, sizeof(*e));
+	}
+	c->used = 0;
+	for (size_t i = 0; i < nkept; i++) {
+		*shape_slot(c, kept[i].key, kept[i].key_len, kept[i].hash) = kept[i];
+		c->used++;
+	}
+	free(kept);
+}
+
+static void shape_cache_free(struct shape_cache *c)
+{
+	if (!c)
+		return;
+	shape_cache_thin(c, ULONG_MAX);
+	free(c);
+}
+
+/*
  * A full cache is thinned between letters, never during one: the texts
  * reused at least `keep` times since the last thinning stay (the
  * boilerplate and disclosures of the night's letters, reused by nearly
@@ -272,9 +293,8 @@ static struct shape_entry *shape_slot(struct shape_cache *c, const char *key,
 static void shape_cache_new_letter(struct layout_pool *pool)
 {
 	struct shape_cache *c = pool->shapes;
-	struct shape_entry *keep_list;
-	size_t nkeep = 0;
 	unsigned long keep = 4;
+	size_t nkeep;
 
 	if (!c || c->used < SHAPE_CACHE_MAX)
 		return;
@@ -286,32 +306,7 @@ static void shape_cache_new_letter(struct layout_pool *pool)
 		if (nkeep <= SHAPE_CACHE_MAX / 2)
 			break;
 	}
-	keep_list = xmalloc((nkeep + 1) * sizeof(*keep_list));
-	nkeep = 0;
-	for (size_t i = 0; i < PL_ARRAY_SIZE(c->slots); i++) {
-		struct shape_entry *e = &c->slots[i];
-
-		if (!e->hash)
-			continue;
-		if (e->hits >= keep) {
-			keep_list[nkeep] = *e;
-			keep_list[nkeep++].hits = 0;
-		} else {
-			g_object_unref(e->layout);
-			free(e->key);
-			free(e->lines);
-		}
-		memset(e, 0, sizeof(*e));
-	}
-	c->used = 0;
-	for (size_t i = 0; i < nkeep; i++) {
-		struct shape_entry *e = shape_slot(c, keep_list[i].key,
-						   keep_list[i].key_len,
-						   keep_list[i].hash);
-		*e = keep_list[i];
-		c->used++;
-	}
-	free(keep_list);
+	shape_cache_thin(c, keep);
 }
 
 /* A filled and measured layout. */
@@ -2279,8 +2274,9 @@ static int write_dump(struct letter *L, const char *path)
  * The glyphs of one laid-out line, at baseline (x, y), added to the page's
  * batch: the positions pango_cairo_show_layout_line() would draw them at
  * (runs left to right, each glyph at the run's pen position plus its
- * offsets, empty glyphs skipped). Unknown glyphs never get here: a text
- * with one is refused when it is measured.
+ * offsets, empty glyphs skipped). An unknown glyph here is a bug: a text
+ * with one is refused when it is measured (measure_font), and a page must
+ * not lose a character silently.
  */
 static void batch_add_line(struct glyph_batch *b, double x, double y,
 			   PangoLayoutLine *line)
@@ -2323,8 +2319,9 @@ static void batch_add_line(struct glyph_batch *b, double x, double y,
 		for (int i = 0; i < gs->num_glyphs; i++) {
 			const PangoGlyphInfo *gi = &gs->glyphs[i];
 
-			if (gi->glyph != PANGO_GLYPH_EMPTY &&
-			    !(gi->glyph & PANGO_GLYPH_UNKNOWN_FLAG)) {
+			if (gi->glyph & PANGO_GLYPH_UNKNOWN_FLAG)
+				PL_BUG("a glyph the letter fonts lack reached the page");
+			if (gi->glyph != PANGO_GLYPH_EMPTY) {
 				cairo_glyph_t *g = &r->glyphs[r->n++];
 
 				g->index = gi->glyph;
@@ -2362,11 +2359,7 @@ static int draw_item(struct letter *L, cairo_t *cr, const struct placed *p)
 
 	switch (p->kind) {
 	case PLACED_IMB:
-		if (imb_draw(cr, p->x, p->top, p->data) != PL_OK)
-			return letter_fail(L, PL_RENDER, 0,
-					   "cannot draw the Intelligent Mail barcode of account '%s'",
-					   account_id(L));
-		break;
+		return imb_draw(cr, p->x, p->top, p->data, L->diag);
 	case PLACED_QR:
 		return qr_draw(cr, p->x, p->top, p->w, p->data, L->diag);
 	case PLACED_LINE:
