@@ -353,12 +353,14 @@ double imb_height_pt(void)
  * numbers of 65 path rectangles were a third of page 1's content stream
  * and a tenth of a letter's time.
  */
-int imb_draw(cairo_t *cr, double x, double y, const char bars[IMB_BARS + 1])
+int imb_draw(cairo_t *cr, double x, double y, const char bars[IMB_BARS + 1],
+	     struct pl_diag *diag)
 {
 	struct stencil st;
+	int rc = stencil_init(&st, 2 * IMB_BARS - 1, 3, "Intelligent Mail barcode", diag);
 
-	if (stencil_init(&st, 2 * IMB_BARS - 1, 3) != PL_OK)
-		return PL_RENDER;
+	if (rc != PL_OK)
+		return rc;
 	for (int i = 0; i < IMB_BARS && bars[i]; i++) {
 		int col = 2 * i;
 

@@ -41,9 +41,9 @@ double imb_height_pt(void);
 
 /*
  * Draw bars with (x, y) the top-left of the full-bar box, in points.
- * PL_OK, or PL_RENDER when cairo cannot make the bars' image.
+ * PL_OK, or PL_RENDER (diag filled) when cairo cannot make their image.
  */
 PL_WARN_UNUSED int imb_draw(cairo_t *cr, double x, double y,
-			    const char bars[IMB_BARS + 1]);
+			    const char bars[IMB_BARS + 1], struct pl_diag *diag);
 
 #endif

@@ -31,12 +31,13 @@ static void text_excerpt(const char *text, char *out, size_t size)
 
 /* The dark modules, black, the symbol's top left at (x, y). */
 static int draw_modules(cairo_t *cr, double x, double y, double module,
-			const QRcode *code)
+			const QRcode *code, struct pl_diag *diag)
 {
 	struct stencil st;
+	int rc = stencil_init(&st, code->width, code->width, "QR code", diag);
 
-	if (stencil_init(&st, code->width, code->width) != PL_OK)
-		return PL_RENDER;
+	if (rc != PL_OK)
+		return rc;
 	for (int row = 0; row < code->width; row++)
 		for (int col = 0; col < code->width; col++)
 			/* Bit 0 of each byte: the module is dark. */
@@ -72,7 +73,7 @@ int qr_draw(cairo_t *cr, double x, double y, double size, const char *text,
 
 	module = size / (code->width + 2 * QR_QUIET_MODULES);
 	rc = draw_modules(cr, x + QR_QUIET_MODULES * module, y + QR_QUIET_MODULES * module,
-			  module, code);
+			  module, code, diag);
 out:
 	QRcode_free(code);
 	return rc;

@@ -4,13 +4,19 @@
 #include "../pl.h"
 #include "stencil.h"
 
-int stencil_init(struct stencil *s, int width, int height)
+int stencil_init(struct stencil *s, int width, int height, const char *what,
+		 struct pl_diag *diag)
 {
+	cairo_status_t st;
+
 	memset(s, 0, sizeof(*s));
 	s->img = cairo_image_surface_create(CAIRO_FORMAT_A1, width, height);
-	if (cairo_surface_status(s->img) != CAIRO_STATUS_SUCCESS) {
+	st = cairo_surface_status(s->img);
+	if (st != CAIRO_STATUS_SUCCESS) {
 		stencil_drop(s);
-		return PL_RENDER;
+		return pl_diag_set(diag, PL_RENDER, NULL, 0,
+				   "cannot draw the %s: cairo cannot make its %d x %d image: %s",
+				   what, width, height, cairo_status_to_string(st));
 	}
 	cairo_surface_flush(s->img);
 	s->data = cairo_image_surface_get_data(s->img);

@@ -25,8 +25,12 @@ struct stencil {
 	int stride, width, height;
 };
 
-/* A blank width x height stencil. PL_OK, or PL_RENDER (*s empty). */
-PL_WARN_UNUSED int stencil_init(struct stencil *s, int width, int height);
+/*
+ * A blank width x height stencil. PL_OK, or PL_RENDER with diag saying
+ * what (what the picture is, for the message; *s empty).
+ */
+PL_WARN_UNUSED int stencil_init(struct stencil *s, int width, int height,
+				const char *what, struct pl_diag *diag);
 
 /* Mark the pixel at (col, row), both within the size. */
 void stencil_set(struct stencil *s, int col, int row);

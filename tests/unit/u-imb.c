@@ -261,7 +261,7 @@ static void test_draw(void)
 	if (imb_encode(spec_tracking, "01234567891", bars) != 0)
 		PL_BUG("spec example does not encode");
 	cairo_scale(cr, DPI_SCALE, DPI_SCALE);
-	ok(imb_draw(cr, margin, margin, bars) == PL_OK, "draw: PL_OK");
+	ok(imb_draw(cr, margin, margin, bars, NULL) == PL_OK, "draw: PL_OK");
 	cairo_surface_flush(s);
 	ok(cairo_status(cr) == CAIRO_STATUS_SUCCESS, "draw: cairo is happy");
 
@@ -320,7 +320,7 @@ static void test_draw(void)
 	/* The ink is exactly the box imb_width_pt() x imb_height_pt() says. */
 	rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
 	cr = cairo_create(rec);
-	if (imb_draw(cr, 100, 200, bars) != PL_OK)
+	if (imb_draw(cr, 100, 200, bars, NULL) != PL_OK)
 		PL_BUG("imb_draw failed on a recording surface");
 	cairo_destroy(cr);
 	cairo_recording_surface_ink_extents(rec, &ex, &ey, &ew, &eh);
