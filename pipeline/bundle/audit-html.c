@@ -354,22 +354,18 @@ static void sax_stop(struct summary_sax *x, int rc)
 	xmlStopParser(x->ctxt);
 }
 
-/* SAX2 gives attributes as (localname, prefix, URI, value, end) tuples. */
-static bool sax_has_attr(const xmlChar **attrs, int n, const char *name)
-{
-	for (int i = 0; i < n; i++, attrs += 5)
-		if (!attrs[2] && !strcmp((const char *)attrs[0], name))
-			return true;
-	return false;
-}
-
+/*
+ * SAX2 gives attributes as (localname, prefix, URI, value, end) tuples.
+ * The value of the unprefixed attribute name, NUL-terminated and owned
+ * by the caller; NULL when it is absent.
+ */
 static char *sax_attr(const xmlChar **attrs, int n, const char *name)
 {
 	for (int i = 0; i < n; i++, attrs += 5)
 		if (!attrs[2] && !strcmp((const char *)attrs[0], name))
 			return xstrndup((const char *)attrs[3],
 					(size_t)(attrs[4] - attrs[3]));
-	return xstrdup("");
+	return NULL;
 }
 
 static void sax_props(xmlNode *node, const xmlChar **attrs, int n)
@@ -398,13 +394,14 @@ static void sax_account(struct summary_sax *x, const xmlChar **attrs, int n)
 
 	free(x->outcome);
 	x->outcome = sax_attr(attrs, n, "outcome");
-	oi = outcome_index(x->outcome);
+	oi = x->outcome ? outcome_index(x->outcome) : -1;
 	s->accounts++;
-	if (!strcmp(review, "yes"))
+	if (review && !strcmp(review, "yes"))
 		s->review++;
 	if (oi >= 0)
 		s->by_outcome[oi]++;
-	rc = tally_get(&s->states, state, s->path, sax_line(x), &t, &added, x->diag);
+	rc = tally_get(&s->states, state ? state : "", s->path, sax_line(x), &t,
+		       &added, x->diag);
 	if (rc == PL_OK) {
 		t->count++;
 		if (oi >= 0)
@@ -424,7 +421,7 @@ static void sax_hit(struct summary_sax *x, bool is_reason, const xmlChar **attrs
 	bool added;
 	int rc;
 
-	if (key[0] || sax_has_attr(attrs, n, is_reason ? "code" : "id")) {
+	if (key) {
 		rc = tally_get(is_reason ? &x->s->reasons : &x->s->rules, key,
 			       x->s->path, sax_line(x), &t, &added, x->diag);
 		if (rc == PL_OK && is_reason) {
