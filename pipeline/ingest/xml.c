@@ -50,14 +50,13 @@
  * message.
  */
 #include "../pl.h"
-
-#include <limits.h>
 #include "../core/buf.h"
 #include "../core/xalloc.h"
 #include "../core/xmlsafe.h"
 #include "ingest-int.h"
 #include "../core/xsltguard.h"
 
+#include <limits.h>
 #include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 #include <libxslt/xslt.h>
